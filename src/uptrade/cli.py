@@ -1,0 +1,220 @@
+"""The ``uptrade`` command line (typer). Thin: parse, call the library, print.
+
+Heavy libraries (pandas, SQLAlchemy, NumPy) are imported inside the commands so that
+``uptrade --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from uptrade.data.store import Store
+
+app = typer.Typer(help="UpTrade: crypto market data, indicators, research and execution.", no_args_is_help=True)
+db_app = typer.Typer(help="Database set-up.", no_args_is_help=True)
+data_app = typer.Typer(help="Candles: import, export, status.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(data_app, name="data")
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", envvar="UPTRADE_DATABASE_URL", show_envvar=True,
+                 help="SQLAlchemy URL (default: SQLite file under ~/.uptrade).", show_default=False),
+]
+
+
+class _State:
+    db_url: str | None = None
+
+
+_state = _State()
+
+
+@app.callback()
+def main(
+    db: DbOption = None,
+    log_level: Annotated[str | None, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = None,
+) -> None:
+    """UpTrade command line."""
+    _state.db_url = db
+    from uptrade.logs import setup_logging
+    from uptrade.settings import get_settings
+
+    try:
+        settings = get_settings(**({"log_level": log_level} if log_level else {}))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    setup_logging(settings.log_level)
+
+
+def _console():  # noqa: ANN202 - rich is imported lazily
+    from rich.console import Console
+
+    return Console()
+
+
+def _fail(message: str) -> typer.Exit:
+    from rich.console import Console
+
+    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=1)
+
+
+def _open_store() -> Store:
+    from uptrade.data.store import open_store
+    from uptrade.errors import UpTradeError
+
+    try:
+        return open_store(_state.db_url)
+    except UpTradeError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _progress():  # noqa: ANN202
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    transient=True, console=_console())
+
+
+def _coverage_table(store: Store, symbol: str | None = None):  # noqa: ANN202
+    from rich.table import Table
+
+    table = Table(title=f"Coverage ({store.mode}: {store.url})")
+    for name, justify in (("symbol", "left"), ("timeframe", "left"), ("first", "left"), ("last", "left"),
+                          ("rows", "right"), ("gaps", "right"), ("missing bars", "right")):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for c in store.coverage(symbol):
+        table.add_row(c.symbol, c.timeframe, f"{c.first:%Y-%m-%d %H:%M}", f"{c.last:%Y-%m-%d %H:%M}",
+                      f"{c.rows:,}", f"{c.gaps:,}", f"{c.missing:,}")
+    return table
+
+
+@db_app.command("init")
+def db_init() -> None:
+    """Create or upgrade the schema (idempotent) and show which backend mode is in use."""
+    store = _open_store()
+    info = store.describe()
+    console = _console()
+    console.print(f"database: {info['url']}")
+    console.print(f"mode: [bold]{info['mode']}[/]  schema version: {info['schema_version']}")
+    if info["backend"] == "postgresql" and not info.get("timescaledb"):
+        console.print("TimescaleDB extension not available: plain PostgreSQL (no hypertables, continuous "
+                      "aggregates or compression; timeframes are aggregated with GROUP BY).")
+    store.close()
+
+
+def _import(store: Store, file: Path, symbol: str, timeframe: str, skip_invalid: bool, report: Path | None) -> None:
+    from uptrade.data.importer import import_file
+    from uptrade.data.validate import OHLCVValidationError
+    from uptrade.errors import UpTradeError
+
+    console = _console()
+    with _progress() as progress:
+        task = progress.add_task(f"importing {file.name}", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        try:
+            result = import_file(store, file, symbol, timeframe, skip_invalid=skip_invalid, report_path=report,
+                                 on_progress=advance)
+        except OHLCVValidationError as exc:
+            raise _fail(f"{exc} Fix the file, or pass --skip-invalid to write the valid rows.") from None
+        except UpTradeError as exc:
+            raise _fail(str(exc)) from None
+    console.print(f"{result.rows_written:,} of {result.rows_read:,} rows written to "
+                  f"{result.symbol} {result.timeframe} ({store.mode})")
+    if result.rejected:
+        console.print(f"[yellow]{result.rejected:,} invalid rows skipped[/]: {result.report.describe(5)}")
+        console.print(f"report: {result.report_path}")
+
+
+@data_app.command("import")
+def data_import(
+    file: Annotated[Path, typer.Argument(help="CSV, CSV.gz or Parquet file.", exists=True, dir_okay=False)],
+    symbol: Annotated[str, typer.Option("--symbol", "-s", help="e.g. BTC-USDT, BTC/USDT or X:BTCUSD.")],
+    timeframe: Annotated[str, typer.Option("--timeframe", "-t", help="1m 5m 15m 30m 1h 4h 1d 1w.")],
+    skip_invalid: Annotated[bool, typer.Option(help="Write the valid rows and report the bad ones.")] = False,
+    report: Annotated[Path | None, typer.Option(help="Where --skip-invalid writes its report CSV.")] = None,
+) -> None:
+    """Validate every row of a candle file and upsert it (all or nothing unless --skip-invalid)."""
+    store = _open_store()
+    try:
+        _import(store, file, symbol, timeframe, skip_invalid, report)
+    finally:
+        store.close()
+
+
+@data_app.command("export")
+def data_export(
+    output: Annotated[Path, typer.Argument(help="Target .csv, .csv.gz or .parquet file.")],
+    symbol: Annotated[str, typer.Option("--symbol", "-s")],
+    timeframe: Annotated[str, typer.Option("--timeframe", "-t", help="Stored or derivable timeframe.")],
+    start: Annotated[str | None, typer.Option(help="First bar (ISO-8601, UTC if no offset).")] = None,
+    end: Annotated[str | None, typer.Option(help="Last bar (inclusive).")] = None,
+) -> None:
+    """Write a series (aggregated if not stored at that timeframe) to CSV or Parquet."""
+    from uptrade.data.importer import export_file
+    from uptrade.errors import UpTradeError
+
+    store = _open_store()
+    try:
+        with _console().status(f"exporting {symbol} {timeframe}"):
+            rows = export_file(store, output, symbol, timeframe, start=start, end=end)
+    except UpTradeError as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        store.close()
+    _console().print(f"{rows:,} rows written to {output}")
+
+
+@data_app.command("status")
+def data_status(symbol: Annotated[str | None, typer.Option("--symbol", "-s")] = None) -> None:
+    """Coverage of every stored series: first and last bar, rows, gaps and missing bars."""
+    from uptrade.errors import UpTradeError
+
+    store = _open_store()
+    try:
+        table = _coverage_table(store, symbol)
+    except UpTradeError as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        store.close()
+    console = _console()
+    if table.row_count:
+        console.print(table)
+    else:
+        console.print("no candles stored yet: try `uptrade demo` or `uptrade data import`")
+
+
+@app.command()
+def demo() -> None:
+    """Offline tour: initialise the store, load the bundled BTC/USDT 1h sample, show coverage."""
+    from rich.table import Table
+
+    from uptrade.data.sample import SAMPLE_SYMBOL, SAMPLE_TIMEFRAME, sample_path
+
+    store = _open_store()
+    console = _console()
+    try:
+        console.print(f"store: [bold]{store.mode}[/] at {store.url}")
+        _import(store, sample_path(), SAMPLE_SYMBOL, SAMPLE_TIMEFRAME, False, None)
+        console.print(_coverage_table(store, SAMPLE_SYMBOL))
+        daily = store.read_ohlcv(SAMPLE_SYMBOL, "1d", limit=5)
+        table = Table(title=f"{SAMPLE_SYMBOL} 1d, aggregated in SQL from the stored 1h bars (last 5 complete days)")
+        for name in ("day", "open", "high", "low", "close", "volume"):
+            table.add_column(name, justify="left" if name == "day" else "right")
+        for ts, row in daily.iterrows():
+            table.add_row(f"{ts:%Y-%m-%d}", *(f"{row[c]:,.2f}" for c in ("open", "high", "low", "close", "volume")))
+        console.print(table)
+    finally:
+        store.close()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,1 @@
+"""Market data: candle frames, timeframes, symbols, validation, files and the store."""

@@ -1,0 +1,100 @@
+"""The OHLCV frame convention shared by the store, files and (later) indicators.
+
+A candle frame has a UTC :class:`~pandas.DatetimeIndex` named ``time`` (the bar's open time) and
+the columns ``open high low close volume vwap`` (float64, NaN where unknown) and ``trade_count``
+(nullable ``Int64``). :class:`OHLCVBatch` is the columnar form the stores write from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from uptrade.errors import DataFormatError
+
+PRICE_COLUMNS = ("open", "high", "low", "close")
+FLOAT_COLUMNS = (*PRICE_COLUMNS, "volume", "vwap")
+COLUMNS = (*FLOAT_COLUMNS, "trade_count")
+REQUIRED_COLUMNS = (*PRICE_COLUMNS, "volume")
+#: Sentinel for a missing trade count in :class:`OHLCVBatch` (counts are never negative).
+MISSING_COUNT = -1
+
+
+@dataclass(frozen=True)
+class OHLCVBatch:
+    """Validated candles as sorted columns: ``time`` in epoch seconds, NaN/-1 for missing values."""
+
+    time: np.ndarray
+    open: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+    close: np.ndarray
+    volume: np.ndarray
+    vwap: np.ndarray
+    trade_count: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.time)
+
+    def chunks(self, size: int) -> Iterator[OHLCVBatch]:
+        """Consecutive slices of at most ``size`` rows."""
+        for start in range(0, len(self), size):
+            yield OHLCVBatch(*(getattr(self, name)[start : start + size] for name in ("time", *COLUMNS)))
+
+    @property
+    def has_vwap(self) -> bool:
+        return bool(np.isfinite(self.vwap).any())
+
+    @property
+    def has_trade_count(self) -> bool:
+        return bool((self.trade_count != MISSING_COUNT).any())
+
+
+def to_utc_index(values: object) -> pd.DatetimeIndex:
+    """A UTC, nanosecond DatetimeIndex named ``time`` from datetimes (naive ones are taken as UTC)."""
+    index = pd.DatetimeIndex(values)
+    index = index.tz_localize("UTC") if index.tz is None else index.tz_convert("UTC")
+    return index.as_unit("ns").rename("time")
+
+
+def epoch_seconds(index: pd.DatetimeIndex) -> np.ndarray:
+    """Whole epoch seconds of a UTC index (NaT must have been removed)."""
+    return index.as_unit("ns").asi8 // 1_000_000_000
+
+
+def empty_frame() -> pd.DataFrame:
+    """A frame with no rows and the standard columns and dtypes."""
+    return frame_from_columns(np.empty(0, dtype=np.int64), {})
+
+
+def frame_from_columns(epoch_s: np.ndarray, columns: dict[str, object]) -> pd.DataFrame:
+    """Build the standard frame from epoch seconds and column sequences (None/NaN = missing)."""
+    n = len(epoch_s)
+    index = pd.DatetimeIndex(np.asarray(epoch_s, dtype="int64") * 1_000_000_000, tz="UTC").rename("time")
+    data: dict[str, object] = {}
+    for name in FLOAT_COLUMNS:
+        values = columns.get(name)
+        data[name] = np.full(n, np.nan) if values is None else np.asarray(values, dtype="float64")
+    counts = columns.get("trade_count")
+    data["trade_count"] = pd.array([None] * n if counts is None else counts, dtype="Int64")
+    return pd.DataFrame(data, index=index)
+
+
+def frame_to_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Return ``df`` as a table with a ``time`` column (UTC) plus whatever OHLCV columns it has.
+
+    Accepts the standard frame (DatetimeIndex) or a frame that already has a ``time`` column.
+    """
+    if "time" in df.columns:
+        table = df.reset_index(drop=True)
+    elif isinstance(df.index, pd.DatetimeIndex):
+        table = df.reset_index(names="time")
+    else:
+        raise DataFormatError("OHLCV frame needs a DatetimeIndex or a 'time' column")
+    missing = [c for c in REQUIRED_COLUMNS if c not in table.columns]
+    if missing:
+        raise DataFormatError(f"OHLCV frame is missing column(s): {', '.join(missing)}")
+    return table

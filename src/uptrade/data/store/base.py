@@ -1,0 +1,419 @@
+"""The storage interface: one abstract :class:`Store`, one subclass per backend (as in freqtrade).
+
+The shared logic lives here: validation before any write, chunked writes inside one
+transaction (a failing batch leaves nothing behind), reads that aggregate a timeframe that was
+not stored from the finest stored one that tiles it, coverage and gap reports. Backends supply
+the few dialect pieces: how ``time`` is stored, the bulk upsert, extra database features.
+
+Aggregation rules (the same on every backend): first open, max high, min low, last close, sum
+volume; ``vwap`` volume-weighted and ``trade_count`` summed, each only when every source bar
+has one (NULL otherwise). Buckets are aligned as in :mod:`uptrade.data.timeframes`. A trailing
+bucket that the stored data does not yet complete is left out, so a still-forming candle is
+never presented as closed; buckets with interior gaps are kept.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from uptrade.data.frames import OHLCVBatch, empty_frame, frame_from_columns, frame_to_table
+from uptrade.data.io import parse_times
+from uptrade.data.store import schema
+from uptrade.data.symbols import canonical_symbol
+from uptrade.data.timeframes import TIMEFRAMES, Timeframe, parse_timeframe
+from uptrade.data.validate import OHLCVValidationError, table_to_batch, validate_table
+from uptrade.errors import ConfigError, SchemaVersionError, StoreError
+from uptrade.settings import mask_url
+
+log = logging.getLogger(__name__)
+
+TimeLike = str | datetime | pd.Timestamp | None
+ProgressCallback = Callable[[int, int], None]
+
+_OHLCV_SELECT = "open, high, low, close, volume, vwap, trade_count"
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Missing bars of one series: ``start``..``end`` are the first and last missing open times."""
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+    missing: int
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What one (symbol, timeframe) series holds."""
+
+    symbol: str
+    timeframe: str
+    first: pd.Timestamp
+    last: pd.Timestamp
+    rows: int
+    gaps: int
+    missing: int
+
+
+def to_epoch(value: TimeLike, name: str) -> int | None:
+    """Epoch seconds of a time given as text, datetime or Timestamp (naive = UTC)."""
+    if value is None:
+        return None
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"{name}: cannot parse {value!r} as a time ({exc})") from None
+    if ts is pd.NaT:
+        raise ConfigError(f"{name}: {value!r} is not a time")
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return int(ts.as_unit("ns").value // 1_000_000_000)
+
+
+def _ts(epoch_s: int | None) -> pd.Timestamp | None:
+    return None if epoch_s is None else pd.Timestamp(int(epoch_s), unit="s", tz="UTC")
+
+
+class Store(ABC):
+    """Candle storage. Use :func:`uptrade.data.store.open_store` to get one."""
+
+    backend: ClassVar[str]
+    #: Rows per write chunk (all chunks of one call share one transaction).
+    chunk_rows: int = 100_000
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # ----------------------------------------------------------------- dialect hooks
+    @property
+    @abstractmethod
+    def mode(self) -> str:
+        """``sqlite``, ``postgresql`` or ``timescaledb``."""
+
+    @abstractmethod
+    def _epoch(self, expr: str) -> str:
+        """SQL giving whole epoch seconds of a time-column expression."""
+
+    @abstractmethod
+    def _time_param(self, epoch_s: int) -> Any:
+        """The bind value for the time column."""
+
+    @abstractmethod
+    def _upsert_chunk(self, conn: Connection, batch: OHLCVBatch, symbol: str, timeframe: str) -> None:
+        """Insert or update the rows of one chunk inside the caller's transaction."""
+
+    def _lock_schema(self, conn: Connection) -> None:
+        """Serialise concurrent migrations (backends that can)."""
+
+    def _setup_features(self) -> None:
+        """Backend extras after migrations (TimescaleDB hypertables, aggregates, policies)."""
+
+    def _after_write(self, symbol: str, timeframe: Timeframe, first: int, last: int, rows: int) -> None:
+        """Hook after a committed write (e.g. refresh continuous aggregates)."""
+
+    def _aggregate_sql(self, conn: Connection, src: Timeframe, target: Timeframe) -> str | None:
+        """A backend-specific query for ``target`` from ``src`` (None: use the generic one)."""
+        return None
+
+    # ----------------------------------------------------------------- lifecycle
+    @property
+    def url(self) -> str:
+        """The database URL with any password masked."""
+        return mask_url(self.engine.url.render_as_string(hide_password=False))
+
+    def init(self) -> int:
+        """Create or upgrade the schema in place (idempotent); returns the schema version."""
+        try:
+            with self.engine.begin() as conn:
+                self._lock_schema(conn)
+                schema.metadata.create_all(conn, tables=[schema.schema_version])
+                table = schema.schema_version
+                current = conn.execute(sa.select(sa.func.max(table.c.version))).scalar() or 0
+                if current > schema.LATEST_VERSION:
+                    raise SchemaVersionError(
+                        f"database schema version {current} is newer than this UpTrade supports "
+                        f"({schema.LATEST_VERSION}); upgrade UpTrade"
+                    )
+                for migration in schema.MIGRATIONS:
+                    if migration.version > current:
+                        migration.apply(conn)
+                        conn.execute(
+                            table.insert().values(
+                                version=migration.version,
+                                description=migration.description,
+                                applied_at=pd.Timestamp.now(tz="UTC").isoformat(),
+                            )
+                        )
+                        log.info("schema migrated", extra={"version": migration.version, "store": self.url})
+        except sa.exc.SQLAlchemyError as exc:
+            raise StoreError(f"initialising the schema at {self.url} failed: {_reason(exc)}") from exc
+        self._setup_features()
+        return self.schema_version()
+
+    def schema_version(self) -> int:
+        """The applied schema version (0 before :meth:`init`)."""
+        with self.engine.connect() as conn:
+            if not sa.inspect(conn).has_table("schema_version"):
+                return 0
+            return conn.execute(sa.select(sa.func.max(schema.schema_version.c.version))).scalar() or 0
+
+    def describe(self) -> dict[str, Any]:
+        """Backend, mode, masked URL and schema version, for status displays."""
+        return {"backend": self.backend, "mode": self.mode, "url": self.url, "schema_version": self.schema_version()}
+
+    def close(self) -> None:
+        """Release pooled connections."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------- writes
+    def write_ohlcv(
+        self, df: pd.DataFrame, symbol: str, timeframe: str | Timeframe, *, on_progress: ProgressCallback | None = None
+    ) -> int:
+        """Validate and upsert candles; returns the number of rows written.
+
+        ``df`` is a standard candle frame (UTC DatetimeIndex) or a table with a ``time`` column.
+        Any invalid row raises :class:`~uptrade.data.validate.OHLCVValidationError` naming the
+        rows, and nothing is written. Existing rows with the same time are replaced, except that
+        a missing vwap/trade_count never erases a stored one.
+        """
+        sym, tf = canonical_symbol(symbol), parse_timeframe(timeframe)
+        table = frame_to_table(df)
+        table["time"] = parse_times(table["time"])
+        report = validate_table(table, tf)
+        if not report.ok:
+            raise OHLCVValidationError(report, source=f"{sym} {tf}")
+        return self.write_batch(table_to_batch(table), sym, tf, on_progress=on_progress)
+
+    def write_batch(
+        self, batch: OHLCVBatch, symbol: str, timeframe: str | Timeframe, *, on_progress: ProgressCallback | None = None
+    ) -> int:
+        """Upsert an already validated, time-sorted batch in one transaction."""
+        sym, tf = canonical_symbol(symbol), parse_timeframe(timeframe)
+        total = len(batch)
+        if total == 0:
+            return 0
+        done = 0
+        try:
+            with self.engine.begin() as conn:
+                for chunk in batch.chunks(self.chunk_rows):
+                    self._upsert_chunk(conn, chunk, sym, tf.name)
+                    done += len(chunk)
+                    if on_progress is not None:
+                        on_progress(done, total)
+        except sa.exc.SQLAlchemyError as exc:
+            raise StoreError(f"writing {total} {sym} {tf} rows failed, nothing was written: {_reason(exc)}") from exc
+        self._after_write(sym, tf, int(batch.time[0]), int(batch.time[-1]), total)
+        log.info("ohlcv written", extra={"symbol": sym, "timeframe": tf.name, "rows": total, "store": self.mode})
+        return total
+
+    # ----------------------------------------------------------------- reads
+    def read_ohlcv(
+        self,
+        symbol: str,
+        timeframe: str | Timeframe,
+        start: TimeLike = None,
+        end: TimeLike = None,
+        limit: int | None = None,
+    ) -> pd.DataFrame:
+        """Candles with open time in [start, end] (both inclusive), oldest first.
+
+        ``limit`` keeps the latest ``limit`` rows of that range. A timeframe that was not stored
+        is aggregated in SQL from the finest stored timeframe that tiles it (empty if none).
+        """
+        sym, tf = canonical_symbol(symbol), parse_timeframe(timeframe)
+        lo, hi = to_epoch(start, "start"), to_epoch(end, "end")
+        if limit is not None and limit < 1:
+            raise ConfigError(f"limit must be >= 1, got {limit}")
+        try:
+            with self.engine.connect() as conn:
+                src = self._source_timeframe(conn, sym, tf)
+                if src is None:
+                    return empty_frame()
+                if src == tf:
+                    rows = self._read_stored(conn, sym, tf, lo, hi, limit)
+                else:
+                    rows = self._read_aggregated(conn, sym, src, tf, lo, hi, limit)
+        except sa.exc.SQLAlchemyError as exc:
+            raise StoreError(f"reading {sym} {tf} failed: {_reason(exc)}") from exc
+        return _rows_to_frame(rows)
+
+    def latest_time(self, symbol: str, timeframe: str | Timeframe) -> pd.Timestamp | None:
+        """Open time of the newest stored bar of that series, or None."""
+        sym, tf = canonical_symbol(symbol), parse_timeframe(timeframe)
+        with self.engine.connect() as conn:
+            return _ts(self._scalar_time(conn, "max", sym, tf))
+
+    def symbols(self) -> list[str]:
+        """Symbols with stored candles (a loose index scan: fast on large tables)."""
+        sql = (
+            "WITH RECURSIVE s(sym) AS (SELECT min(symbol) FROM ohlcv UNION ALL "
+            "SELECT (SELECT min(symbol) FROM ohlcv WHERE symbol > s.sym) FROM s WHERE s.sym IS NOT NULL) "
+            "SELECT sym FROM s WHERE sym IS NOT NULL"
+        )
+        with self.engine.connect() as conn:
+            return [r[0] for r in conn.execute(sa.text(sql))]
+
+    def coverage(self, symbol: str | None = None) -> list[Coverage]:
+        """First/last bar, rows, gaps and missing bars of every stored series (or one symbol's)."""
+        where = "WHERE symbol = :symbol" if symbol else ""
+        sql = (
+            f"SELECT symbol, timeframe, {self._epoch('min(time)')}, {self._epoch('max(time)')}, count(*) "
+            f"FROM ohlcv {where} GROUP BY symbol, timeframe"
+        )
+        params = {"symbol": canonical_symbol(symbol)} if symbol else {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.text(sql), params).all()
+            out = []
+            for sym, tf_name, first, last, count in rows:
+                tf = parse_timeframe(tf_name)
+                gaps = self._gaps(conn, sym, tf)
+                out.append(
+                    Coverage(sym, tf.name, _ts(first), _ts(last), int(count), len(gaps), sum(g.missing for g in gaps))
+                )
+        return sorted(out, key=lambda c: (c.symbol, parse_timeframe(c.timeframe)))
+
+    def find_gaps(self, symbol: str, timeframe: str | Timeframe) -> list[Gap]:
+        """Runs of missing bars between the first and last stored bar of a series."""
+        sym, tf = canonical_symbol(symbol), parse_timeframe(timeframe)
+        with self.engine.connect() as conn:
+            return self._gaps(conn, sym, tf)
+
+    # ----------------------------------------------------------------- internals
+    def _gaps(self, conn: Connection, symbol: str, tf: Timeframe) -> list[Gap]:
+        t = self._epoch("time")
+        sql = (
+            f"SELECT prev_t, t FROM (SELECT {t} AS t, lag({t}) OVER (ORDER BY time) AS prev_t FROM ohlcv "
+            "WHERE symbol = :symbol AND timeframe = :tf) x WHERE t - prev_t > :step ORDER BY t"
+        )
+        rows = conn.execute(sa.text(sql), {"symbol": symbol, "tf": tf.name, "step": tf.seconds}).all()
+        step = tf.seconds
+        return [Gap(_ts(p + step), _ts(t - step), int((t - p) // step - 1)) for p, t in rows]
+
+    def _scalar_time(self, conn: Connection, fn: str, symbol: str, tf: Timeframe) -> int | None:
+        sql = f"SELECT {self._epoch(f'{fn}(time)')} FROM ohlcv WHERE symbol = :symbol AND timeframe = :tf"
+        value = conn.execute(sa.text(sql), {"symbol": symbol, "tf": tf.name}).scalar()
+        return None if value is None else int(value)
+
+    def _has_series(self, conn: Connection, symbol: str, tf: Timeframe) -> bool:
+        sql = "SELECT 1 FROM ohlcv WHERE symbol = :symbol AND timeframe = :tf LIMIT 1"
+        return conn.execute(sa.text(sql), {"symbol": symbol, "tf": tf.name}).first() is not None
+
+    def _source_timeframe(self, conn: Connection, symbol: str, tf: Timeframe) -> Timeframe | None:
+        if self._has_series(conn, symbol, tf):
+            return tf
+        for candidate in sorted(t for t in TIMEFRAMES if t < tf and t.divides(tf)):
+            if self._has_series(conn, symbol, candidate):
+                return candidate
+        return None
+
+    def _read_stored(
+        self, conn: Connection, symbol: str, tf: Timeframe, lo: int | None, hi: int | None, limit: int | None
+    ) -> Sequence[Any]:
+        where, params = self._range_clause(lo, hi, inclusive_hi=True)
+        order = "DESC LIMIT :limit" if limit else "ASC"
+        sql = (
+            f"SELECT {self._epoch('time')} AS t, {_OHLCV_SELECT} FROM ohlcv "
+            f"WHERE symbol = :symbol AND timeframe = :tf{where} ORDER BY time {order}"
+        )
+        rows = conn.execute(sa.text(sql), {"symbol": symbol, "tf": tf.name, "limit": limit, **params}).all()
+        return rows[::-1] if limit else rows
+
+    def _read_aggregated(
+        self,
+        conn: Connection,
+        symbol: str,
+        src: Timeframe,
+        tf: Timeframe,
+        lo: int | None,
+        hi: int | None,
+        limit: int | None,
+    ) -> Sequence[Any]:
+        last = self._scalar_time(conn, "max", symbol, src)
+        if last is None:
+            return []
+        hi_excl = tf.floor(last + src.seconds)  # buckets starting before this are complete
+        if hi is not None:
+            hi_excl = min(hi_excl, tf.floor(hi) + tf.seconds)
+        lo_b = None if lo is None else (lo if tf.is_aligned(lo) else tf.floor(lo) + tf.seconds)
+        if lo_b is not None and lo_b >= hi_excl:
+            return []
+        sql = self._aggregate_sql(conn, src, tf) or self._generic_aggregate_sql()
+        order = "DESC LIMIT :limit" if limit else "ASC"
+        params = {"symbol": symbol, "src": src.name, "step": tf.seconds, "origin": tf.origin, "limit": limit}
+
+        def run(lo_bound: int | None) -> Sequence[Any]:
+            where, bounds = self._range_clause(lo_bound, hi_excl, inclusive_hi=False)
+            return conn.execute(sa.text(sql.format(where=where, order=order)), {**params, **bounds}).all()
+
+        if limit and lo_b is None:
+            # Try the last `limit` buckets first; widen to everything only if gaps left it short.
+            rows = run(hi_excl - limit * tf.seconds)
+            if len(rows) < limit:
+                rows = run(None)
+        else:
+            rows = run(lo_b)
+        return rows[::-1] if limit else rows
+
+    def _generic_aggregate_sql(self) -> str:
+        t = self._epoch("time")
+        return (
+            "WITH g AS (SELECT ({t} - (({t} - :origin) % :step)) AS bucket, min(time) AS first_time, "
+            "max(time) AS last_time, max(high) AS high, min(low) AS low, sum(volume) AS volume, "
+            "CASE WHEN count(vwap) = count(*) THEN sum(vwap * volume) / NULLIF(sum(volume), 0) END AS vwap, "
+            "CASE WHEN count(trade_count) = count(*) THEN sum(trade_count) END AS trade_count "
+            "FROM ohlcv WHERE symbol = :symbol AND timeframe = :src{{where}} GROUP BY 1) "
+            "SELECT g.bucket, o.open, g.high, g.low, c.close, g.volume, g.vwap, g.trade_count FROM g "
+            "JOIN ohlcv o ON o.symbol = :symbol AND o.timeframe = :src AND o.time = g.first_time "
+            "JOIN ohlcv c ON c.symbol = :symbol AND c.timeframe = :src AND c.time = g.last_time "
+            "ORDER BY g.bucket {{order}}"
+        ).format(t=t)
+
+    def _range_clause(self, lo: int | None, hi: int | None, *, inclusive_hi: bool) -> tuple[str, dict[str, Any]]:
+        clause, params = "", {}
+        if lo is not None:
+            clause += " AND time >= :lo"
+            params["lo"] = self._time_param(lo)
+        if hi is not None:
+            clause += " AND time <= :hi" if inclusive_hi else " AND time < :hi"
+            params["hi"] = self._time_param(hi)
+        return clause, params
+
+
+def _rows_to_frame(rows: Sequence[Any]) -> pd.DataFrame:
+    if not rows:
+        return empty_frame()
+    t, o, h, lo, c, v, vw, n = zip(*rows, strict=True)
+    counts = [None if x is None else int(x) for x in n]
+    return frame_from_columns(
+        np.asarray(t, dtype="int64"),
+        {
+            "open": np.asarray(o, dtype="float64"),
+            "high": np.asarray(h, dtype="float64"),
+            "low": np.asarray(lo, dtype="float64"),
+            "close": np.asarray(c, dtype="float64"),
+            "volume": np.asarray(v, dtype="float64"),
+            "vwap": np.array(vw, dtype="float64"),
+            "trade_count": counts,
+        },
+    )
+
+
+def _reason(exc: sa.exc.SQLAlchemyError) -> str:
+    """The driver's message without SQLAlchemy's echo of the statement and parameters."""
+    orig = getattr(exc, "orig", None)
+    return str(orig if orig is not None else exc).strip().splitlines()[0]

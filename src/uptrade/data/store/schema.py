@@ -1,0 +1,112 @@
+"""Tables, as in ARCHITECTURE.md, and the versioned migrations that create and upgrade them.
+
+``time`` is the bar's open time in UTC: ``TIMESTAMPTZ`` on PostgreSQL, and on SQLite whole epoch
+seconds in an ``INTEGER`` (fast to compare, bucket and index; SQLite has no time type). Primary
+keys lead with the series columns and end with ``time`` so that one index serves both the
+idempotent upsert and range reads of one series.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB, TIMESTAMP
+from sqlalchemy.engine import Connection
+
+metadata = sa.MetaData()
+
+Time = sa.BigInteger().with_variant(TIMESTAMP(timezone=True), "postgresql")
+Json = sa.JSON().with_variant(JSONB(), "postgresql")
+
+schema_version = sa.Table(
+    "schema_version",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("applied_at", sa.Text, nullable=False),
+)
+
+ohlcv = sa.Table(
+    "ohlcv",
+    metadata,
+    sa.Column("time", Time, nullable=False),
+    sa.Column("symbol", sa.Text, nullable=False),
+    sa.Column("timeframe", sa.Text, nullable=False),
+    sa.Column("open", sa.Float(53), nullable=False),
+    sa.Column("high", sa.Float(53), nullable=False),
+    sa.Column("low", sa.Float(53), nullable=False),
+    sa.Column("close", sa.Float(53), nullable=False),
+    sa.Column("volume", sa.Float(53), nullable=False),
+    sa.Column("vwap", sa.Float(53)),
+    sa.Column("trade_count", sa.BigInteger),
+    sa.PrimaryKeyConstraint("symbol", "timeframe", "time", name="ohlcv_pkey"),
+    sqlite_with_rowid=False,
+)
+
+indicator_signals = sa.Table(
+    "indicator_signals",
+    metadata,
+    sa.Column("time", Time, nullable=False),
+    sa.Column("symbol", sa.Text, nullable=False),
+    sa.Column("timeframe", sa.Text, nullable=False),
+    sa.Column("indicator", sa.Text, nullable=False),
+    sa.Column("signal", sa.SmallInteger, nullable=False),
+    sa.Column("value", sa.Float(53)),
+    sa.Column("params", Json),
+    sa.PrimaryKeyConstraint("symbol", "timeframe", "indicator", "time", name="indicator_signals_pkey"),
+    sqlite_with_rowid=False,
+)
+
+bot_performance = sa.Table(
+    "bot_performance",
+    metadata,
+    sa.Column("time", Time, nullable=False),
+    sa.Column("bot_name", sa.Text, nullable=False),
+    sa.Column("symbol", sa.Text),
+    sa.Column("exchange", sa.Text),
+    sa.Column("pnl", sa.Float(53)),
+    sa.Column("trades", sa.Integer),
+    sa.Column("win_rate", sa.Float(53)),
+    sa.Column("drawdown", sa.Float(53)),
+    sa.Column("sharpe", sa.Float(53)),
+    sa.PrimaryKeyConstraint("bot_name", "time", name="bot_performance_pkey"),
+    sqlite_with_rowid=False,
+)
+
+dominant_cycles = sa.Table(
+    "dominant_cycles",
+    metadata,
+    sa.Column("time", Time, nullable=False),
+    sa.Column("symbol", sa.Text, nullable=False),
+    sa.Column("timeframe", sa.Text, nullable=False),
+    sa.Column("method", sa.Text, nullable=False),
+    sa.Column("period", sa.Float(53)),
+    sa.Column("power", sa.Float(53)),
+    sa.Column("composite", sa.Float(53)),
+    sa.PrimaryKeyConstraint("symbol", "timeframe", "method", "time", name="dominant_cycles_pkey"),
+    sqlite_with_rowid=False,
+)
+
+#: The time-series tables (hypertables on TimescaleDB).
+SERIES_TABLES = ("ohlcv", "indicator_signals", "bot_performance", "dominant_cycles")
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema step; ``apply`` runs inside the migration's transaction."""
+
+    version: int
+    description: str
+    apply: Callable[[Connection], None]
+
+
+def _create_v1(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[ohlcv, indicator_signals, bot_performance, dominant_cycles])
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "ohlcv, indicator_signals, bot_performance, dominant_cycles", _create_v1),
+)
+LATEST_VERSION = MIGRATIONS[-1].version

@@ -1,0 +1,68 @@
+"""Settings from the environment (prefix ``UPTRADE_``) and a ``.env`` file, via pydantic-settings.
+
+Secrets are :class:`~pydantic.SecretStr`: they print as ``**********`` in reprs, logs and error
+messages. The database URL may carry a password, so it is a secret too; use
+:func:`Settings.display_database_url` to show it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class Settings(BaseSettings):
+    """Process-wide configuration. Every field can be set as ``UPTRADE_<FIELD>``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="UPTRADE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    home: Path = Field(default_factory=lambda: Path.home() / ".uptrade", description="Data directory.")
+    database_url: SecretStr | None = Field(
+        default=None, description="SQLAlchemy URL; default: SQLite file <home>/uptrade.db."
+    )
+    log_level: str = Field(default="WARNING", description="Logging level for the uptrade loggers.")
+
+    @field_validator("home", mode="after")
+    @classmethod
+    def _expand_home(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @field_validator("log_level", mode="after")
+    @classmethod
+    def _check_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"log_level must be one of {', '.join(LOG_LEVELS)}, got {value!r}")
+        return level
+
+    def resolved_database_url(self) -> str:
+        """The URL to connect to (the embedded SQLite file when none is configured)."""
+        if self.database_url is not None and self.database_url.get_secret_value().strip():
+            return self.database_url.get_secret_value().strip()
+        return f"sqlite:///{self.home / 'uptrade.db'}"
+
+    def display_database_url(self) -> str:
+        """The URL with any password masked, safe to print."""
+        return mask_url(self.resolved_database_url())
+
+
+def mask_url(url: str) -> str:
+    """``url`` with its password replaced by ``***`` (SQLAlchemy's own rendering)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable database URL>"
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Read settings now (environment and ``.env`` at call time, never at import time)."""
+    return Settings(**overrides)  # type: ignore[arg-type]
