@@ -59,8 +59,11 @@ def parse_timeframe(value: str | Timeframe) -> Timeframe:
     """Parse ``value`` (e.g. ``"1h"``) or raise :class:`TimeframeError` listing the valid ones."""
     if isinstance(value, Timeframe):
         return value
-    key = str(value).strip().lower()
-    key = _ALIASES.get(key, key)
+    raw = str(value).strip()
+    if raw.endswith("M"):  # ccxt/Binance spell one month "1M"; never read it as minutes
+        raise TimeframeError(f"unsupported timeframe {value!r} (months are not supported); "
+                             f"valid timeframes: {', '.join(_BY_NAME)}")
+    key = _ALIASES.get(raw.lower(), raw.lower())
     try:
         return _BY_NAME[key]
     except KeyError:

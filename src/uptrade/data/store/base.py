@@ -92,6 +92,8 @@ class Store(ABC):
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # Bulk paths talk to the driver directly, so its own exception base is caught too.
+        self._db_errors: tuple[type[BaseException], ...] = (sa.exc.SQLAlchemyError, engine.dialect.loaded_dbapi.Error)
 
     # ----------------------------------------------------------------- dialect hooks
     @property
@@ -154,6 +156,8 @@ class Store(ABC):
                             )
                         )
                         log.info("schema migrated", extra={"version": migration.version, "store": self.url})
+                # Recreate any current table that went missing (idempotent; repairs in place).
+                schema.metadata.create_all(conn)
         except sa.exc.SQLAlchemyError as exc:
             raise StoreError(f"initialising the schema at {self.url} failed: {_reason(exc)}") from exc
         self._setup_features()
@@ -215,7 +219,7 @@ class Store(ABC):
                     done += len(chunk)
                     if on_progress is not None:
                         on_progress(done, total)
-        except sa.exc.SQLAlchemyError as exc:
+        except self._db_errors as exc:
             raise StoreError(f"writing {total} {sym} {tf} rows failed, nothing was written: {_reason(exc)}") from exc
         self._after_write(sym, tf, int(batch.time[0]), int(batch.time[-1]), total)
         log.info("ohlcv written", extra={"symbol": sym, "timeframe": tf.name, "rows": total, "store": self.mode})
@@ -413,7 +417,7 @@ def _rows_to_frame(rows: Sequence[Any]) -> pd.DataFrame:
     )
 
 
-def _reason(exc: sa.exc.SQLAlchemyError) -> str:
+def _reason(exc: BaseException) -> str:
     """The driver's message without SQLAlchemy's echo of the statement and parameters."""
     orig = getattr(exc, "orig", None)
     return str(orig if orig is not None else exc).strip().splitlines()[0]

@@ -1,0 +1,105 @@
+"""Shared fixtures: real market data, a throw-away PostgreSQL database per run, stores per backend.
+
+PostgreSQL is required: when 127.0.0.1:5432 (or ``UPTRADE_TEST_POSTGRES_URL``) cannot be reached
+the run stops with an error instead of skipping the PostgreSQL half of the contract tests.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from uptrade.data.io import read_table
+from uptrade.data.store import Store, open_store
+
+ROOT = Path(__file__).resolve().parents[1]
+MARKET = Path(os.environ.get("UPTRADE_MARKET_DATA", ROOT.parent / "shared" / "data" / "market"))
+PG_ADMIN_URL = os.environ.get("UPTRADE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+BACKENDS = ("sqlite", "postgresql")
+
+
+def market_file(name: str) -> Path:
+    path = MARKET / name
+    if not path.exists():
+        pytest.fail(f"real market data missing: {path} (set UPTRADE_MARKET_DATA to the shared/data/market folder)")
+    return path
+
+
+def load_market(name: str) -> pd.DataFrame:
+    """A market file as a standard candle frame (UTC index)."""
+    table = read_table(market_file(name)).table
+    return table.set_index(pd.DatetimeIndex(table.pop("time"), name="time"))
+
+
+class PgDatabases:
+    """Creates uniquely named databases on the test server and drops them at the end."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        self.created: list[str] = []
+        try:
+            with self.admin.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+        except sa.exc.OperationalError as exc:
+            pytest.exit(f"PostgreSQL at {self.admin.url} is not reachable ({exc.orig}); start it "
+                        "(see .ci/run) - the store contract must run against it", returncode=3)
+
+    def create(self, tag: str) -> str:
+        name = f"uptrade_test_{tag}_{uuid.uuid4().hex[:10]}"
+        with self.admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        self.created.append(name)
+        return self.admin.url.set(database=name).render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        with self.admin.connect() as conn:
+            for name in self.created:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg() -> Iterator[PgDatabases]:
+    databases = PgDatabases(PG_ADMIN_URL)
+    yield databases
+    databases.drop_all()
+
+
+@pytest.fixture(scope="session")
+def pg_url(pg: PgDatabases) -> str:
+    """One database for the contract tests; each test starts from empty tables."""
+    return pg.create("contract")
+
+
+def _empty(store: Store) -> Store:
+    with store.engine.begin() as conn:
+        for table in ("ohlcv", "indicator_signals", "bot_performance", "dominant_cycles"):
+            conn.exec_driver_sql(f"DELETE FROM {table}")
+    return store
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An empty, initialised store on each backend."""
+    if request.param == "sqlite":
+        s = open_store(f"sqlite:///{tmp_path / 'test.db'}")
+    else:
+        s = _empty(open_store(request.getfixturevalue("pg_url")))
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def btc_1h() -> pd.DataFrame:
+    return load_market("btcusdt_1h_binance.csv.gz")
+
+
+@pytest.fixture(scope="session")
+def eth_1h() -> pd.DataFrame:
+    return load_market("ethusdt_1h_binance.csv.gz")
