@@ -47,8 +47,11 @@ class PgDatabases:
             with self.admin.connect() as conn:
                 conn.exec_driver_sql("SELECT 1")
         except sa.exc.OperationalError as exc:
-            pytest.exit(f"PostgreSQL at {self.admin.url} is not reachable ({exc.orig}); start it "
-                        "(see .ci/run) - the store contract must run against it", returncode=3)
+            pytest.exit(
+                f"PostgreSQL at {self.admin.url} is not reachable ({exc.orig}); start it "
+                "(see .ci/run) - the store contract must run against it",
+                returncode=3,
+            )
 
     def create(self, tag: str) -> str:
         name = f"uptrade_test_{tag}_{uuid.uuid4().hex[:10]}"

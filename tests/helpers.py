@@ -15,12 +15,18 @@ def resample_oracle(df: pd.DataFrame, src: str, target: str) -> pd.DataFrame:
     origin = pd.Timestamp(t.origin, unit="s", tz="UTC")
     r = df.resample(f"{t.seconds}s", origin=origin, label="left", closed="left")
     has_vwap = df["vwap"].notna().astype(int) if "vwap" in df else pd.Series(0, index=df.index)
-    out = pd.DataFrame({
-        "open": r["open"].first(), "high": r["high"].max(), "low": r["low"].min(), "close": r["close"].last(),
-        "volume": r["volume"].sum(), "n": r["close"].count(),
-        "pv": (df["vwap"] * df["volume"]).resample(f"{t.seconds}s", origin=origin).sum() if "vwap" in df else 0.0,
-        "nv": has_vwap.resample(f"{t.seconds}s", origin=origin).sum(),
-    })
+    out = pd.DataFrame(
+        {
+            "open": r["open"].first(),
+            "high": r["high"].max(),
+            "low": r["low"].min(),
+            "close": r["close"].last(),
+            "volume": r["volume"].sum(),
+            "n": r["close"].count(),
+            "pv": (df["vwap"] * df["volume"]).resample(f"{t.seconds}s", origin=origin).sum() if "vwap" in df else 0.0,
+            "nv": has_vwap.resample(f"{t.seconds}s", origin=origin).sum(),
+        }
+    )
     out = out[out["n"] > 0]
     last_complete_end = df.index[-1] + pd.Timedelta(seconds=s.seconds)
     out = out[out.index + pd.Timedelta(seconds=t.seconds) <= last_complete_end]
@@ -49,5 +55,7 @@ def assert_same_candles(got: pd.DataFrame, want: pd.DataFrame) -> None:
     if "vwap" in want:
         np.testing.assert_allclose(got["vwap"].to_numpy(), want["vwap"].to_numpy(), rtol=1e-12, equal_nan=True)
     if "trade_count" in want:
-        np.testing.assert_array_equal(got["trade_count"].to_numpy("float64", na_value=np.nan),
-                                      want["trade_count"].to_numpy("float64", na_value=np.nan))
+        np.testing.assert_array_equal(
+            got["trade_count"].to_numpy("float64", na_value=np.nan),
+            want["trade_count"].to_numpy("float64", na_value=np.nan),
+        )

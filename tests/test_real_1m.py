@@ -25,8 +25,9 @@ def btc_1m() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def loaded(request: pytest.FixtureRequest, btc_1m: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory
-           ) -> Iterator[Store]:
+def loaded(
+    request: pytest.FixtureRequest, btc_1m: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Store]:
     if request.param == "sqlite":
         url = f"sqlite:///{Path(tmp_path_factory.mktemp('real')) / 'btc1m.db'}"
     else:
@@ -66,5 +67,5 @@ def test_1m_to_1h_matches_the_independent_1h_file(loaded: Store, btc_1h: pd.Data
 def test_1m_aggregates_match_pandas_exactly(loaded: Store, btc_1m: pd.DataFrame, target: str) -> None:
     window = btc_1m.loc["2023-03-20":"2023-04-02"]  # spans the outage
     got = loaded.read_ohlcv("BTC-USDT", target, start=window.index[0], end=window.index[-1])
-    want = resample_oracle(btc_1m, "1m", target).loc[window.index[0]:window.index[-1]]
+    want = resample_oracle(btc_1m, "1m", target).loc[window.index[0] : window.index[-1]]
     assert_same_candles(got, want)

@@ -57,7 +57,8 @@ def test_key_value_log_lines() -> None:
     log.debug("hidden")
     line = stream.getvalue().strip()
     assert "\n" not in line
-    assert line.startswith("ts=") and "level=INFO logger=uptrade.test" in line
+    assert line.startswith("ts=")
+    assert "level=INFO logger=uptrade.test" in line
     assert 'event="ohlcv written" symbol=BTC-USDT rows=42' in line
     assert 'note="has \\"quotes\\" and spaces"' in line
     setup_logging("INFO", stream=stream)  # idempotent: still exactly one handler

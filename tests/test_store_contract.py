@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -28,7 +30,8 @@ def test_round_trip_is_exact_and_typed(store: Store, eth_1h: pd.DataFrame) -> No
     df = with_extras(eth_1h.iloc[:5000])
     assert store.write_ohlcv(df, "ETH/USDT", "1h") == 5000
     got = store.read_ohlcv("X:ETHUSDT", "1h")
-    assert str(got.index.tz) == "UTC" and got.index.name == "time"
+    assert str(got.index.tz) == "UTC"
+    assert got.index.name == "time"
     assert got.dtypes.to_dict() == {**{c: np.dtype("float64") for c in COLUMNS[:-1]}, "trade_count": pd.Int64Dtype()}
     assert_same_candles(got, df)
     assert store.symbols() == ["ETH-USDT"]
@@ -162,7 +165,12 @@ def test_coverage_and_gaps(store: Store, btc_1h: pd.DataFrame, eth_1h: pd.DataFr
     cov = {(c.symbol, c.timeframe): c for c in store.coverage()}
     btc = cov["BTC-USDT", "1h"]
     assert (btc.first, btc.last, btc.rows, btc.gaps, btc.missing) == (
-        btc_1h.index[0], btc_1h.index[-1], len(btc_1h), 27, 122)
+        btc_1h.index[0],
+        btc_1h.index[-1],
+        len(btc_1h),
+        27,
+        122,
+    )
     assert cov["ETH-USDT", "1h"].rows == len(eth_1h.loc["2024"])
     assert [c.symbol for c in store.coverage("eth/usdt")] == ["ETH-USDT"]
     assert store.symbols() == ["BTC-USDT", "ETH-USDT"]
@@ -215,5 +223,5 @@ def test_urls_are_checked() -> None:
 
 
 def test_unreachable_postgres_is_a_clear_store_error() -> None:
-    with pytest.raises(StoreError, match="initialising the schema at postgresql\\+psycopg://u:\\*\\*\\*@127.0.0.1:1/x"):
+    with pytest.raises(StoreError, match=re.escape("initialising the schema at postgresql+psycopg://u:***@127.0.0.1:1/x")):
         open_store("postgresql://u:secret@127.0.0.1:1/x")

@@ -10,8 +10,19 @@ from uptrade.errors import SymbolError, TimeframeError
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("1m", 60), ("5m", 300), ("15m", 900), ("30m", 1800), ("1h", 3600), ("4h", 14400), ("1d", 86400),
-     ("1w", 604800), (" 1H ", 3600), ("60m", 3600), ("1min", 60)],
+    [
+        ("1m", 60),
+        ("5m", 300),
+        ("15m", 900),
+        ("30m", 1800),
+        ("1h", 3600),
+        ("4h", 14400),
+        ("1d", 86400),
+        ("1w", 604800),
+        (" 1H ", 3600),
+        ("60m", 3600),
+        ("1min", 60),
+    ],
 )
 def test_parse_timeframe(text: str, seconds: int) -> None:
     assert parse_timeframe(text).seconds == seconds
@@ -36,7 +47,9 @@ def test_week_buckets_start_on_monday() -> None:
     week = parse_timeframe("1w")
     for day in pd.date_range("2024-01-01", "2024-03-01", freq="13h", tz="UTC"):
         start = pd.Timestamp(week.floor(int(day.timestamp())), unit="s", tz="UTC")
-        assert start.day_of_week == 0 and start.hour == 0 and start <= day < start + pd.Timedelta(days=7)
+        assert start.day_of_week == 0
+        assert start.hour == 0
+        assert start <= day < start + pd.Timedelta(days=7)
     assert week.is_aligned(int(pd.Timestamp("2024-01-01", tz="UTC").timestamp()))  # a Monday
     assert not week.is_aligned(int(pd.Timestamp("2024-01-04", tz="UTC").timestamp()))  # a Thursday
 
@@ -45,13 +58,22 @@ def test_floor_and_alignment() -> None:
     h4 = parse_timeframe("4h")
     t = int(pd.Timestamp("2024-05-05T13:37:00Z").timestamp())
     assert pd.Timestamp(h4.floor(t), unit="s", tz="UTC") == pd.Timestamp("2024-05-05T12:00:00Z")
-    assert h4.is_aligned(h4.floor(t)) and not h4.is_aligned(t)
+    assert h4.is_aligned(h4.floor(t))
+    assert not h4.is_aligned(t)
 
 
 @pytest.mark.parametrize(
     ("text", "base", "quote"),
-    [("X:BTCUSD", "BTC", "USD"), ("X:BTCUSDT", "BTC", "USDT"), ("btc-usdt", "BTC", "USDT"), ("BTC/USDT", "BTC", "USDT"),
-     ("ETHBTC", "ETH", "BTC"), ("SOL_USDC", "SOL", "USDC"), ("C:EURUSD", "EUR", "USD"), ("1000PEPE-USDT", "1000PEPE", "USDT")],
+    [
+        ("X:BTCUSD", "BTC", "USD"),
+        ("X:BTCUSDT", "BTC", "USDT"),
+        ("btc-usdt", "BTC", "USDT"),
+        ("BTC/USDT", "BTC", "USDT"),
+        ("ETHBTC", "ETH", "BTC"),
+        ("SOL_USDC", "SOL", "USDC"),
+        ("C:EURUSD", "EUR", "USD"),
+        ("1000PEPE-USDT", "1000PEPE", "USDT"),
+    ],
 )
 def test_parse_symbol_forms(text: str, base: str, quote: str) -> None:
     assert parse_symbol(text) == Symbol(base, quote)

@@ -22,8 +22,13 @@ app.add_typer(data_app, name="data")
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", envvar="UPTRADE_DATABASE_URL", show_envvar=True,
-                 help="SQLAlchemy URL (default: SQLite file under ~/.uptrade).", show_default=False),
+    typer.Option(
+        "--db",
+        envvar="UPTRADE_DATABASE_URL",
+        show_envvar=True,
+        help="SQLAlchemy URL (default: SQLite file under ~/.uptrade).",
+        show_default=False,
+    ),
 ]
 
 
@@ -77,20 +82,40 @@ def _open_store() -> Store:
 def _progress():  # noqa: ANN202
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    transient=True, console=_console())
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        transient=True,
+        console=_console(),
+    )
 
 
 def _coverage_table(store: Store, symbol: str | None = None):  # noqa: ANN202
     from rich.table import Table
 
     table = Table(title=f"Coverage ({store.mode}: {store.url})")
-    for name, justify in (("symbol", "left"), ("timeframe", "left"), ("first", "left"), ("last", "left"),
-                          ("rows", "right"), ("gaps", "right"), ("missing bars", "right")):
+    for name, justify in (
+        ("symbol", "left"),
+        ("timeframe", "left"),
+        ("first", "left"),
+        ("last", "left"),
+        ("rows", "right"),
+        ("gaps", "right"),
+        ("missing bars", "right"),
+    ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for c in store.coverage(symbol):
-        table.add_row(c.symbol, c.timeframe, f"{c.first:%Y-%m-%d %H:%M}", f"{c.last:%Y-%m-%d %H:%M}",
-                      f"{c.rows:,}", f"{c.gaps:,}", f"{c.missing:,}")
+        table.add_row(
+            c.symbol,
+            c.timeframe,
+            f"{c.first:%Y-%m-%d %H:%M}",
+            f"{c.last:%Y-%m-%d %H:%M}",
+            f"{c.rows:,}",
+            f"{c.gaps:,}",
+            f"{c.missing:,}",
+        )
     return table
 
 
@@ -103,8 +128,10 @@ def db_init() -> None:
     console.print(f"database: {info['url']}")
     console.print(f"mode: [bold]{info['mode']}[/]  schema version: {info['schema_version']}")
     if info["backend"] == "postgresql" and not info.get("timescaledb"):
-        console.print("TimescaleDB extension not available: plain PostgreSQL (no hypertables, continuous "
-                      "aggregates or compression; timeframes are aggregated with GROUP BY).")
+        console.print(
+            "TimescaleDB extension not available: plain PostgreSQL (no hypertables, continuous "
+            "aggregates or compression; timeframes are aggregated with GROUP BY)."
+        )
     store.close()
 
 
@@ -121,14 +148,17 @@ def _import(store: Store, file: Path, symbol: str, timeframe: str, skip_invalid:
             progress.update(task, completed=done, total=total)
 
         try:
-            result = import_file(store, file, symbol, timeframe, skip_invalid=skip_invalid, report_path=report,
-                                 on_progress=advance)
+            result = import_file(
+                store, file, symbol, timeframe, skip_invalid=skip_invalid, report_path=report, on_progress=advance
+            )
         except OHLCVValidationError as exc:
             raise _fail(f"{exc} Fix the file, or pass --skip-invalid to write the valid rows.") from None
         except UpTradeError as exc:
             raise _fail(str(exc)) from None
-    console.print(f"{result.rows_written:,} of {result.rows_read:,} rows written to "
-                  f"{result.symbol} {result.timeframe} ({store.mode})")
+    console.print(
+        f"{result.rows_written:,} of {result.rows_read:,} rows written to "
+        f"{result.symbol} {result.timeframe} ({store.mode})"
+    )
     if result.rejected:
         console.print(f"[yellow]{result.rejected:,} invalid rows skipped[/]: {result.report.describe(5)}")
         console.print(f"report: {result.report_path}")

@@ -18,9 +18,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 class Settings(BaseSettings):
     """Process-wide configuration. Every field can be set as ``UPTRADE_<FIELD>``."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="UPTRADE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
-    )
+    model_config = SettingsConfigDict(env_prefix="UPTRADE_", env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     home: Path = Field(default_factory=lambda: Path.home() / ".uptrade", description="Data directory.")
     database_url: SecretStr | None = Field(

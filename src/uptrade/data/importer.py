@@ -85,5 +85,7 @@ def export_file(
     """Write a series (stored or aggregated) to CSV/CSV.gz/Parquet; returns rows written."""
     frame = store.read_ohlcv(symbol, timeframe, start=start, end=end)
     if frame.empty:
-        raise DataFormatError(f"nothing stored for {canonical_symbol(symbol)} {parse_timeframe(timeframe)} in that range")
+        raise DataFormatError(
+            f"nothing stored for {canonical_symbol(symbol)} {parse_timeframe(timeframe)} in that range"
+        )
     return write_frame(frame, path)

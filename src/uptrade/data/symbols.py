@@ -18,8 +18,27 @@ from uptrade.errors import SymbolError
 #: Quote currencies recognised when splitting a glued pair such as ``BTCUSDT``.
 KNOWN_QUOTES: tuple[str, ...] = tuple(
     sorted(
-        ("USDT", "USDC", "FDUSD", "TUSD", "BUSD", "DAI", "USD", "EUR", "GBP", "JPY", "AUD", "CAD",
-         "CHF", "TRY", "BRL", "BTC", "ETH", "BNB", "SOL"),
+        (
+            "USDT",
+            "USDC",
+            "FDUSD",
+            "TUSD",
+            "BUSD",
+            "DAI",
+            "USD",
+            "EUR",
+            "GBP",
+            "JPY",
+            "AUD",
+            "CAD",
+            "CHF",
+            "TRY",
+            "BRL",
+            "BTC",
+            "ETH",
+            "BNB",
+            "SOL",
+        ),
         key=len,
         reverse=True,
     )

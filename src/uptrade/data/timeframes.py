@@ -61,8 +61,9 @@ def parse_timeframe(value: str | Timeframe) -> Timeframe:
         return value
     raw = str(value).strip()
     if raw.endswith("M"):  # ccxt/Binance spell one month "1M"; never read it as minutes
-        raise TimeframeError(f"unsupported timeframe {value!r} (months are not supported); "
-                             f"valid timeframes: {', '.join(_BY_NAME)}")
+        raise TimeframeError(
+            f"unsupported timeframe {value!r} (months are not supported); valid timeframes: {', '.join(_BY_NAME)}"
+        )
     key = _ALIASES.get(raw.lower(), raw.lower())
     try:
         return _BY_NAME[key]

@@ -82,12 +82,13 @@ class OHLCVValidationError(DataFormatError):
         super().__init__(f"{source}: {report.describe()}. Nothing was written.")
 
 
-def validate_table(table: pd.DataFrame, timeframe: Timeframe, location: tuple[str, int] = ("row", 0)) -> ValidationReport:
+def validate_table(
+    table: pd.DataFrame, timeframe: Timeframe, location: tuple[str, int] = ("row", 0)
+) -> ValidationReport:
     """Check a table with a UTC ``time`` column (NaT = unparseable) and OHLCV columns."""
     n = len(table)
     report = ValidationReport(n_rows=n, bad=np.zeros(n, dtype=bool), location=location)
     times = pd.DatetimeIndex(table["time"])
-    time_text = np.where(times.isna(), None, times.strftime("%Y-%m-%dT%H:%M:%SZ"))
     found: list[tuple[int, int, str, str]] = []  # (position, order, field, problem)
 
     def flag(mask: np.ndarray, field_name: str, problem: str, order: int) -> None:
@@ -102,8 +103,11 @@ def validate_table(table: pd.DataFrame, timeframe: Timeframe, location: tuple[st
     misaligned = valid_time & (((ns - timeframe.origin * 1_000_000_000) % step_ns) != 0)
     flag(misaligned, "time", f"not aligned to {timeframe.name} bar boundaries", 1)
 
-    values = {c: pd.to_numeric(table[c], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-              for c in COLUMNS if c in table.columns}
+    values = {
+        c: pd.to_numeric(table[c], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        for c in COLUMNS
+        if c in table.columns
+    }
     for order, name in enumerate(PRICE_COLUMNS, start=2):
         v = values[name]
         flag(~(np.isfinite(v) & (v > 0)), name, "must be a finite number > 0", order)
@@ -121,7 +125,8 @@ def validate_table(table: pd.DataFrame, timeframe: Timeframe, location: tuple[st
         bad_tc = ~np.isnan(tc) & ~(np.isfinite(tc) & (tc >= 0) & (np.floor(tc) == tc))
         flag(bad_tc, "trade_count", "must be a whole number >= 0", 10)
 
-    if valid_time.any():
+    if valid_time.any() and pd.Series(ns[valid_time]).duplicated().any():
+        # Rare path: tell exact repeats (reported against their first line) from conflicts.
         keyed = pd.DataFrame({"_t": np.where(valid_time, ns, -1), **values})
         exact_repeat = keyed.duplicated(keep="first").to_numpy() & valid_time
         if exact_repeat.any():
@@ -135,7 +140,11 @@ def validate_table(table: pd.DataFrame, timeframe: Timeframe, location: tuple[st
         flag(conflict, "time", "another row has the same time with different values", 12)
 
     found.sort()
-    report.issues = [RowIssue(p, f, msg, time_text[p]) for p, _, f, msg in found]
+
+    def text(pos: int) -> str | None:
+        return None if nat[pos] else times[pos].strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    report.issues = [RowIssue(p, f, msg, text(p)) for p, _, f, msg in found]
     if found:
         report.bad[[p for p, *_ in found]] = True
     return report

@@ -13,7 +13,7 @@ from sqlalchemy.exc import ArgumentError
 from uptrade.data.store.base import Coverage, Gap, Store
 from uptrade.errors import ConfigError
 
-__all__ = ["Coverage", "Gap", "Store", "open_store", "normalize_url"]
+__all__ = ["Coverage", "Gap", "Store", "normalize_url", "open_store"]
 
 
 def normalize_url(url: str) -> sa.URL:
@@ -23,8 +23,10 @@ def normalize_url(url: str) -> sa.URL:
     try:
         parsed = sa.make_url(url)
     except ArgumentError:
-        raise ConfigError(f"invalid database URL {mask_url(url)!r}; expected e.g. sqlite:///path/uptrade.db "
-                          "or postgresql://user@host:5432/db") from None
+        raise ConfigError(
+            f"invalid database URL {mask_url(url)!r}; expected e.g. sqlite:///path/uptrade.db "
+            "or postgresql://user@host:5432/db"
+        ) from None
     name = parsed.drivername
     if name in ("postgres", "postgresql", "postgresql+psycopg2", "postgresql+psycopg"):
         return parsed.set(drivername="postgresql+psycopg")

@@ -376,16 +376,16 @@ class Store(ABC):
     def _generic_aggregate_sql(self) -> str:
         t = self._epoch("time")
         return (
-            "WITH g AS (SELECT ({t} - (({t} - :origin) % :step)) AS bucket, min(time) AS first_time, "
+            f"WITH g AS (SELECT ({t} - (({t} - :origin) % :step)) AS bucket, min(time) AS first_time, "
             "max(time) AS last_time, max(high) AS high, min(low) AS low, sum(volume) AS volume, "
             "CASE WHEN count(vwap) = count(*) THEN sum(vwap * volume) / NULLIF(sum(volume), 0) END AS vwap, "
             "CASE WHEN count(trade_count) = count(*) THEN sum(trade_count) END AS trade_count "
-            "FROM ohlcv WHERE symbol = :symbol AND timeframe = :src{{where}} GROUP BY 1) "
+            "FROM ohlcv WHERE symbol = :symbol AND timeframe = :src{where} GROUP BY 1) "
             "SELECT g.bucket, o.open, g.high, g.low, c.close, g.volume, g.vwap, g.trade_count FROM g "
             "JOIN ohlcv o ON o.symbol = :symbol AND o.timeframe = :src AND o.time = g.first_time "
             "JOIN ohlcv c ON c.symbol = :symbol AND c.timeframe = :src AND c.time = g.last_time "
-            "ORDER BY g.bucket {{order}}"
-        ).format(t=t)
+            "ORDER BY g.bucket {order}"
+        )
 
     def _range_clause(self, lo: int | None, hi: int | None, *, inclusive_hi: bool) -> tuple[str, dict[str, Any]]:
         clause, params = "", {}

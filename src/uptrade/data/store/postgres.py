@@ -1,25 +1,26 @@
 """The PostgreSQL backend, with TimescaleDB features when the extension is there.
 
-Bulk writes stream the chunk into a temporary table with ``COPY ... (FORMAT BINARY)`` and then
-``INSERT ... SELECT ... ON CONFLICT DO UPDATE`` into ``ohlcv``, all in the caller's transaction.
-The binary COPY payload is built with one vectorised NumPy structured-array conversion instead
-of psycopg's per-row ``Copy.write_row``: every field is fixed-width (the symbol and timeframe,
-constant per batch, are added by the ``INSERT``), so the whole chunk is one ``tobytes()``; this
-is several times faster than converting a million Python tuples (see benchmarks/bench_ingest.py).
-Missing values travel as NaN / -1 and become NULL in the ``INSERT``.
+Bulk writes stream rows with psycopg's binary ``COPY`` (``Copy.write_row``): straight into
+``ohlcv`` when the series has no rows in the chunk's time range (the common case: new candles;
+a savepoint covers the race with a concurrent writer), otherwise into a temporary table and then
+``INSERT ... SELECT ... ON CONFLICT DO UPDATE`` into ``ohlcv``; all in the caller's transaction.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from itertools import repeat
 from typing import Any
 
 import numpy as np
+import pandas as pd
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from uptrade.data.frames import OHLCVBatch
+from uptrade.data.frames import MISSING_COUNT, OHLCVBatch
 from uptrade.data.store import timescale
 from uptrade.data.store.base import Store
 from uptrade.data.timeframes import Timeframe
@@ -27,15 +28,8 @@ from uptrade.data.timeframes import Timeframe
 log = logging.getLogger(__name__)
 
 _ANALYZE_ROWS = 50_000
-_PG_EPOCH = 946_684_800  # 2000-01-01T00:00:00Z, the zero of PostgreSQL's binary timestamps
-_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
-_COPY_TRAILER = (-1).to_bytes(2, "big", signed=True)
-_FIELDS = ("time", "open", "high", "low", "close", "volume", "vwap", "trade_count")
-_ROW = np.dtype(
-    [("n", ">i2")]
-    + [(f, t) for name, kind in zip(_FIELDS, ("i8", *["f8"] * 6, "i8"), strict=True)
-       for f, t in ((f"len_{name}", ">i4"), (name, f">{kind}"))]
-)
+_NUMERIC = ("open", "high", "low", "close", "volume", "vwap", "trade_count")
+_TYPES = {"time": "timestamptz", "symbol": "text", "timeframe": "text", "trade_count": "int8"}
 
 _CREATE_LOAD = (
     "CREATE TEMP TABLE IF NOT EXISTS _uptrade_ohlcv_load (time timestamptz, open float8, high float8, "
@@ -43,8 +37,8 @@ _CREATE_LOAD = (
 )
 _UPSERT = (
     "INSERT INTO ohlcv (time, symbol, timeframe, open, high, low, close, volume, vwap, trade_count) "
-    "SELECT time, %(symbol)s, %(timeframe)s, open, high, low, close, volume, "
-    "NULLIF(vwap, 'NaN'::float8), NULLIF(trade_count, -1) FROM _uptrade_ohlcv_load "
+    "SELECT time, %(symbol)s, %(timeframe)s, open, high, low, close, volume, vwap, trade_count "
+    "FROM _uptrade_ohlcv_load "
     "ON CONFLICT (symbol, timeframe, time) DO UPDATE SET open = EXCLUDED.open, high = EXCLUDED.high, "
     "low = EXCLUDED.low, close = EXCLUDED.close, volume = EXCLUDED.volume, "
     "vwap = COALESCE(EXCLUDED.vwap, ohlcv.vwap), trade_count = COALESCE(EXCLUDED.trade_count, ohlcv.trade_count) "
@@ -54,16 +48,26 @@ _UPSERT = (
 )
 
 
-def binary_copy_payload(batch: OHLCVBatch) -> bytes:
-    """The chunk in PostgreSQL's binary COPY format (columns as in ``_uptrade_ohlcv_load``)."""
-    rows = np.empty(len(batch), dtype=_ROW)
-    rows["n"] = len(_FIELDS)
-    for name in _FIELDS:
-        rows[f"len_{name}"] = 8
-    rows["time"] = (batch.time - _PG_EPOCH) * 1_000_000
-    for name in _FIELDS[1:]:
-        rows[name] = getattr(batch, name)
-    return _COPY_HEADER + rows.tobytes() + _COPY_TRAILER
+def _copy_columns(batch: OHLCVBatch, key: tuple[str, str] | None) -> dict[str, Iterable[Any]]:
+    """Column name -> values for ``Copy.write_row`` (None for missing; optional columns dropped if empty)."""
+    columns: dict[str, Iterable[Any]] = {"time": pd.DatetimeIndex(batch.time * 1_000_000_000, tz="UTC").to_pydatetime()}
+    if key is not None:
+        columns["symbol"], columns["timeframe"] = repeat(key[0]), repeat(key[1])
+    for name in _NUMERIC[:5]:
+        columns[name] = getattr(batch, name).tolist()
+    if batch.has_vwap:
+        columns["vwap"] = np.where(np.isnan(batch.vwap), None, batch.vwap).tolist()
+    if batch.has_trade_count:
+        columns["trade_count"] = np.where(batch.trade_count == MISSING_COUNT, None, batch.trade_count).tolist()
+    return columns
+
+
+def _copy(cur: psycopg.Cursor, table: str, columns: dict[str, Iterable[Any]]) -> None:
+    names = list(columns)
+    with cur.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types([_TYPES.get(n, "float8") for n in names])
+        for row in zip(*columns.values(), strict=False):
+            copy.write_row(row)
 
 
 def create_postgres_engine(url: sa.URL) -> Engine:
@@ -146,8 +150,31 @@ class PostgresStore(Store):
     def _upsert_chunk(self, conn: Connection, batch: OHLCVBatch, symbol: str, timeframe: str) -> None:
         raw = conn.connection.driver_connection
         with raw.cursor() as cur:  # type: ignore[union-attr]
+            if self._copy_into_free_range(cur, batch, symbol, timeframe):
+                return
             cur.execute(_CREATE_LOAD)
             cur.execute("TRUNCATE _uptrade_ohlcv_load")
-            with cur.copy("COPY _uptrade_ohlcv_load FROM STDIN (FORMAT BINARY)") as copy:
-                copy.write(binary_copy_payload(batch))
+            _copy(cur, "_uptrade_ohlcv_load", _copy_columns(batch, key=None))
             cur.execute(_UPSERT, {"symbol": symbol, "timeframe": timeframe})
+
+    def _copy_into_free_range(self, cur: psycopg.Cursor, batch: OHLCVBatch, symbol: str, timeframe: str) -> bool:
+        """Fast path: COPY straight into ``ohlcv`` when the series has no rows in the batch's range.
+
+        A concurrent writer that fills the range first makes the COPY hit the primary key; the
+        savepoint then undoes it and the caller falls back to the upsert.
+        """
+        lo, hi = (datetime.fromtimestamp(int(t), tz=UTC) for t in (batch.time[0], batch.time[-1]))
+        cur.execute(
+            "SELECT 1 FROM ohlcv WHERE symbol = %s AND timeframe = %s AND time BETWEEN %s AND %s LIMIT 1",
+            (symbol, timeframe, lo, hi),
+        )
+        if cur.fetchone() is not None:
+            return False
+        cur.execute("SAVEPOINT uptrade_copy")
+        try:
+            _copy(cur, "ohlcv", _copy_columns(batch, key=(symbol, timeframe)))
+        except psycopg.errors.UniqueViolation:
+            cur.execute("ROLLBACK TO SAVEPOINT uptrade_copy")
+            return False
+        cur.execute("RELEASE SAVEPOINT uptrade_copy")
+        return True

@@ -53,8 +53,10 @@ def ensure_extension(engine: Engine) -> str | None:
         try:
             conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS timescaledb")
         except sa.exc.DBAPIError as exc:
-            log.warning("timescaledb offered but could not be created; plain PostgreSQL mode",
-                        extra={"reason": str(exc.orig).splitlines()[0]})
+            log.warning(
+                "timescaledb offered but could not be created; plain PostgreSQL mode",
+                extra={"reason": str(exc.orig).splitlines()[0]},
+            )
             return None
         return installed_version(conn)
 

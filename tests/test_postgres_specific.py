@@ -1,0 +1,70 @@
+"""PostgreSQL-only behaviour: the COPY fast path's race with a concurrent writer, plain mode."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pandas as pd
+import psycopg
+import pytest
+import sqlalchemy as sa
+
+from uptrade.data.store import open_store
+from uptrade.data.store.postgres import PostgresStore
+
+
+def test_concurrent_writer_in_the_same_range_falls_back_to_upsert(pg_url: str, btc_1h: pd.DataFrame) -> None:
+    store = open_store(pg_url)
+    assert isinstance(store, PostgresStore)
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM ohlcv")
+    batch = btc_1h.loc["2024-02-01":"2024-02-03"]
+    clash = batch.index[10]
+    other = psycopg.connect(sa.make_url(pg_url).set(drivername="postgresql").render_as_string(False))
+    other.execute(  # an uncommitted row inside the batch's range: the fast path's check cannot see it
+        "INSERT INTO ohlcv (time, symbol, timeframe, open, high, low, close, volume) "
+        "VALUES (%s, 'BTC-USDT', '1h', 1, 1, 1, 1, 1)",
+        (clash.to_pydatetime(),),
+    )
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            store.write_ohlcv(batch, "BTC-USDT", "1h")
+        except BaseException as exc:
+            errors.append(exc)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    probe = psycopg.connect(sa.make_url(pg_url).set(drivername="postgresql").render_as_string(False), autocommit=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # wait until the COPY blocks on the other transaction's key
+        waiting = probe.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        ).fetchone()
+        if waiting and waiting[0]:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("the writer never blocked on the concurrent row")
+    other.commit()
+    writer.join(30)
+    probe.close()
+    other.close()
+    assert not errors, errors
+    got = store.read_ohlcv("BTC-USDT", "1h")
+    assert len(got) == len(batch)
+    assert got.loc[clash, "close"] == batch.loc[clash, "close"]  # the upsert replaced the concurrent row
+    store.close()
+
+
+def test_plain_postgres_mode_is_reported(pg_url: str) -> None:
+    store = open_store(pg_url)
+    info = store.describe()
+    assert info["backend"] == "postgresql"
+    with store.engine.connect() as conn:
+        has_ts = conn.exec_driver_sql("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'").first()
+    assert info["mode"] == ("timescaledb" if has_ts else "postgresql")
+    assert info["timescaledb"] == (None if not has_ts else info["timescaledb"])
+    store.close()
