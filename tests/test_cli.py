@@ -107,6 +107,9 @@ def test_import_errors_are_clear(home: Path, tmp_path: Path) -> None:
     code, out = run("data", "import", str(sample), "-s", "BTC", "-t", "1d")
     assert code == 1
     assert "cannot split 'BTC'" in out
+    code, out = run("data", "import", str(sample), "-s", "BTC-USDT", "-t", "1h")
+    assert code == 0
+    assert "bars in btcusdt_1d_binance.csv.gz are typically 86,400 s apart, but 1h bars are 3,600 s apart" in out
     code, out = run("data", "import", str(sample), "-s", "BTC-USDT", "-t", "1w")
     assert code == 1
     assert "not aligned to 1w" in out

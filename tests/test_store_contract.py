@@ -223,5 +223,7 @@ def test_urls_are_checked() -> None:
 
 
 def test_unreachable_postgres_is_a_clear_store_error() -> None:
-    with pytest.raises(StoreError, match=re.escape("initialising the schema at postgresql+psycopg://u:***@127.0.0.1:1/x")):
+    with pytest.raises(
+        StoreError, match=re.escape("initialising the schema at postgresql+psycopg://u:***@127.0.0.1:1/x")
+    ):
         open_store("postgresql://u:secret@127.0.0.1:1/x")

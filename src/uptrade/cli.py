@@ -12,6 +12,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
+    from rich.table import Table
+
     from uptrade.data.store import Store
 
 app = typer.Typer(help="UpTrade: crypto market data, indicators, research and execution.", no_args_is_help=True)
@@ -56,7 +60,7 @@ def main(
     setup_logging(settings.log_level)
 
 
-def _console():  # noqa: ANN202 - rich is imported lazily
+def _console() -> Console:
     from rich.console import Console
 
     return Console()
@@ -79,7 +83,7 @@ def _open_store() -> Store:
         raise _fail(str(exc)) from None
 
 
-def _progress():  # noqa: ANN202
+def _progress() -> Progress:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     return Progress(
@@ -92,7 +96,7 @@ def _progress():  # noqa: ANN202
     )
 
 
-def _coverage_table(store: Store, symbol: str | None = None):  # noqa: ANN202
+def _coverage_table(store: Store, symbol: str | None = None) -> Table:
     from rich.table import Table
 
     table = Table(title=f"Coverage ({store.mode}: {store.url})")
@@ -159,6 +163,8 @@ def _import(store: Store, file: Path, symbol: str, timeframe: str, skip_invalid:
         f"{result.rows_written:,} of {result.rows_read:,} rows written to "
         f"{result.symbol} {result.timeframe} ({store.mode})"
     )
+    if result.warning:
+        console.print(f"[yellow]warning:[/] {result.warning}")
     if result.rejected:
         console.print(f"[yellow]{result.rejected:,} invalid rows skipped[/]: {result.report.describe(5)}")
         console.print(f"report: {result.report_path}")

@@ -53,13 +53,6 @@ class OHLCVBatch:
         return bool((self.trade_count != MISSING_COUNT).any())
 
 
-def to_utc_index(values: object) -> pd.DatetimeIndex:
-    """A UTC, nanosecond DatetimeIndex named ``time`` from datetimes (naive ones are taken as UTC)."""
-    index = pd.DatetimeIndex(values)
-    index = index.tz_localize("UTC") if index.tz is None else index.tz_convert("UTC")
-    return index.as_unit("ns").rename("time")
-
-
 def epoch_seconds(index: pd.DatetimeIndex) -> np.ndarray:
     """Whole epoch seconds of a UTC index (NaT must have been removed)."""
     return index.as_unit("ns").asi8 // 1_000_000_000

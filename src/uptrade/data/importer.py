@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from uptrade.data.io import read_table, write_frame
 from uptrade.data.store.base import ProgressCallback, Store, TimeLike
@@ -26,6 +27,8 @@ class ImportResult:
     rows_written: int
     report: ValidationReport
     report_path: Path | None
+    #: Set when the file's bar spacing does not look like ``timeframe`` (e.g. daily bars imported as 1h).
+    warning: str | None = None
 
     @property
     def rejected(self) -> int:
@@ -57,9 +60,9 @@ def import_file(
     path = Path(path)
     sym, tf = canonical_symbol(symbol), parse_timeframe(timeframe)
     loaded = read_table(path)
-    report = validate_table(loaded.table, tf, location=loaded.location)
     if len(loaded.table) == 0:
         raise DataFormatError(f"{path}: the file has no rows")
+    report = validate_table(loaded.table, tf, location=loaded.location)
     written_report: Path | None = None
     if not report.ok:
         if not skip_invalid:
@@ -71,7 +74,22 @@ def import_file(
     written = 0
     if np.any(keep):
         written = store.write_batch(table_to_batch(loaded.table, keep), sym, tf, on_progress=on_progress)
-    return ImportResult(path, sym, tf.name, len(loaded.table), written, report, written_report)
+    batch_spacing = _typical_spacing(loaded.table["time"][keep])
+    warning = None
+    if batch_spacing is not None and batch_spacing != tf.seconds:
+        warning = (
+            f"bars in {path.name} are typically {batch_spacing:,} s apart, but {tf} bars are "
+            f"{tf.seconds:,} s apart: check --timeframe"
+        )
+    return ImportResult(path, sym, tf.name, len(loaded.table), written, report, written_report, warning)
+
+
+def _typical_spacing(times: pd.Series) -> int | None:
+    """The most common gap in seconds between consecutive distinct times (None for < 3 bars)."""
+    seconds = np.unique(times.dropna().to_numpy(dtype="datetime64[s]").astype("int64"))
+    if len(seconds) < 3:
+        return None
+    return int(pd.Series(np.diff(seconds)).mode().iloc[0])
 
 
 def export_file(
