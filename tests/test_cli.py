@@ -99,20 +99,20 @@ def test_import_rejects_bad_file_and_writes_nothing(home: Path, tmp_path: Path) 
     assert "197" in out
 
 
-def test_import_errors_are_clear(home: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("symbol", "timeframe", "exit_code", "message"),
+    [
+        ("BTC-USDT", "2h", 1, "unsupported timeframe '2h'"),
+        ("BTC", "1d", 1, "cannot split 'BTC'"),
+        ("BTC-USDT", "1w", 1, "not aligned to 1w"),
+        ("BTC-USDT", "1h", 0, "bars in btcusdt_1d_binance.csv.gz are typically 86,400 s apart, but 1h bars are 3,600"),
+    ],
+)
+def test_import_errors_and_warnings_are_clear(home: Path, symbol: str, timeframe: str, exit_code: int, message: str):
     sample = market_file("btcusdt_1d_binance.csv.gz")
-    code, out = run("data", "import", str(sample), "-s", "BTC-USDT", "-t", "2h")
-    assert code == 1
-    assert "unsupported timeframe '2h'" in out
-    code, out = run("data", "import", str(sample), "-s", "BTC", "-t", "1d")
-    assert code == 1
-    assert "cannot split 'BTC'" in out
-    code, out = run("data", "import", str(sample), "-s", "BTC-USDT", "-t", "1h")
-    assert code == 0
-    assert "bars in btcusdt_1d_binance.csv.gz are typically 86,400 s apart, but 1h bars are 3,600 s apart" in out
-    code, out = run("data", "import", str(sample), "-s", "BTC-USDT", "-t", "1w")
-    assert code == 1
-    assert "not aligned to 1w" in out
+    code, out = run("data", "import", str(sample), "-s", symbol, "-t", timeframe)
+    assert code == exit_code, out
+    assert message in out
 
 
 def test_export_round_trips_and_aggregates(home: Path, tmp_path: Path) -> None:
