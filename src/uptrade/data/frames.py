@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -51,6 +52,19 @@ class OHLCVBatch:
     @property
     def has_trade_count(self) -> bool:
         return bool((self.trade_count != MISSING_COUNT).any())
+
+    def value_columns(self) -> dict[str, list[Any]]:
+        """The columns a write should carry, as Python lists with None for missing values.
+
+        Required columns always; vwap and trade_count only when some row has them, so that a
+        source without them never overwrites stored ones.
+        """
+        out: dict[str, list[Any]] = {name: getattr(self, name).tolist() for name in REQUIRED_COLUMNS}
+        if self.has_vwap:
+            out["vwap"] = np.where(np.isnan(self.vwap), None, self.vwap).tolist()
+        if self.has_trade_count:
+            out["trade_count"] = np.where(self.trade_count == MISSING_COUNT, None, self.trade_count).tolist()
+        return out
 
 
 def epoch_seconds(index: pd.DatetimeIndex) -> np.ndarray:

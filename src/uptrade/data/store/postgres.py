@@ -14,13 +14,12 @@ from datetime import UTC, datetime
 from itertools import repeat
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from uptrade.data.frames import MISSING_COUNT, OHLCVBatch
+from uptrade.data.frames import OHLCVBatch
 from uptrade.data.store import timescale
 from uptrade.data.store.base import Store
 from uptrade.data.timeframes import Timeframe
@@ -28,7 +27,6 @@ from uptrade.data.timeframes import Timeframe
 log = logging.getLogger(__name__)
 
 _ANALYZE_ROWS = 50_000
-_NUMERIC = ("open", "high", "low", "close", "volume", "vwap", "trade_count")
 _TYPES = {"time": "timestamptz", "symbol": "text", "timeframe": "text", "trade_count": "int8"}
 
 _CREATE_LOAD = (
@@ -49,16 +47,11 @@ _UPSERT = (
 
 
 def _copy_columns(batch: OHLCVBatch, key: tuple[str, str] | None) -> dict[str, Iterable[Any]]:
-    """Column name -> values for ``Copy.write_row`` (None for missing; optional columns dropped if empty)."""
+    """Column name -> values for ``Copy.write_row``; with ``key`` the constant symbol and timeframe."""
     columns: dict[str, Iterable[Any]] = {"time": pd.DatetimeIndex(batch.time * 1_000_000_000, tz="UTC").to_pydatetime()}
     if key is not None:
         columns["symbol"], columns["timeframe"] = repeat(key[0]), repeat(key[1])
-    for name in _NUMERIC[:5]:
-        columns[name] = getattr(batch, name).tolist()
-    if batch.has_vwap:
-        columns["vwap"] = np.where(np.isnan(batch.vwap), None, batch.vwap).tolist()
-    if batch.has_trade_count:
-        columns["trade_count"] = np.where(batch.trade_count == MISSING_COUNT, None, batch.trade_count).tolist()
+    columns.update(batch.value_columns())
     return columns
 
 
@@ -66,7 +59,7 @@ def _copy(cur: psycopg.Cursor, table: str, columns: dict[str, Iterable[Any]]) ->
     names = list(columns)
     with cur.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)") as copy:
         copy.set_types([_TYPES.get(n, "float8") for n in names])
-        for row in zip(*columns.values(), strict=False):
+        for row in zip(*columns.values(), strict=False):  # symbol/timeframe are endless repeats
             copy.write_row(row)
 
 

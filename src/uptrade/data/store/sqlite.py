@@ -14,26 +14,23 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
-from uptrade.data.frames import MISSING_COUNT, OHLCVBatch
+from uptrade.data.frames import OHLCVBatch
 from uptrade.data.store.base import Store
 
-_PRICE_VOLUME = ("open", "high", "low", "close", "volume")
 
-
-def _upsert_sql(symbol: str, timeframe: str, vwap: bool, trade_count: bool) -> str:
+def _upsert_sql(symbol: str, timeframe: str, columns: list[str]) -> str:
     """The chunk upsert; the series key is written into the SQL as literals.
 
     Binding the same two strings on every row costs more than the six numbers (about 40% of
     the insert time), and both are safe literals: the symbol is canonical (``[A-Z0-9]+-[A-Z0-9]+``)
-    and the timeframe comes from a fixed list. Columns a chunk lacks are left out, so a source
+    and the timeframe comes from a fixed list. Only the chunk's columns are set, so a source
     without vwap/trade_count never erases stored ones.
     """
     sym, tf = symbol.replace("'", "''"), timeframe.replace("'", "''")
-    cols = ["open", "high", "low", "close", "volume"] + ["vwap"] * vwap + ["trade_count"] * trade_count
-    sets = ", ".join(f"{c} = excluded.{c}" for c in cols)
+    sets = ", ".join(f"{c} = excluded.{c}" for c in columns)
     return (
-        f"INSERT INTO ohlcv (time, symbol, timeframe, {', '.join(cols)}) "
-        f"VALUES (?, '{sym}', '{tf}'{', ?' * len(cols)}) ON CONFLICT (symbol, timeframe, time) DO UPDATE SET {sets}"
+        f"INSERT INTO ohlcv (time, symbol, timeframe, {', '.join(columns)}) "
+        f"VALUES (?, '{sym}', '{tf}'{', ?' * len(columns)}) ON CONFLICT (symbol, timeframe, time) DO UPDATE SET {sets}"
     )
 
 
@@ -84,14 +81,10 @@ class SQLiteStore(Store):
             return str(conn.exec_driver_sql("PRAGMA journal_mode").scalar())
 
     def _upsert_chunk(self, conn: Connection, batch: OHLCVBatch, symbol: str, timeframe: str) -> None:
-        columns: list[Any] = [batch.time.tolist(), *(getattr(batch, c).tolist() for c in _PRICE_VOLUME)]
-        if batch.has_vwap:
-            columns.append(batch.vwap.tolist())  # SQLite binds NaN as NULL
-        if batch.has_trade_count:
-            columns.append([None if c == MISSING_COUNT else c for c in batch.trade_count.tolist()])
-        sql = _upsert_sql(symbol, timeframe, batch.has_vwap, batch.has_trade_count)
+        values = batch.value_columns()
+        sql = _upsert_sql(symbol, timeframe, list(values))
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.executemany(sql, zip(*columns, strict=True))
+            cursor.executemany(sql, zip(batch.time.tolist(), *values.values(), strict=True))
         finally:
             cursor.close()
