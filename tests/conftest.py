@@ -82,7 +82,7 @@ def pg_url(pg: PgDatabases) -> str:
 
 def _empty(store: Store) -> Store:
     with store.engine.begin() as conn:
-        for table in ("ohlcv", "indicator_signals", "bot_performance", "dominant_cycles"):
+        for table in ("ohlcv", "indicator_signals", "bot_performance", "dominant_cycles", "feed_status"):
             conn.exec_driver_sql(f"DELETE FROM {table}")
     return store
 

@@ -12,18 +12,19 @@ from tests.helpers import assert_same_candles, resample_oracle, with_extras
 from uptrade.data.frames import COLUMNS
 from uptrade.data.store import Store, open_store
 from uptrade.data.timeframes import parse_timeframe
+from uptrade.data.store.schema import LATEST_VERSION
 from uptrade.data.validate import OHLCVValidationError
 from uptrade.errors import ConfigError, StoreError, SymbolError, TimeframeError
 
 
 def test_schema_is_versioned_and_init_idempotent(store: Store) -> None:
-    assert store.init() == 1
-    assert store.init() == 1
-    assert store.schema_version() == 1
+    assert store.init() == LATEST_VERSION == 2
+    assert store.init() == LATEST_VERSION
+    assert store.schema_version() == LATEST_VERSION
     assert store.mode in ("sqlite", "postgresql", "timescaledb")
     with store.engine.connect() as conn:
         versions = conn.exec_driver_sql("SELECT count(*) FROM schema_version").scalar()
-    assert versions == 1
+    assert versions == LATEST_VERSION
 
 
 def test_round_trip_is_exact_and_typed(store: Store, eth_1h: pd.DataFrame) -> None:

@@ -34,3 +34,33 @@ class StoreError(UpTradeError):
 
 class SchemaVersionError(StoreError):
     """The database schema is newer than this version of UpTrade understands."""
+
+
+class SourceError(UpTradeError):
+    """A market-data source (Polygon, an exchange, a file) failed to deliver candles.
+
+    ``retryable`` tells the updater whether trying again later can help.
+    """
+
+    retryable: bool = False
+
+
+class SourceAuthError(SourceError):
+    """The source refused our credentials (HTTP 401/403): fix the key, retrying will not help."""
+
+
+class SourceUnavailableError(SourceError):
+    """The source kept failing (rate limit, 5xx, timeouts, malformed replies) after bounded retries."""
+
+    retryable = True
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        #: Seconds the source asked us to wait, when it said so.
+        self.retry_after = retry_after
+
+
+class PaginationLoopError(SourceError):
+    """The source sent a pagination cursor it had already sent: following it would never end."""
+
+    retryable = True

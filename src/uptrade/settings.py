@@ -25,6 +25,15 @@ class Settings(BaseSettings):
         default=None, description="SQLAlchemy URL; default: SQLite file <home>/uptrade.db."
     )
     log_level: str = Field(default="WARNING", description="Logging level for the uptrade loggers.")
+    polygon_api_key: SecretStr | None = Field(default=None, description="Polygon.io (massive) API key.")
+    polygon_base_url: str | None = Field(default=None, description="Polygon API host; default: the client's own.")
+    polygon_page_limit: int = Field(default=50_000, ge=1, le=50_000, description="Bars per Polygon request.")
+    exchange_urls: dict[str, str] = Field(
+        default_factory=dict, description='REST host per exchange, e.g. {"binance": "http://127.0.0.1:8000"}.'
+    )
+    source_attempts: int = Field(default=5, ge=1, le=50, description="Tries per source request.")
+    source_timeout: float = Field(default=30.0, gt=0, description="Connect/read timeout per source request (s).")
+    feeds_file: Path | None = Field(default=None, description="YAML list of feeds for `uptrade data update`.")
 
     @field_validator("home", mode="after")
     @classmethod

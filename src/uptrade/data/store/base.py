@@ -37,7 +37,7 @@ from uptrade.settings import mask_url
 
 log = logging.getLogger(__name__)
 
-TimeLike = str | datetime | pd.Timestamp | None
+TimeLike = str | datetime | pd.Timestamp | int | None
 ProgressCallback = Callable[[int, int], None]
 
 _OHLCV_SELECT = "open, high, low, close, volume, vwap, trade_count"
@@ -66,9 +66,11 @@ class Coverage:
 
 
 def to_epoch(value: TimeLike, name: str) -> int | None:
-    """Epoch seconds of a time given as text, datetime or Timestamp (naive = UTC)."""
+    """Epoch seconds of a time given as text, datetime, Timestamp (naive = UTC) or epoch seconds."""
     if value is None:
         return None
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return int(value)
     try:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError) as exc:
@@ -258,9 +260,19 @@ class Store(ABC):
 
     def latest_time(self, symbol: str, timeframe: str | Timeframe) -> pd.Timestamp | None:
         """Open time of the newest stored bar of that series, or None."""
+        return self._edge_time("max", symbol, timeframe)
+
+    def first_time(self, symbol: str, timeframe: str | Timeframe) -> pd.Timestamp | None:
+        """Open time of the oldest stored bar of that series, or None."""
+        return self._edge_time("min", symbol, timeframe)
+
+    def _edge_time(self, fn: str, symbol: str, timeframe: str | Timeframe) -> pd.Timestamp | None:
         sym, tf = canonical_symbol(symbol), parse_timeframe(timeframe)
-        with self.engine.connect() as conn:
-            return _ts(self._scalar_time(conn, "max", sym, tf))
+        try:
+            with self.engine.connect() as conn:
+                return _ts(self._scalar_time(conn, fn, sym, tf))
+        except sa.exc.SQLAlchemyError as exc:
+            raise StoreError(f"reading the {fn} time of {sym} {tf} failed: {_reason(exc)}") from exc
 
     def symbols(self) -> list[str]:
         """Symbols with stored candles (a loose index scan: fast on large tables)."""
@@ -294,8 +306,42 @@ class Store(ABC):
     def find_gaps(self, symbol: str, timeframe: str | Timeframe) -> list[Gap]:
         """Runs of missing bars between the first and last stored bar of a series."""
         sym, tf = canonical_symbol(symbol), parse_timeframe(timeframe)
-        with self.engine.connect() as conn:
-            return self._gaps(conn, sym, tf)
+        try:
+            with self.engine.connect() as conn:
+                return self._gaps(conn, sym, tf)
+        except sa.exc.SQLAlchemyError as exc:
+            raise StoreError(f"finding gaps of {sym} {tf} failed: {_reason(exc)}") from exc
+
+    # ----------------------------------------------------------------- updater status
+    def save_feed_status(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Replace the status rows of these feeds (one transaction; see ``schema.feed_status``)."""
+        if not rows:
+            return
+        table = schema.feed_status
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(table.delete().where(table.c.feed.in_([r["feed"] for r in rows])))
+                conn.execute(table.insert(), list(rows))
+        except sa.exc.SQLAlchemyError as exc:
+            raise StoreError(f"saving updater status failed: {_reason(exc)}") from exc
+
+    def feed_status(self) -> list[dict[str, Any]]:
+        """Every feed's last saved status (times as UTC Timestamps), ordered by feed."""
+        table = schema.feed_status
+        try:
+            with self.engine.connect() as conn:
+                rows = conn.execute(sa.select(table).order_by(table.c.feed)).mappings().all()
+        except sa.exc.SQLAlchemyError as exc:
+            raise StoreError(f"reading updater status failed: {_reason(exc)}") from exc
+        out = []
+        for row in rows:
+            item = dict(row)
+            for key in ("last_success", "last_candle", "updated_at"):
+                if item[key] is not None:
+                    ts = pd.Timestamp(item[key])
+                    item[key] = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+            out.append(item)
+        return out
 
     # ----------------------------------------------------------------- internals
     def _gaps(self, conn: Connection, symbol: str, tf: Timeframe) -> list[Gap]:

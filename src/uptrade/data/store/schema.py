@@ -89,6 +89,23 @@ dominant_cycles = sa.Table(
     sqlite_with_rowid=False,
 )
 
+feed_status = sa.Table(
+    "feed_status",
+    metadata,
+    sa.Column("feed", sa.Text, primary_key=True),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("symbol", sa.Text, nullable=False),
+    sa.Column("timeframe", sa.Text, nullable=False),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("last_success", sa.DateTime(timezone=True)),
+    sa.Column("last_candle", sa.DateTime(timezone=True)),
+    sa.Column("lag_candles", sa.BigInteger),
+    sa.Column("last_error", sa.Text),
+    sa.Column("errors", sa.Integer, nullable=False, default=0),
+    sa.Column("rows_written", sa.BigInteger, nullable=False, default=0),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 #: The time-series tables (hypertables on TimescaleDB).
 SERIES_TABLES = ("ohlcv", "indicator_signals", "bot_performance", "dominant_cycles")
 
@@ -106,7 +123,12 @@ def _create_v1(conn: Connection) -> None:
     metadata.create_all(conn, tables=[ohlcv, indicator_signals, bot_performance, dominant_cycles])
 
 
+def _create_v2(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[feed_status])
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "ohlcv, indicator_signals, bot_performance, dominant_cycles", _create_v1),
+    Migration(2, "feed_status (per-feed state of the data updater)", _create_v2),
 )
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -1,0 +1,211 @@
+"""The :class:`CandleSource` protocol and what every source shares.
+
+A source delivers *closed* candles with open time in ``[start, end]`` as validated
+:class:`~uptrade.data.frames.OHLCVBatch` pages, oldest first. Sources are async; blocking
+clients (the official Polygon client, file readers) run on a daemon thread so that neither the
+event loop nor process shutdown waits on a slow socket.
+
+Retries of transient failures use tenacity (exponential backoff with full jitter, honouring a
+server's ``Retry-After`` when it sent one), bounded by :class:`RetryPolicy`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
+from tenacity.wait import wait_base
+
+from uptrade.data.frames import COLUMNS, MISSING_COUNT, OHLCVBatch
+from uptrade.data.store.base import TimeLike, to_epoch
+from uptrade.data.timeframes import Timeframe, parse_timeframe
+from uptrade.data.validate import OHLCVValidationError, table_to_batch, validate_table
+from uptrade.errors import ConfigError, SourceError
+
+T = TypeVar("T")
+Clock = Callable[[], float]
+
+
+class RetryPolicy(BaseModel):
+    """How hard a source retries one request before reporting :class:`SourceUnavailableError`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    attempts: int = Field(default=5, ge=1, le=50, description="Tries per request, the first included.")
+    backoff: float = Field(default=0.5, gt=0, description="Base delay in seconds (doubles per retry).")
+    max_backoff: float = Field(default=30.0, gt=0, description="Cap on one delay, Retry-After included.")
+    timeout: float = Field(default=30.0, gt=0, description="Connect/read timeout of one request (s).")
+
+
+@runtime_checkable
+class CandleSource(Protocol):
+    """Anything that can deliver closed candles for a symbol and timeframe."""
+
+    name: str
+
+    def pages(
+        self, symbol: str, timeframe: str | Timeframe, start: TimeLike, end: TimeLike = None
+    ) -> AsyncIterator[OHLCVBatch]:
+        """Closed candles with open time in [start, end] (end default: now), oldest first, page by page."""
+        ...
+
+    async def fetch_ohlcv(
+        self, symbol: str, timeframe: str | Timeframe, start: TimeLike, end: TimeLike = None
+    ) -> OHLCVBatch:
+        """All of :meth:`pages` as one batch."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections."""
+        ...
+
+
+class BaseSource:
+    """Shared plumbing: time arguments, the closed-candle cut, concatenation."""
+
+    name = "base"
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.clock: Clock = clock or time.time
+
+    def pages(
+        self, symbol: str, timeframe: str | Timeframe, start: TimeLike, end: TimeLike = None
+    ) -> AsyncIterator[OHLCVBatch]:
+        raise NotImplementedError
+
+    async def fetch_ohlcv(
+        self, symbol: str, timeframe: str | Timeframe, start: TimeLike, end: TimeLike = None
+    ) -> OHLCVBatch:
+        return concat_batches([page async for page in self.pages(symbol, timeframe, start, end)])
+
+    async def aclose(self) -> None:
+        return None
+
+    async def __aenter__(self) -> BaseSource:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    def window(self, timeframe: str | Timeframe, start: TimeLike, end: TimeLike) -> tuple[Timeframe, int, int]:
+        """``(tf, first, last)`` open times (epoch s) of the closed bars wanted, aligned to ``tf``.
+
+        ``last`` is capped at the newest bar that has closed by ``clock()``; ``last < first``
+        means there is nothing to fetch.
+        """
+        tf = parse_timeframe(timeframe)
+        lo = to_epoch(start, "start")
+        if lo is None:
+            raise ConfigError("start: a start time is required")
+        newest_closed = tf.floor(int(self.clock())) - tf.seconds
+        hi = to_epoch(end, "end")
+        hi = newest_closed if hi is None else min(hi, newest_closed)
+        first = tf.floor(lo) if tf.is_aligned(lo) else tf.floor(lo) + tf.seconds
+        return tf, first, tf.floor(hi)
+
+
+def rows_to_batch(
+    times_s: np.ndarray, columns: dict[str, Any], tf: Timeframe, first: int, last: int, source: str
+) -> OHLCVBatch:
+    """Validate raw candle columns and keep the bars in ``[first, last]``.
+
+    Raises :class:`OHLCVValidationError` naming the offending bars (with their times) when the
+    source sent impossible candles; nothing of such a page is used.
+    """
+    times_s = np.asarray(times_s, dtype="int64")
+    keep = (times_s >= first) & (times_s <= last)
+    table = pd.DataFrame({"time": pd.to_datetime(times_s[keep], unit="s", utc=True)})
+    for name in COLUMNS:
+        values = columns.get(name)
+        if values is not None:
+            table[name] = np.asarray(values, dtype="float64")[keep]
+    report = validate_table(table, tf)
+    if not report.ok:
+        raise OHLCVValidationError(report, source=source)
+    return table_to_batch(table)
+
+
+def concat_batches(batches: list[OHLCVBatch]) -> OHLCVBatch:
+    """One batch from consecutive pages (duplicated open times keep the last page's bar)."""
+    names = ("time", *COLUMNS)
+    if not batches:
+        return OHLCVBatch(*(np.empty(0, dtype="int64" if n in ("time", "trade_count") else "float64") for n in names))
+    if len(batches) == 1:
+        return batches[0]
+    merged = {n: np.concatenate([getattr(b, n) for b in batches]) for n in names}
+    # last occurrence of each time wins: unique on the reversed array
+    _, rev_idx = np.unique(merged["time"][::-1], return_index=True)
+    idx = len(merged["time"]) - 1 - rev_idx
+    return OHLCVBatch(*(merged[n][idx] for n in names))
+
+
+def empty_counts(n: int) -> np.ndarray:
+    return np.full(n, MISSING_COUNT, dtype="int64")
+
+
+async def run_blocking(fn: Callable[..., T], *args: Any) -> T:
+    """Run a blocking call on a daemon thread and await its result.
+
+    Unlike ``asyncio.to_thread`` a cancelled call does not hold up interpreter exit: a request
+    stuck in a long ``Retry-After`` sleep is simply abandoned on shutdown.
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def deliver(setter: Callable[[Any], None], value: Any) -> None:
+        if not future.done():
+            setter(value)
+
+    def work() -> None:
+        try:
+            result = fn(*args)
+        except BaseException as exc:
+            outcome: tuple[Callable[[Any], None], Any] = (future.set_exception, exc)
+        else:
+            outcome = (future.set_result, result)
+        with contextlib.suppress(RuntimeError):  # loop closed: nobody is waiting any more
+            loop.call_soon_threadsafe(deliver, *outcome)
+
+    threading.Thread(target=work, name=f"uptrade-{getattr(fn, '__name__', 'call')}", daemon=True).start()
+    return await future
+
+
+class _WaitRetryAfter(wait_base):
+    """Wait what the server asked for (``exc.retry_after``), else exponential backoff with jitter."""
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self.policy = policy
+        self.fallback = wait_random_exponential(multiplier=policy.backoff, max=policy.max_backoff)
+
+    def __call__(self, retry_state: Any) -> float:
+        exc = retry_state.outcome.exception() if retry_state.outcome else None
+        asked = getattr(exc, "retry_after", None)
+        if asked is not None:
+            return float(min(max(asked, 0.0), self.policy.max_backoff))
+        return float(self.fallback(retry_state))
+
+
+async def with_retries(
+    call: Callable[[], Awaitable[T]], policy: RetryPolicy, transient: Callable[[BaseException], bool]
+) -> T:
+    """Await ``call()`` until it succeeds, retrying errors ``transient`` accepts, at most ``policy.attempts`` times.
+
+    The last error is re-raised as is; callers turn it into a :class:`SourceError`.
+    """
+    async for attempt in AsyncRetrying(
+        stop=stop_after_attempt(policy.attempts),
+        wait=_WaitRetryAfter(policy),
+        retry=retry_if_exception(transient),
+        reraise=True,
+    ):
+        with attempt:
+            return await call()
+    raise SourceError("unreachable")  # pragma: no cover - AsyncRetrying either returns or raises

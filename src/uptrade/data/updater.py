@@ -1,0 +1,445 @@
+"""DataUpdaterService: keeps stored candles complete and current, whatever the network does.
+
+One asyncio task per feed (source, symbol, timeframe). Each task:
+
+1. backfills from the newest stored bar (or the feed's ``start``, or ``lookback_days`` ago) to now,
+   and the head of the range when ``start`` is older than the first stored bar;
+2. repairs the gaps :meth:`Store.find_gaps` reports (once per run);
+3. polls every ``poll_fraction`` of the candle duration, storing closed candles only.
+
+Writes are idempotent upserts of whole pages, each in one transaction, always resuming from what
+the store holds: a crash, a SIGKILL or a database restart can cost a page of work but never a
+candle. Store calls run one at a time on a dedicated thread (SQLite has one writer anyway), so a
+stop request lets the write in progress finish. A failing feed backs off exponentially (with
+jitter, or what the source asked) without slowing the others; a refused key, an unknown symbol or
+an unsupported timeframe stop only that feed, with the reason in its status.
+
+Status per feed (state, last success, last candle, lag in candles, last error) is kept in memory
+and saved to the ``feed_status`` table every few seconds for ``uptrade data status`` and the
+dashboard.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from uptrade.data.frames import OHLCVBatch
+from uptrade.data.sources import SOURCE_NAMES, BaseSource, open_source
+from uptrade.data.store.base import Store
+from uptrade.data.symbols import canonical_symbol
+from uptrade.data.timeframes import Timeframe, parse_timeframe
+from uptrade.errors import (
+    ConfigError,
+    DataFormatError,
+    SourceAuthError,
+    SourceError,
+    StoreError,
+    SymbolError,
+    TimeframeError,
+    UpTradeError,
+)
+from uptrade.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+#: Errors that retrying cannot fix: the feed stops with the reason in its status.
+FATAL_ERRORS = (SourceAuthError, SymbolError, TimeframeError, ConfigError)
+#: Errors a feed backs off from and retries.
+RETRY_ERRORS = (SourceError, StoreError, DataFormatError)
+
+
+# ----------------------------------------------------------------------------- configuration
+class FeedConfig(BaseModel):
+    """One series to keep current."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: str = Field(description="polygon, binance, okx, bybit (any ccxt id) or file.")
+    symbol: str
+    timeframe: str
+    start: datetime | None = Field(default=None, description="Backfill from here when the store has less.")
+    end: datetime | None = Field(default=None, description="Stop here (a fixed historical range).")
+    path: Path | None = Field(default=None, description="The file, for source: file.")
+
+    @field_validator("source")
+    @classmethod
+    def _source(cls, value: str) -> str:
+        return value.strip().lower()
+
+    @field_validator("symbol")
+    @classmethod
+    def _symbol(cls, value: str) -> str:
+        return canonical_symbol(value)
+
+    @field_validator("timeframe")
+    @classmethod
+    def _timeframe(cls, value: str) -> str:
+        return parse_timeframe(value).name
+
+    @model_validator(mode="after")
+    def _check(self) -> FeedConfig:
+        if self.source == "file" and self.path is None:
+            raise ValueError("a file feed needs 'path'")
+        if self.start is not None and self.end is not None and _utc(self.end) < _utc(self.start):
+            raise ValueError("'end' is before 'start'")
+        return self
+
+    @property
+    def key(self) -> str:
+        where = f"file:{self.path}" if self.source == "file" else self.source
+        return f"{where}:{self.symbol}:{self.timeframe}"
+
+    @property
+    def tf(self) -> Timeframe:
+        return parse_timeframe(self.timeframe)
+
+
+class UpdaterConfig(BaseModel):
+    """The feeds and how hard to chase them (YAML: ``feeds:`` plus any of these keys)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    feeds: list[FeedConfig] = Field(min_length=1)
+    poll_fraction: float = Field(default=0.8, gt=0, le=1, description="Poll every this much of a candle.")
+    lookback_days: float = Field(default=30, gt=0, description="History fetched for a new series without start.")
+    backoff: float = Field(default=1.0, gt=0, description="First retry delay after a failure (s).")
+    max_backoff: float = Field(default=300.0, gt=0, description="Longest retry delay (s).")
+    status_interval: float = Field(default=2.0, gt=0, description="Seconds between status saves.")
+
+    @model_validator(mode="after")
+    def _unique(self) -> UpdaterConfig:
+        keys = [f.key for f in self.feeds]
+        dupes = sorted({k for k in keys if keys.count(k) > 1})
+        if dupes:
+            raise ValueError(f"feeds listed twice: {', '.join(dupes)}")
+        return self
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> UpdaterConfig:
+        """Load and validate a feeds file; errors name the feed and field."""
+        import yaml
+
+        path = Path(path)
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigError(f"{path}: cannot read feeds file: {exc}") from None
+        if isinstance(data, list):
+            data = {"feeds": data}
+        return cls.parse(data, str(path))
+
+    @classmethod
+    def parse(cls, data: Any, where: str = "feeds") -> UpdaterConfig:
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc']) or 'top level'}: {err['msg']}" for err in exc.errors()
+            )
+            raise ConfigError(f"{where}: {problems}") from None
+
+
+def _utc(value: datetime | pd.Timestamp) -> pd.Timestamp:
+    ts = pd.Timestamp(value)
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+# ----------------------------------------------------------------------------- clock and status
+class Clock(Protocol):
+    """Wall time for candle arithmetic, and sleeping in that time (tests run it faster)."""
+
+    def now(self) -> float: ...
+
+    async def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    def now(self) -> float:
+        return time.time()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+@dataclass
+class FeedStatus:
+    """What a feed is doing; ``lag_candles`` counts closed bars not yet stored."""
+
+    feed: str
+    source: str
+    symbol: str
+    timeframe: str
+    state: str = "starting"
+    last_success: pd.Timestamp | None = None
+    last_candle: pd.Timestamp | None = None
+    lag_candles: int | None = None
+    last_error: str | None = None
+    errors: int = 0
+    rows_written: int = 0
+    updated_at: pd.Timestamp = field(default_factory=lambda: pd.Timestamp.now(tz="UTC"))
+    #: Bars the current backfill expects in total (for progress displays), when known.
+    expected: int | None = None
+
+    def row(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("expected")
+        for key in ("last_success", "last_candle", "updated_at"):
+            if data[key] is not None:
+                data[key] = data[key].to_pydatetime()
+        return data
+
+
+def backoff_delay(failures: int, base: float, cap: float) -> float:
+    """Exponential backoff with full jitter: uniform(0, min(cap, base * 2**(failures-1)))."""
+    return random.uniform(0, min(cap, base * 2 ** min(failures - 1, 30)))
+
+
+# ----------------------------------------------------------------------------- the service
+class DataUpdaterService:
+    """Backfill, repair and follow every configured feed until stopped (or once, with ``once``)."""
+
+    def __init__(
+        self,
+        store: Store,
+        config: UpdaterConfig,
+        *,
+        settings: Settings | None = None,
+        sources: dict[str, BaseSource] | None = None,
+        clock: Clock | None = None,
+        once: bool = False,
+        max_failures: int | None = None,
+        on_write: Callable[[FeedStatus, int], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.settings = settings or get_settings()
+        self.clock: Clock = clock or SystemClock()
+        self.once = once
+        #: Consecutive failures after which a feed gives up (None: never, as a live service should).
+        self.max_failures = max_failures
+        self.on_write = on_write
+        self._given_sources = dict(sources or {})
+        self._sources: dict[str, BaseSource] = {}
+        self.status: dict[str, FeedStatus] = {
+            f.key: FeedStatus(f.key, f.source, f.symbol, f.timeframe) for f in config.feeds
+        }
+        self._db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="uptrade-store")
+        self._stopping: asyncio.Event | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # ------------------------------------------------------------------ lifecycle
+    async def run(self) -> dict[str, FeedStatus]:
+        """Run until :meth:`stop` (or, with ``once``, until every feed is caught up or failed)."""
+        self._stopping = asyncio.Event()
+        try:
+            for feed in self.config.feeds:
+                self._source_for(feed)
+        except UpTradeError:
+            await self._close_sources()
+            raise
+        flusher = asyncio.create_task(self._flush_status_forever(), name="uptrade-status")
+        self._tasks = [asyncio.create_task(self._feed_loop(f), name=f.key) for f in self.config.feeds]
+        stopper = asyncio.create_task(self._stopping.wait())
+        try:
+            await asyncio.wait(
+                [stopper, asyncio.gather(*self._tasks, return_exceptions=True)], return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            for task in (*self._tasks, stopper):
+                task.cancel()
+            await asyncio.gather(*self._tasks, stopper, return_exceptions=True)
+            flusher.cancel()
+            await asyncio.gather(flusher, return_exceptions=True)
+            # let a write already handed to the store thread finish, then save the final status
+            await asyncio.get_running_loop().run_in_executor(None, self._db_thread.shutdown, True)
+            for st in self.status.values():
+                if st.state not in ("failed", "done"):
+                    st.state = "stopped"
+            self._save_status_now()
+            await self._close_sources()
+        return self.status
+
+    def stop(self) -> None:
+        """Ask the service to stop: the write in progress completes, nothing else starts."""
+        if self._stopping is not None:
+            self._stopping.set()
+
+    async def _close_sources(self) -> None:
+        for key, source in self._sources.items():
+            if key not in self._given_sources:
+                try:
+                    await source.aclose()
+                except Exception:
+                    log.debug("closing source failed", extra={"source": key}, exc_info=True)
+
+    def _source_for(self, feed: FeedConfig) -> BaseSource:
+        key = f"file:{feed.path}" if feed.source == "file" else feed.source
+        if key not in self._sources:
+            given = self._given_sources.get(key)
+            self._sources[key] = given or open_source(feed.source, self.settings, path=feed.path, clock=self.clock.now)
+        return self._sources[key]
+
+    async def _db(self, fn: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._db_thread, fn, *args)
+
+    # ------------------------------------------------------------------ one feed
+    async def _feed_loop(self, feed: FeedConfig) -> None:
+        st = self.status[feed.key]
+        source = self._source_for(feed)
+        repaired = False
+        failures = 0
+        while True:
+            try:
+                await self._catch_up(feed, st, source)
+                if not repaired:
+                    st.state = "repairing"
+                    await self._repair(feed, st, source)
+                    repaired = True
+                failures = 0
+                st.last_success = pd.Timestamp(self.clock.now(), unit="s", tz="UTC")
+                await self._update_lag(feed, st)
+                if feed.end is not None and st.lag_candles == 0:
+                    st.state = "done"
+                    return
+                st.state = "live"
+                if self.once:
+                    st.state = "done"
+                    return
+                await self.clock.sleep(self.config.poll_fraction * feed.tf.seconds)
+            except asyncio.CancelledError:
+                raise
+            except FATAL_ERRORS as exc:
+                st.state, st.last_error, st.errors = "failed", str(exc), st.errors + 1
+                log.error("feed stopped", extra={"feed": feed.key, "error": str(exc)})
+                return
+            except RETRY_ERRORS as exc:
+                failures += 1
+                delay = backoff_delay(failures, self.config.backoff, self.config.max_backoff)
+                asked = getattr(exc, "retry_after", None)
+                if asked is not None:
+                    delay = max(delay, min(float(asked), self.config.max_backoff))
+                st.state, st.last_error, st.errors = "backing off", str(exc), st.errors + 1
+                if self.max_failures is not None and failures >= self.max_failures:
+                    st.state = "failed"
+                    log.error("feed gave up", extra={"feed": feed.key, "error": str(exc), "failures": failures})
+                    return
+                log.warning(
+                    "feed failed, backing off",
+                    extra={"feed": feed.key, "error": str(exc), "failures": failures, "delay_s": round(delay, 3)},
+                )
+                await asyncio.sleep(delay)
+
+    def _target(self, feed: FeedConfig) -> int:
+        """Open time of the newest bar this feed should hold now."""
+        tf = feed.tf
+        newest = tf.floor(int(self.clock.now())) - tf.seconds
+        if feed.end is not None:
+            newest = min(newest, tf.floor(int(_utc(feed.end).timestamp())))
+        return newest
+
+    async def _catch_up(self, feed: FeedConfig, st: FeedStatus, source: BaseSource) -> None:
+        tf = feed.tf
+        latest = await self._db(self.store.latest_time, feed.symbol, tf)
+        target = self._target(feed)
+        if latest is None:
+            start = (
+                _utc(feed.start)
+                if feed.start is not None
+                else (pd.Timestamp(self.clock.now(), unit="s", tz="UTC") - pd.Timedelta(days=self.config.lookback_days))
+            )
+            st.state = "backfilling"
+            await self._fetch_range(feed, st, source, int(start.timestamp()), target)
+            return
+        if feed.start is not None:
+            first = await self._db(self.store.first_time, feed.symbol, tf)
+            head_start = tf.floor(int(_utc(feed.start).timestamp()) + tf.seconds - 1)
+            if first is not None and head_start < int(first.timestamp()):
+                st.state = "backfilling"
+                await self._fetch_range(feed, st, source, head_start, int(first.timestamp()) - tf.seconds)
+        begin = int(latest.timestamp()) + tf.seconds
+        if begin <= target:
+            if target - begin >= 2 * tf.seconds:
+                st.state = "backfilling"
+            await self._fetch_range(feed, st, source, begin, target)
+
+    async def _repair(self, feed: FeedConfig, st: FeedStatus, source: BaseSource) -> None:
+        gaps = await self._db(self.store.find_gaps, feed.symbol, feed.tf)
+        for gap in gaps:
+            got = await self._fetch_range(feed, st, source, int(gap.start.timestamp()), int(gap.end.timestamp()))
+            level = logging.INFO if got == gap.missing else logging.WARNING
+            log.log(
+                level,
+                "gap repaired" if got == gap.missing else "gap partly repaired (source has no bars there)",
+                extra={"feed": feed.key, "start": str(gap.start), "missing": gap.missing, "fetched": got},
+            )
+
+    async def _fetch_range(self, feed: FeedConfig, st: FeedStatus, source: BaseSource, lo: int, hi: int) -> int:
+        """Fetch closed bars in [lo, hi] page by page and write each page as it arrives."""
+        if hi < lo:
+            return 0
+        st.expected = (hi - lo) // feed.tf.seconds + 1
+        written = 0
+        async for page in source.pages(feed.symbol, feed.tf, lo, hi):
+            written += await self._write(feed, st, page)
+        return written
+
+    async def _write(self, feed: FeedConfig, st: FeedStatus, page: OHLCVBatch) -> int:
+        n = await self._db(self.store.write_batch, page, feed.symbol, feed.tf)
+        st.rows_written += n
+        last = pd.Timestamp(int(page.time[-1]), unit="s", tz="UTC")
+        if st.last_candle is None or last > st.last_candle:
+            st.last_candle = last
+        st.updated_at = pd.Timestamp.now(tz="UTC")
+        if self.on_write is not None:
+            self.on_write(st, n)
+        return n
+
+    async def _update_lag(self, feed: FeedConfig, st: FeedStatus) -> None:
+        latest = await self._db(self.store.latest_time, feed.symbol, feed.tf)
+        if latest is not None:
+            st.last_candle = latest
+            st.lag_candles = max(0, (self._target(feed) - int(latest.timestamp())) // feed.tf.seconds)
+        st.updated_at = pd.Timestamp.now(tz="UTC")
+
+    # ------------------------------------------------------------------ status
+    async def _flush_status_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.status_interval)
+            try:
+                await self._db(self.store.save_feed_status, [s.row() for s in self.status.values()])
+            except StoreError as exc:  # the database may be down; the feeds report that themselves
+                log.debug("status not saved", extra={"error": str(exc)})
+
+    def _save_status_now(self) -> None:
+        try:
+            self.store.save_feed_status([s.row() for s in self.status.values()])
+        except StoreError as exc:
+            log.warning("final status not saved", extra={"error": str(exc)})
+
+
+def feeds_from_options(
+    source: str, symbols: list[str], timeframes: list[str], *, start: str | None, end: str | None, path: Path | None
+) -> UpdaterConfig:
+    """An :class:`UpdaterConfig` from CLI options (every symbol at every timeframe)."""
+    if source.strip().lower() not in SOURCE_NAMES:
+        log.info("using a ccxt exchange not in the tested list", extra={"source": source})
+    feeds = [
+        {"source": source, "symbol": s, "timeframe": t, "start": start, "end": end, "path": path}
+        for s in symbols
+        for t in timeframes
+    ]
+    return UpdaterConfig.parse({"feeds": feeds}, "options")
