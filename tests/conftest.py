@@ -106,3 +106,9 @@ def btc_1h() -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def eth_1h() -> pd.DataFrame:
     return load_market("ethusdt_1h_binance.csv.gz")
+
+
+@pytest.fixture(scope="session")
+def btc_1m() -> pd.DataFrame:
+    """2.1 million real 1m BTC/USDT bars, 2022-2025."""
+    return load_market("btcusdt_1m_binance.csv.gz")

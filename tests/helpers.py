@@ -59,3 +59,26 @@ def assert_same_candles(got: pd.DataFrame, want: pd.DataFrame) -> None:
             got["trade_count"].to_numpy("float64", na_value=np.nan),
             want["trade_count"].to_numpy("float64", na_value=np.nan),
         )
+
+
+def assert_store_holds(store, symbol: str, timeframe: str, truth: pd.DataFrame) -> None:
+    """The stored series is exactly ``truth``: same bars, bit-identical values, no duplicates."""
+    got = store.read_ohlcv(symbol, timeframe)
+    with store.engine.connect() as conn:
+        count = conn.exec_driver_sql(
+            "SELECT count(*), count(DISTINCT time) FROM ohlcv WHERE symbol = %s AND timeframe = %s"
+            if store.backend == "postgresql"
+            else "SELECT count(*), count(DISTINCT time) FROM ohlcv WHERE symbol = ? AND timeframe = ?",
+            (symbol, timeframe),
+        ).one()
+    missing = truth.index.difference(got.index)
+    extra = got.index.difference(truth.index)
+    assert (len(missing), len(extra)) == (0, 0), f"missing {len(missing)} e.g. {missing[:3]}, extra {extra[:3]}"
+    assert count[0] == count[1] == len(truth), f"rows {count[0]}, distinct {count[1]}, want {len(truth)}"
+    for col in ("open", "high", "low", "close", "volume", "vwap"):
+        np.testing.assert_array_equal(got[col].to_numpy(), truth[col].to_numpy(), err_msg=col)
+    np.testing.assert_array_equal(
+        got["trade_count"].to_numpy("float64", na_value=np.nan),
+        truth["trade_count"].to_numpy("float64", na_value=np.nan),
+        err_msg="trade_count",
+    )

@@ -14,14 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.conftest import PgDatabases, load_market
+from tests.conftest import PgDatabases
 from tests.helpers import assert_same_candles, resample_oracle
 from uptrade.data.store import Store, open_store
-
-
-@pytest.fixture(scope="module")
-def btc_1m() -> pd.DataFrame:
-    return load_market("btcusdt_1m_binance.csv.gz")
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

@@ -11,8 +11,8 @@ import pytest
 from tests.helpers import assert_same_candles, resample_oracle, with_extras
 from uptrade.data.frames import COLUMNS
 from uptrade.data.store import Store, open_store
-from uptrade.data.timeframes import parse_timeframe
 from uptrade.data.store.schema import LATEST_VERSION
+from uptrade.data.timeframes import parse_timeframe
 from uptrade.data.validate import OHLCVValidationError
 from uptrade.errors import ConfigError, StoreError, SymbolError, TimeframeError
 

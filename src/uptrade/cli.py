@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help="UpTrade: crypto market data, indicators, research and execution.", no_args_is_help=True)
 db_app = typer.Typer(help="Database set-up.", no_args_is_help=True)
-data_app = typer.Typer(help="Candles: import, export, status.", no_args_is_help=True)
+data_app = typer.Typer(help="Candles: import, export, backfill, update, status.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(data_app, name="data")
 
@@ -211,12 +211,14 @@ def data_export(
 
 @data_app.command("status")
 def data_status(symbol: Annotated[str | None, typer.Option("--symbol", "-s")] = None) -> None:
-    """Coverage of every stored series: first and last bar, rows, gaps and missing bars."""
+    """Coverage of every stored series, and the updater's per-feed status when it has run."""
+    from uptrade.cli_feeds import feeds_table
     from uptrade.errors import UpTradeError
 
     store = _open_store()
     try:
         table = _coverage_table(store, symbol)
+        feeds = store.feed_status()
     except UpTradeError as exc:
         raise _fail(str(exc)) from None
     finally:
@@ -225,7 +227,82 @@ def data_status(symbol: Annotated[str | None, typer.Option("--symbol", "-s")] = 
     if table.row_count:
         console.print(table)
     else:
-        console.print("no candles stored yet: try `uptrade demo` or `uptrade data import`")
+        console.print("no candles stored yet: try `uptrade demo`, `uptrade data import` or `uptrade data backfill`")
+    if feeds:
+        console.print(feeds_table(feeds, title="Updater feeds (last saved status)"))
+
+
+SourceOption = Annotated[
+    str, typer.Option("--source", help="polygon, binance, okx, bybit (any ccxt exchange id) or file.")
+]
+SymbolsOption = Annotated[list[str], typer.Option("--symbol", "-s", help="Repeat for several symbols.")]
+TimeframesOption = Annotated[list[str], typer.Option("--timeframe", "-t", help="Repeat for several timeframes.")]
+
+
+@data_app.command("backfill")
+def data_backfill(
+    source: SourceOption,
+    symbol: SymbolsOption,
+    timeframe: TimeframesOption,
+    start: Annotated[str | None, typer.Option(help="First bar wanted (ISO-8601, UTC); default 30 days ago.")] = None,
+    end: Annotated[str | None, typer.Option(help="Last bar wanted (inclusive); default: now.")] = None,
+    path: Annotated[Path | None, typer.Option(help="The candle file, for --source file.")] = None,
+) -> None:
+    """Fetch closed candles into the store from the newest stored bar (or --start) and repair gaps."""
+    from uptrade.cli_feeds import run_backfill
+    from uptrade.data.updater import feeds_from_options
+    from uptrade.errors import UpTradeError
+
+    try:
+        config = feeds_from_options(source, symbol, timeframe, start=start, end=end, path=path)
+    except UpTradeError as exc:
+        raise _fail(str(exc)) from None
+    store = _open_store()
+    try:
+        failed = run_backfill(store, config, _console())
+    except UpTradeError as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        store.close()
+    if failed:
+        raise _fail("; ".join(failed))
+
+
+@data_app.command("update")
+def data_update(
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", envvar="UPTRADE_FEEDS_FILE", help="YAML feeds file (see README).", dir_okay=False),
+    ] = None,
+    source: Annotated[str | None, typer.Option("--source", help="Instead of --config: the source.")] = None,
+    symbol: Annotated[list[str] | None, typer.Option("--symbol", "-s")] = None,
+    timeframe: Annotated[list[str] | None, typer.Option("--timeframe", "-t")] = None,
+    start: Annotated[str | None, typer.Option(help="Backfill start for series not yet stored.")] = None,
+    once: Annotated[bool, typer.Option(help="Catch up and repair, then exit (no polling).")] = False,
+) -> None:
+    """Run the DataUpdaterService: backfill, repair gaps, then poll; Ctrl-C/SIGTERM stop it cleanly."""
+    from uptrade.cli_feeds import run_update
+    from uptrade.data.updater import UpdaterConfig, feeds_from_options
+    from uptrade.errors import UpTradeError
+
+    try:
+        if config is not None:
+            cfg = UpdaterConfig.from_yaml(config)
+        elif source and symbol and timeframe:
+            cfg = feeds_from_options(source, symbol, timeframe, start=start, end=None, path=None)
+        else:
+            raise _fail("give --config FILE (or UPTRADE_FEEDS_FILE), or --source with --symbol and --timeframe")
+    except UpTradeError as exc:
+        raise _fail(str(exc)) from None
+    store = _open_store()
+    try:
+        failed = run_update(store, cfg, _console(), once=once)
+    except UpTradeError as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        store.close()
+    if failed:
+        raise _fail("; ".join(failed))
 
 
 @app.command()

@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     )
     source_attempts: int = Field(default=5, ge=1, le=50, description="Tries per source request.")
     source_timeout: float = Field(default=30.0, gt=0, description="Connect/read timeout per source request (s).")
+    source_backoff: float = Field(default=0.5, gt=0, description="First retry delay of a source request (s).")
+    source_max_backoff: float = Field(
+        default=30.0, gt=0, description="Longest wait between tries, Retry-After included."
+    )
     feeds_file: Path | None = Field(default=None, description="YAML list of feeds for `uptrade data update`.")
 
     @field_validator("home", mode="after")

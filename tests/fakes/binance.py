@@ -1,4 +1,4 @@
-"""A Binance spot REST server for ccxt: ``/api/v3/exchangeInfo``, ``/api/v3/klines``, ``/api/v3/time``, ``/api/v3/ping``.
+"""A Binance spot REST server for ccxt: ``/api/v3/exchangeInfo``, ``klines``, ``time`` and ``ping``.
 
 Klines as documented: ``symbol``, ``interval``, ``startTime``/``endTime`` (ms, open time
 inclusive), ``limit`` default 500 max 1000; rows ``[openTime, "o", "h", "l", "c", "v", closeTime,
@@ -13,13 +13,28 @@ import asyncio
 import json
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from aiohttp import web
 
-from tests.fakes.market import Faults, FakeClock, Market
+from tests.fakes.market import FakeClock, Faults, Market
+from tests.fakes.server import ServerThread
 
-INTERVALS = {"1m": 60, "3m": 180, "5m": 300, "15m": 900, "30m": 1800, "1h": 3600, "2h": 7200, "4h": 14400,
-             "6h": 21600, "8h": 28800, "12h": 43200, "1d": 86400}
+INTERVALS = {
+    "1m": 60,
+    "3m": 180,
+    "5m": 300,
+    "15m": 900,
+    "30m": 1800,
+    "1h": 3600,
+    "2h": 7200,
+    "4h": 14400,
+    "6h": 21600,
+    "8h": 28800,
+    "12h": 43200,
+    "1d": 86400,
+}
 
 
 def _err(status: int, code: int, msg: str, headers: dict | None = None) -> web.Response:
@@ -37,7 +52,10 @@ class FakeBinance:
         self.app.router.add_get("/api/v3/exchangeInfo", self.exchange_info)
         self.app.router.add_get("/api/v3/klines", self.klines)
         self.app.router.add_get("/api/v3/time", self.server_time)
-        self.app.router.add_get("/api/v3/ping", lambda _r: web.json_response({}))
+        self.app.router.add_get("/api/v3/ping", self.ping)
+
+    async def ping(self, _request: web.Request) -> web.Response:
+        return web.json_response({})
 
     async def server_time(self, _request: web.Request) -> web.Response:
         return web.json_response({"serverTime": int(self.clock.now() * 1000)})
@@ -64,12 +82,26 @@ class FakeBinance:
                     "isSpotTradingAllowed": True,
                     "isMarginTradingAllowed": False,
                     "filters": [
-                        {"filterType": "PRICE_FILTER", "minPrice": "0.01000000", "maxPrice": "1000000.00000000",
-                         "tickSize": "0.01000000"},
-                        {"filterType": "LOT_SIZE", "minQty": "0.00001000", "maxQty": "9000.00000000",
-                         "stepSize": "0.00001000"},
-                        {"filterType": "NOTIONAL", "minNotional": "5.00000000", "applyMinToMarket": True,
-                         "maxNotional": "9000000.00000000", "applyMaxToMarket": False, "avgPriceMins": 5},
+                        {
+                            "filterType": "PRICE_FILTER",
+                            "minPrice": "0.01000000",
+                            "maxPrice": "1000000.00000000",
+                            "tickSize": "0.01000000",
+                        },
+                        {
+                            "filterType": "LOT_SIZE",
+                            "minQty": "0.00001000",
+                            "maxQty": "9000.00000000",
+                            "stepSize": "0.00001000",
+                        },
+                        {
+                            "filterType": "NOTIONAL",
+                            "minNotional": "5.00000000",
+                            "applyMinToMarket": True,
+                            "maxNotional": "9000000.00000000",
+                            "applyMaxToMarket": False,
+                            "avgPriceMins": 5,
+                        },
                     ],
                     "permissions": [],
                     "permissionSets": [["SPOT"]],
@@ -90,7 +122,7 @@ class FakeBinance:
             }
         )
 
-    async def klines(self, request: web.Request) -> web.StreamResponse:
+    async def klines(self, request: web.Request) -> web.StreamResponse:  # noqa: PLR0911
         self.requests["klines"] += 1
         q = request.query
         series = self.market.series.get(q.get("symbol", ""))
@@ -110,17 +142,34 @@ class FakeBinance:
             lo = (int(now) // seconds - limit + 1) * seconds
         t, o, h, low, c, v, _vw, n = series.window(seconds, -(-lo // seconds) * seconds, hi, now)
         rows = [
-            [int(t_) * 1000, repr(float(o_)), repr(float(h_)), repr(float(l_)), repr(float(c_)), repr(float(v_)),
-             int(t_) * 1000 + seconds * 1000 - 1, repr(float(v_ * c_)), int(n_), "0", "0", "0"]
-            for t_, o_, h_, l_, c_, v_, n_ in zip(t[:limit], o[:limit], h[:limit], low[:limit], c[:limit],
-                                                   v[:limit], n[:limit], strict=True)
+            [
+                int(t_) * 1000,
+                repr(float(o_)),
+                repr(float(h_)),
+                repr(float(l_)),
+                repr(float(c_)),
+                repr(float(v_)),
+                int(t_) * 1000 + seconds * 1000 - 1,
+                repr(float(v_ * c_)),
+                int(n_),
+                "0",
+                "0",
+                "0",
+            ]
+            for t_, o_, h_, l_, c_, v_, n_ in zip(
+                t[:limit], o[:limit], h[:limit], low[:limit], c[:limit], v[:limit], n[:limit], strict=True
+            )
         ]
         fault = self.faults.pick()
         if fault is not None:
             self.requests[fault] += 1
         if fault == "rate_limit":
-            return _err(429, -1003, "Too many requests; current limit of IP is 6000 requests per minute.",
-                        headers={"Retry-After": self.faults.retry_after})
+            return _err(
+                429,
+                -1003,
+                "Too many requests; current limit of IP is 6000 requests per minute.",
+                headers={"Retry-After": self.faults.retry_after},
+            )
         if fault == "server_error":
             return web.Response(status=self.faults.status(), text="Internal error; unable to process your request.")
         if fault == "slow":
@@ -129,6 +178,19 @@ class FakeBinance:
         if fault == "truncated":
             return web.Response(text=text[: max(1, len(text) // 2)], content_type="application/json")
         return web.Response(
-            text=text, content_type="application/json",
+            text=text,
+            content_type="application/json",
             headers={"x-mbx-used-weight-1m": "2", "Date": time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime())},
         )
+
+
+@contextmanager
+def serve_binance(market: Market, clock: FakeClock, **kwargs: object) -> Iterator[tuple[FakeBinance, str]]:
+    """A running :class:`FakeBinance` and its address."""
+    fake = FakeBinance(market, clock, **kwargs)  # type: ignore[arg-type]
+    server = ServerThread(fake.app)
+    url = server.start()
+    try:
+        yield fake, url
+    finally:
+        server.stop()

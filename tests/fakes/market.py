@@ -46,6 +46,8 @@ class Faults:
     burst: int = 2
     slow_seconds: float = 2.0
     seed: int = 0
+    #: Faults served first, in order, before any random ones (None = a clean reply).
+    script: list[str | None] = field(default_factory=list)
     _rng: random.Random = field(init=False, repr=False)
     _burst_left: int = field(default=0, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -56,6 +58,8 @@ class Faults:
     def pick(self, paginated: bool = False) -> str | None:
         """The fault to inject into this request, or None."""
         with self._lock:
+            if self.script:
+                return self.script.pop(0)
             if self._burst_left > 0:
                 self._burst_left -= 1
                 return "rate_limit"
@@ -86,7 +90,9 @@ class Series:
     def __init__(self, frame: pd.DataFrame, base_seconds: int, scale: float = 1.0) -> None:
         self.base = base_seconds
         self.t = (frame.index.asi8 // 1_000_000_000).astype("int64")
-        self.o, self.h, self.l, self.c = (frame[k].to_numpy("float64") * scale for k in ("open", "high", "low", "close"))
+        self.o, self.h, self.l, self.c = (
+            frame[k].to_numpy("float64") * scale for k in ("open", "high", "low", "close")
+        )
         self.v = frame["volume"].to_numpy("float64")
         self.vw = (self.h + self.l + self.c) / 3
         self.n = np.round(self.v * 7).astype("int64") + 1
@@ -101,8 +107,15 @@ class Series:
             t, o, h, low, c, v, vw, n = (a[keep] for a in (t, o, h, low, c, v, vw, n))
         idx = pd.DatetimeIndex(t * 1_000_000_000, tz="UTC", name="time")
         return pd.DataFrame(
-            {"open": o, "high": h, "low": low, "close": c, "volume": v, "vwap": vw,
-             "trade_count": pd.array(n, dtype="Int64")},
+            {
+                "open": o,
+                "high": h,
+                "low": low,
+                "close": c,
+                "volume": v,
+                "vwap": vw,
+                "trade_count": pd.array(n, dtype="Int64"),
+            },
             index=idx,
         )
 

@@ -14,11 +14,14 @@ import base64
 import json
 import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import parse_qs
 
 from aiohttp import web
 
-from tests.fakes.market import Faults, FakeClock, Market
+from tests.fakes.market import FakeClock, Faults, Market
+from tests.fakes.server import ServerThread
 
 UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 MAX_LIMIT = 50_000
@@ -52,10 +55,13 @@ class FakePolygon:
         entitled: bool = True,
         faults: Faults | None = None,
         max_page: int = MAX_LIMIT,
+        broken: set[str] | None = None,
     ) -> None:
         self.market, self.clock, self.api_key, self.entitled = market, clock, api_key, entitled
         self.faults = faults or Faults()
         self.max_page = max_page
+        #: Tickers that always get a 500 (a feed that keeps failing).
+        self.broken = set(broken or ())
         self.requests: Counter[str] = Counter()
         self.base_url = ""
         self.app = web.Application()
@@ -88,6 +94,9 @@ class FakePolygon:
             return denied
         m = request.match_info
         ticker, span = m["ticker"], m["timespan"]
+        if ticker in self.broken:
+            self.requests["broken"] += 1
+            return _error(500, {"status": "ERROR", "error": "Internal server error"})
         if span not in UNITS or not m["multiplier"].isdigit() or int(m["multiplier"]) < 1:
             return _error(400, {"status": "ERROR", "error": f"Invalid timespan/multiplier: {m['multiplier']}/{span}"})
         seconds = int(m["multiplier"]) * UNITS[span]
@@ -95,7 +104,10 @@ class FakePolygon:
         if lo is None or hi is None:
             return _error(
                 400,
-                {"status": "ERROR", "error": "Could not parse the time parameter. Use YYYY-MM-DD or Unix MS Timestamps"},
+                {
+                    "status": "ERROR",
+                    "error": "Could not parse the time parameter. Use YYYY-MM-DD or Unix MS Timestamps",
+                },
             )
         query = dict(request.query)
         if "cursor" in query:  # the cursor carries limit and sort of the first request
@@ -117,8 +129,16 @@ class FakePolygon:
         more = len(t) > limit
         page = slice(0, limit)
         results = [
-            {"v": float(v_), "vw": float(w_), "o": float(o_), "c": float(c_), "h": float(h_), "l": float(l_),
-             "t": int(t_) * 1000, "n": int(n_)}
+            {
+                "v": float(v_),
+                "vw": float(w_),
+                "o": float(o_),
+                "c": float(c_),
+                "h": float(h_),
+                "l": float(l_),
+                "t": int(t_) * 1000,
+                "n": int(n_),
+            }
             for t_, o_, h_, l_, c_, v_, w_, n_ in zip(
                 t[page], o[page], h[page], low[page], c[page], v[page], vw[page], n[page], strict=True
             )
@@ -151,14 +171,18 @@ class FakePolygon:
         if fault == "rate_limit":
             return _error(
                 429,
-                {"status": "ERROR", "error": "You've exceeded the maximum requests per minute, please wait or upgrade."},
+                {
+                    "status": "ERROR",
+                    "error": "You've exceeded the maximum requests per minute, please wait or upgrade.",
+                },
                 headers={"Retry-After": self.faults.retry_after},
             )
         if fault == "server_error":
             status = self.faults.status()
             if status == 502:
-                return web.Response(status=502, text="<html><body><h1>502 Bad Gateway</h1></body></html>",
-                                    content_type="text/html")
+                return web.Response(
+                    status=502, text="<html><body><h1>502 Bad Gateway</h1></body></html>", content_type="text/html"
+                )
             return _error(status, {"status": "ERROR", "error": "Internal server error"})
         if fault == "slow":
             await asyncio.sleep(self.faults.slow_seconds)
@@ -177,3 +201,15 @@ class FakePolygon:
             return resp
         self.requests["ok"] += 1
         return web.Response(text=text, content_type="application/json")
+
+
+@contextmanager
+def serve_polygon(market: Market, clock: FakeClock, **kwargs: object) -> Iterator[FakePolygon]:
+    """A running :class:`FakePolygon` (``fake.base_url`` is its address)."""
+    fake = FakePolygon(market, clock, **kwargs)  # type: ignore[arg-type]
+    server = ServerThread(fake.app)
+    fake.base_url = server.start()
+    try:
+        yield fake
+    finally:
+        server.stop()

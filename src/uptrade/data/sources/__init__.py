@@ -26,7 +26,12 @@ def open_source(
 ) -> BaseSource:
     """The source called ``name`` (polygon, a ccxt exchange id, or file with ``path``), configured from settings."""
     settings = settings or get_settings()
-    retry = RetryPolicy(attempts=settings.source_attempts, timeout=settings.source_timeout)
+    retry = RetryPolicy(
+        attempts=settings.source_attempts,
+        timeout=settings.source_timeout,
+        backoff=settings.source_backoff,
+        max_backoff=settings.source_max_backoff,
+    )
     key = name.strip().lower()
     if key == "polygon":
         from uptrade.data.sources.polygon import PolygonSource

@@ -1,0 +1,224 @@
+"""Sources against fake servers that speak the real protocols: Polygon (massive client), Binance (ccxt), files."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.fakes.binance import serve_binance
+from tests.fakes.market import FakeClock, Faults, Market, Series
+from tests.fakes.polygon import FakePolygon, serve_polygon
+from uptrade.data.frames import OHLCVBatch
+from uptrade.data.sources import RetryPolicy, open_source
+from uptrade.data.sources.exchange import ExchangeSource
+from uptrade.data.sources.file import FileSource
+from uptrade.data.sources.polygon import PolygonSource
+from uptrade.data.validate import OHLCVValidationError
+from uptrade.errors import (
+    PaginationLoopError,
+    SourceAuthError,
+    SourceUnavailableError,
+    SymbolError,
+    TimeframeError,
+)
+from uptrade.settings import get_settings
+
+FAST = RetryPolicy(attempts=4, backoff=0.01, max_backoff=0.05, timeout=2)
+NOW = pd.Timestamp("2024-06-01 12:30:30", tz="UTC")
+
+
+@pytest.fixture(scope="module")
+def market(btc_1h: pd.DataFrame) -> Market:
+    m = Market()
+    m.add("X:BTCUSDT", Series(btc_1h, 3600))
+    m.add("BTCUSDT", Series(btc_1h, 3600))
+    return m
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(NOW.timestamp())
+
+
+@pytest.fixture
+def polygon(market: Market, clock: FakeClock) -> Iterator[FakePolygon]:
+    with serve_polygon(market, clock, max_page=1000) as fake:
+        yield fake
+
+
+def _poly(fake: FakePolygon, clock: FakeClock, key: str = "test-key", retry: RetryPolicy = FAST) -> PolygonSource:
+    return PolygonSource(key, fake.base_url, limit=5000, retry=retry, clock=clock.now)
+
+
+def _truth(market: Market, key: str, seconds: int, start: str, end: pd.Timestamp) -> pd.DataFrame:
+    t = market.series[key].truth(seconds)
+    return t[(t.index >= start) & (t.index <= end)]
+
+
+def _same(batch: OHLCVBatch, truth: pd.DataFrame, extras: bool = True) -> None:
+    np.testing.assert_array_equal(batch.time, truth.index.asi8 // 1_000_000_000)
+    for col in ("open", "high", "low", "close", "volume", *(("vwap",) if extras else ())):
+        np.testing.assert_array_equal(getattr(batch, col), truth[col].to_numpy(), err_msg=col)
+    if extras:
+        np.testing.assert_array_equal(batch.trade_count, truth["trade_count"].to_numpy("int64"))
+
+
+def fetch(source: object, *args: object) -> OHLCVBatch:
+    async def go() -> OHLCVBatch:
+        try:
+            return await source.fetch_ohlcv(*args)  # type: ignore[attr-defined]
+        finally:
+            await source.aclose()  # type: ignore[attr-defined]
+
+    return asyncio.run(go())
+
+
+# ----------------------------------------------------------------------------- Polygon
+def test_polygon_pages_through_next_url_and_keeps_vwap_and_trades(
+    polygon: FakePolygon, clock: FakeClock, market: Market
+) -> None:
+    got = fetch(_poly(polygon, clock), "BTC-USDT", "1h", "2024-01-01", None)
+    # closed bars only: at 12:30:30 the 12:00 bar is still forming, 11:00 is the last closed one
+    truth = _truth(market, "X:BTCUSDT", 3600, "2024-01-01", pd.Timestamp("2024-06-01 11:00", tz="UTC"))
+    _same(got, truth)
+    assert polygon.requests["ok"] >= 4  # 3660 bars, pages of at most 1000: next_url was followed
+
+
+def test_polygon_aggregated_timeframes_and_explicit_end(polygon: FakePolygon, clock: FakeClock, market: Market) -> None:
+    got = fetch(_poly(polygon, clock), "X:BTCUSDT", "4h", "2024-03-01", "2024-04-01")
+    _same(got, _truth(market, "X:BTCUSDT", 14400, "2024-03-01", pd.Timestamp("2024-04-01", tz="UTC")))
+
+
+def test_polygon_forming_bar_is_never_returned(polygon: FakePolygon, clock: FakeClock, market: Market) -> None:
+    clock.set(pd.Timestamp("2024-06-01 12:59:59", tz="UTC").timestamp())
+    got = fetch(_poly(polygon, clock), "BTC-USDT", "1h", "2024-06-01", None)
+    assert pd.Timestamp(got.time[-1], unit="s", tz="UTC") == pd.Timestamp("2024-06-01 11:00", tz="UTC")
+    clock.set(pd.Timestamp("2024-06-01 13:00:00", tz="UTC").timestamp())
+    got = fetch(_poly(polygon, clock), "BTC-USDT", "1h", "2024-06-01", None)
+    truth = _truth(market, "X:BTCUSDT", 3600, "2024-06-01", pd.Timestamp("2024-06-01 12:00", tz="UTC"))
+    _same(got, truth)  # the 12:00 bar now has its final values, not the partial ones served before
+
+
+@pytest.mark.parametrize(
+    ("key", "entitled", "words"),
+    [("wrong-key", True, "Unknown API Key"), ("test-key", False, "not entitled")],
+)
+def test_polygon_refused_key_fails_fast(
+    market: Market, clock: FakeClock, key: str, entitled: bool, words: str
+) -> None:
+    with serve_polygon(market, clock, entitled=entitled) as fake:
+        started = time.monotonic()
+        with pytest.raises(SourceAuthError, match=words) as info:
+            fetch(_poly(fake, clock, key=key, retry=RetryPolicy(attempts=5, backoff=1)), "BTC-USDT", "1h", "2024-05-01")
+        assert time.monotonic() - started < 1.0
+        assert fake.requests["total"] == 1  # no retry of a refused key
+        assert "wrong-key" not in str(info.value)
+
+
+def test_polygon_without_key_says_which_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("UPTRADE_POLYGON_API_KEY", raising=False)
+    monkeypatch.setenv("MASSIVE_API_KEY", "from-the-client-environment")  # must not be picked up
+    with pytest.raises(SourceAuthError, match="UPTRADE_POLYGON_API_KEY"):
+        open_source("polygon", get_settings())
+
+
+def test_polygon_honours_retry_after(market: Market, clock: FakeClock) -> None:
+    faults = Faults(script=["rate_limit"], retry_after="1")  # exactly one 429, then clean replies
+    with serve_polygon(market, clock, faults=faults) as fake:
+        source = _poly(fake, clock, retry=RetryPolicy(attempts=4, backoff=0.01, max_backoff=5))
+        started = time.monotonic()
+        got = fetch(source, "BTC-USDT", "1h", "2024-05-01", "2024-05-02")
+        assert time.monotonic() - started >= 1.0
+        assert fake.requests["rate_limit"] == 1
+        assert len(got) == 25
+
+
+@pytest.mark.parametrize("fault", ["server_error", "truncated", "dropped", "slow"])
+def test_polygon_transient_faults_are_retried_then_reported(market: Market, clock: FakeClock, fault: str) -> None:
+    faults = Faults(**{fault: 1.0}, slow_seconds=1.0)
+    retry = RetryPolicy(attempts=3, backoff=0.01, max_backoff=0.05, timeout=0.3)
+    with serve_polygon(market, clock, faults=faults) as fake:
+        with pytest.raises(SourceUnavailableError, match="Polygon"):
+            fetch(_poly(fake, clock, retry=retry), "BTC-USDT", "1h", "2024-05-01", "2024-05-02")
+        assert fake.requests[fault] == 3  # bounded: exactly `attempts` tries
+        setattr(faults, fault, 0.0)
+        faults.script = [fault, fault, None, fault, None]  # failures between successes: retries get through
+        got = fetch(_poly(fake, clock, retry=RetryPolicy(attempts=8, backoff=0.01, max_backoff=0.05, timeout=0.3)),
+                    "BTC-USDT", "1h", "2024-05-01", "2024-05-03")
+        _same(got, _truth(market, "X:BTCUSDT", 3600, "2024-05-01", pd.Timestamp("2024-05-03", tz="UTC")))
+
+
+def test_polygon_pagination_loop_is_detected(market: Market, clock: FakeClock) -> None:
+    with serve_polygon(market, clock, max_page=100, faults=Faults(loop=1.0)) as fake:
+        with pytest.raises(PaginationLoopError, match="same next_url twice"):
+            fetch(_poly(fake, clock), "BTC-USDT", "1h", "2024-01-01", "2024-03-01")
+        assert fake.requests["loop"] == 1
+
+
+def test_polygon_weeks_are_refused_with_a_way_out(polygon: FakePolygon, clock: FakeClock) -> None:
+    with pytest.raises(TimeframeError, match="store 1d"):
+        fetch(_poly(polygon, clock), "BTC-USDT", "1w", "2024-01-01")
+
+
+# ----------------------------------------------------------------------------- exchanges via ccxt
+def test_binance_backfill_through_ccxt_equals_source(market: Market, clock: FakeClock) -> None:
+    with serve_binance(market, clock) as (fake, url):
+        got = fetch(ExchangeSource("binance", api_url=url, retry=FAST, clock=clock.now), "BTC/USDT", "1h", "2024-01-01")
+    truth = _truth(market, "BTCUSDT", 3600, "2024-01-01", pd.Timestamp("2024-06-01 11:00", tz="UTC"))
+    _same(got, truth, extras=False)
+    assert np.isnan(got.vwap).all()  # ccxt's unified candles carry no vwap: left empty, never invented
+    assert fake.requests["klines"] == 4  # 3660 bars in pages of 1000
+
+
+def test_binance_faults_are_retried_and_retry_after_honoured(market: Market, clock: FakeClock) -> None:
+    faults = Faults(rate_limit=0.15, server_error=0.15, truncated=0.15, retry_after="0", seed=5)
+    with serve_binance(market, clock, faults=faults) as (fake, url):
+        retry = RetryPolicy(attempts=10, backoff=0.01, max_backoff=0.05, timeout=2)
+        got = fetch(ExchangeSource("binance", api_url=url, retry=retry, clock=clock.now), "BTC/USDT", "1h", "2023-01-01")
+        assert fake.requests["truncated"] + fake.requests["rate_limit"] + fake.requests["server_error"] > 0
+        truth = _truth(market, "BTCUSDT", 3600, "2023-01-01", pd.Timestamp("2024-06-01 11:00", tz="UTC"))
+        _same(got, truth, extras=False)
+        faults.rate_limit, faults.server_error, faults.truncated = 0.0, 0.0, 0.0
+        faults.script, faults.retry_after = ["rate_limit"], "1"
+        started = time.monotonic()
+        fetch(ExchangeSource("binance", api_url=url, retry=retry, clock=clock.now), "BTC/USDT", "1h", "2024-05-01")
+        assert time.monotonic() - started >= 0.05  # capped at max_backoff but waited, not hammered
+
+
+def test_binance_errors_become_ours(market: Market, clock: FakeClock) -> None:
+    with serve_binance(market, clock, faults=Faults(server_error=1.0)) as (fake, url):
+        source = ExchangeSource("binance", api_url=url, retry=FAST, clock=clock.now)
+        with pytest.raises(SymbolError, match="DOGE/USDT"):
+            fetch(source, "DOGE/USDT", "1h", "2024-01-01")
+        with pytest.raises(SourceUnavailableError, match="after 4 attempts"):
+            fetch(ExchangeSource("binance", api_url=url, retry=FAST, clock=clock.now), "BTC/USDT", "1h", "2024-05-01")
+        assert fake.requests["server_error"] == 4
+        with pytest.raises(TimeframeError, match="unsupported timeframe '2w'"):
+            fetch(ExchangeSource("binance", api_url=url, retry=FAST, clock=clock.now), "BTC/USDT", "2w", "2024-05-01")
+
+
+@pytest.mark.parametrize("exchange", ["okx", "bybit"])
+def test_other_exchanges_are_configured(exchange: str) -> None:
+    source = ExchangeSource(exchange)
+    assert source.exchange.enableRateLimit is True
+    assert "1m" in source.exchange.timeframes
+    asyncio.run(source.aclose())
+
+
+# ----------------------------------------------------------------------------- files
+def test_file_source_serves_a_range_and_names_bad_rows(tmp_path, btc_1h: pd.DataFrame) -> None:  # noqa: ANN001
+    path = tmp_path / "btc.csv"
+    btc_1h.iloc[:1000].reset_index().to_csv(path, index=False)
+    source = FileSource(path, clock=lambda: 4e9)
+    got = fetch(source, "BTC-USDT", "1h", btc_1h.index[100], btc_1h.index[199])
+    np.testing.assert_array_equal(got.close, btc_1h["close"].iloc[100:200].to_numpy())
+    bad = btc_1h.iloc[:50].reset_index()
+    bad.loc[7, "high"] = bad.loc[7, "low"] - 1
+    bad.to_csv(path, index=False)
+    with pytest.raises(OHLCVValidationError, match="line 9"):
+        fetch(FileSource(path, clock=lambda: 4e9), "BTC-USDT", "1h", btc_1h.index[0])

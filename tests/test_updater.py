@@ -1,0 +1,185 @@
+"""DataUpdaterService against the fake Polygon server serving real 1m BTC candles, on both backends."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from tests.fakes.market import FakeClock, Faults, Market, Series
+from tests.fakes.polygon import FakePolygon, serve_polygon
+from tests.helpers import assert_store_holds
+from uptrade.cli import app
+from uptrade.data.store import Store
+from uptrade.data.updater import DataUpdaterService, FeedStatus, UpdaterConfig
+from uptrade.errors import ConfigError
+from uptrade.settings import Settings
+
+MONTH_START, MONTH_END = pd.Timestamp("2024-03-01", tz="UTC"), pd.Timestamp("2024-03-31 23:59", tz="UTC")
+AFTER_MONTH = (MONTH_END + pd.Timedelta(minutes=1, seconds=30)).timestamp()
+
+
+@pytest.fixture(scope="module")
+def month_market(btc_1m: pd.DataFrame) -> Market:
+    """One real month of 1m BTC/USDT as Polygon ticker X:BTCUSDT."""
+    m = Market()
+    m.add("X:BTCUSDT", Series(btc_1m.loc[MONTH_START:MONTH_END], 60))
+    return m
+
+
+@pytest.fixture
+def polygon(month_market: Market) -> Iterator[FakePolygon]:
+    with serve_polygon(month_market, FakeClock(AFTER_MONTH), max_page=5000) as fake:
+        yield fake
+
+
+def settings_for(fake: FakePolygon, **extra: object) -> Settings:
+    values: dict[str, object] = {
+        "polygon_api_key": "test-key",
+        "polygon_base_url": fake.base_url,
+        "polygon_page_limit": 20_000,
+        "source_attempts": 4,
+        "source_backoff": 0.01,
+        "source_max_backoff": 0.05,
+        "source_timeout": 1.0,
+    }
+    values.update(extra)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def month_feeds(*timeframes: str, **extra: object) -> UpdaterConfig:
+    feeds = [
+        {"source": "polygon", "symbol": "BTC-USDT", "timeframe": tf, "start": MONTH_START, "end": MONTH_END}
+        for tf in timeframes
+    ]
+    return UpdaterConfig.parse({"feeds": feeds, "backoff": 0.01, "max_backoff": 0.1, "status_interval": 0.2, **extra})
+
+
+def run(store: Store, config: UpdaterConfig, fake: FakePolygon, **kwargs: object) -> dict[str, FeedStatus]:
+    service = DataUpdaterService(
+        store, config, settings=settings_for(fake), clock=fake.clock, **kwargs  # type: ignore[arg-type]
+    )
+    return asyncio.run(service.run())
+
+
+def test_month_of_1m_backfills_exactly(store: Store, polygon: FakePolygon, month_market: Market) -> None:
+    status = run(store, month_feeds("1m"), polygon, once=True)
+    truth = month_market.series["X:BTCUSDT"].truth(60)
+    assert len(truth) == 44_640
+    assert_store_holds(store, "BTC-USDT", "1m", truth)
+    (st,) = status.values()
+    assert (st.state, st.lag_candles, st.rows_written, st.errors) == ("done", 0, 44_640, 0)
+
+
+def test_random_faults_lose_and_duplicate_nothing(store: Store, month_market: Market) -> None:
+    faults = Faults(
+        rate_limit=0.08, server_error=0.08, slow=0.03, truncated=0.08, dropped=0.05, loop=0.1,
+        retry_after="0", slow_seconds=1.5, seed=11,
+    )  # fmt: skip
+    with serve_polygon(month_market, FakeClock(AFTER_MONTH), max_page=2000, faults=faults) as fake:
+        status = run(store, month_feeds("1m", "1h"), fake)
+    injected = sum(fake.requests[k] for k in ("rate_limit", "server_error", "slow", "truncated", "dropped", "loop"))
+    assert injected >= 10, fake.requests
+    series = month_market.series["X:BTCUSDT"]
+    assert_store_holds(store, "BTC-USDT", "1m", series.truth(60))
+    assert_store_holds(store, "BTC-USDT", "1h", series.truth(3600))
+    assert {s.state for s in status.values()} == {"done"}
+
+
+def test_gaps_and_an_earlier_start_are_filled(store: Store, polygon: FakePolygon, month_market: Market) -> None:
+    truth = month_market.series["X:BTCUSDT"].truth(60)
+    holed = truth.drop(truth.index[5000:5100]).drop(truth.index[20_000:20_001]).iloc[10_000:30_000]
+    store.write_ohlcv(holed, "BTC-USDT", "1m")
+    assert len(store.find_gaps("BTC-USDT", "1m")) == 1  # the first hole lies before the stored range
+    run(store, month_feeds("1m"), polygon, once=True)
+    assert_store_holds(store, "BTC-USDT", "1m", truth)
+
+
+def test_a_failing_feed_backs_off_without_stopping_the_others(store: Store, month_market: Market) -> None:
+    broken = Series(month_market.series["X:BTCUSDT"].truth(60).iloc[:100], 60)
+    market = Market()
+    market.add("X:BTCUSDT", month_market.series["X:BTCUSDT"])
+    market.add("X:ETHUSDT", broken)
+    with serve_polygon(market, FakeClock(AFTER_MONTH), max_page=5000, broken={"X:ETHUSDT"}) as fake:
+        config = UpdaterConfig.parse(
+            {
+                "feeds": [
+                    {"source": "polygon", "symbol": "BTC-USDT", "timeframe": "1m", "start": MONTH_START,
+                     "end": MONTH_END},
+                    {"source": "polygon", "symbol": "ETH-USDT", "timeframe": "1m", "start": MONTH_START},
+                ],
+                "backoff": 0.05,
+                "max_backoff": 0.2,
+            }
+        )  # fmt: skip
+        service = DataUpdaterService(store, config, settings=settings_for(fake), clock=fake.clock)
+
+        async def scenario() -> dict[str, FeedStatus]:
+            runner = asyncio.create_task(service.run())
+            btc, eth = service.status.values()
+            for _ in range(400):
+                if btc.state == "done" and eth.errors >= 3:
+                    break
+                await asyncio.sleep(0.05)
+            service.stop()
+            return await runner
+
+        status = asyncio.run(scenario())
+    btc, eth = status.values()
+    assert btc.state == "done"
+    assert_store_holds(store, "BTC-USDT", "1m", month_market.series["X:BTCUSDT"].truth(60))
+    assert eth.errors >= 3
+    assert eth.state == "stopped"
+    assert "Internal server error" in (eth.last_error or "") or "MaxRetryError" in (eth.last_error or "")
+    assert store.latest_time("ETH-USDT", "1m") is None
+
+
+def test_a_refused_key_stops_the_feed_with_the_reason(store: Store, polygon: FakePolygon) -> None:
+    service = DataUpdaterService(
+        store, month_feeds("1m", "5m"), settings=settings_for(polygon, polygon_api_key="bad"), clock=polygon.clock
+    )
+    status = asyncio.run(asyncio.wait_for(service.run(), 20))
+    assert {s.state for s in status.values()} == {"failed"}
+    assert all("Unknown API Key" in (s.last_error or "") for s in status.values())
+    saved = {row["feed"]: row for row in store.feed_status()}
+    assert saved["polygon:BTC-USDT:1m"]["state"] == "failed"
+
+
+def test_status_is_saved_and_shown_by_the_cli(
+    tmp_path: Path, polygon: FakePolygon, month_market: Market, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from uptrade.data.store import open_store
+
+    url = f"sqlite:///{tmp_path / 'status.db'}"
+    with open_store(url) as store:
+        run(store, month_feeds("1m", "1h"), polygon, once=True)
+        rows = store.feed_status()
+    assert [(r["feed"], r["state"], r["lag_candles"]) for r in rows] == [
+        ("polygon:BTC-USDT:1h", "done", 0),
+        ("polygon:BTC-USDT:1m", "done", 0),
+    ]
+    assert rows[1]["last_candle"] == MONTH_END
+    monkeypatch.setenv("COLUMNS", "200")
+    result = CliRunner().invoke(app, ["--db", url, "data", "status"])
+    assert result.exit_code == 0, result.output
+    assert "polygon:BTC-USDT:1m" in result.output
+    assert "44,640" in result.output
+
+
+def test_feeds_file_errors_name_the_feed_and_field(tmp_path: Path) -> None:
+    path = tmp_path / "feeds.yaml"
+    path.write_text(
+        "feeds:\n  - {source: polygon, symbol: BTC-USD, timeframe: 1m}\n  - {source: polygon, symbol: ETH-USD, timeframe: 7q}\n"
+    )
+    with pytest.raises(ConfigError, match=r"feeds\.1\.timeframe"):
+        UpdaterConfig.from_yaml(path)
+    path.write_text("- {source: file, symbol: BTC-USD, timeframe: 1h}\n")
+    with pytest.raises(ConfigError, match="needs 'path'"):
+        UpdaterConfig.from_yaml(path)
+    path.write_text("feeds:\n  - {source: binance, symbol: BTC/USDT, timeframe: 1h}\n  - {source: binance, symbol: BTC-USDT, timeframe: 60m}\n")
+    with pytest.raises(ConfigError, match="listed twice: binance:BTC-USDT:1h"):
+        UpdaterConfig.from_yaml(path)
