@@ -21,7 +21,7 @@ from urllib.parse import parse_qs
 from aiohttp import web
 
 from tests.fakes.market import FakeClock, Faults, Market
-from tests.fakes.server import ServerThread
+from tests.fakes.server import ServerProcess, ServerThread
 
 UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 MAX_LIMIT = 50_000
@@ -56,12 +56,15 @@ class FakePolygon:
         faults: Faults | None = None,
         max_page: int = MAX_LIMIT,
         broken: set[str] | None = None,
+        latency: float = 0.0,
     ) -> None:
         self.market, self.clock, self.api_key, self.entitled = market, clock, api_key, entitled
         self.faults = faults or Faults()
         self.max_page = max_page
         #: Tickers that always get a 500 (a feed that keeps failing).
         self.broken = set(broken or ())
+        #: Seconds added to every aggregates reply (a distant server).
+        self.latency = latency
         self.requests: Counter[str] = Counter()
         self.base_url = ""
         self.app = web.Application()
@@ -94,6 +97,8 @@ class FakePolygon:
             return denied
         m = request.match_info
         ticker, span = m["ticker"], m["timespan"]
+        if self.latency:
+            await asyncio.sleep(self.latency)
         if ticker in self.broken:
             self.requests["broken"] += 1
             return _error(500, {"status": "ERROR", "error": "Internal server error"})
@@ -204,10 +209,12 @@ class FakePolygon:
 
 
 @contextmanager
-def serve_polygon(market: Market, clock: FakeClock, **kwargs: object) -> Iterator[FakePolygon]:
-    """A running :class:`FakePolygon` (``fake.base_url`` is its address)."""
+def serve_polygon(
+    market: Market, clock: FakeClock, *, process: bool = False, **kwargs: object
+) -> Iterator[FakePolygon]:
+    """A running :class:`FakePolygon` (``fake.base_url`` is its address); ``process``: in a forked process."""
     fake = FakePolygon(market, clock, **kwargs)  # type: ignore[arg-type]
-    server = ServerThread(fake.app)
+    server = ServerProcess(fake.app) if process else ServerThread(fake.app)
     fake.base_url = server.start()
     try:
         yield fake

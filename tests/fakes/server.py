@@ -50,3 +50,36 @@ class ServerThread:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _serve_in_child(app: web.Application, conn: object) -> None:
+    server = ServerThread(app)
+    conn.send(server.start())  # type: ignore[attr-defined]
+    conn.recv()  # type: ignore[attr-defined]  # blocks until the parent says stop (or dies)
+    server.stop()
+
+
+class ServerProcess:
+    """Like :class:`ServerThread`, but in a forked process: the server does not share our GIL.
+
+    For load tests; the fake's request counters stay in the child.
+    """
+
+    def __init__(self, app: web.Application) -> None:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")
+        self._parent, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_serve_in_child, args=(app, child), daemon=True)
+
+    def start(self) -> str:
+        self._proc.start()
+        if not self._parent.poll(20):
+            raise RuntimeError("fake server process did not start")
+        return self._parent.recv()
+
+    def stop(self) -> None:
+        self._parent.send("stop")
+        self._proc.join(10)
+        if self._proc.is_alive():
+            self._proc.kill()

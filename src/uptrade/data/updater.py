@@ -57,6 +57,8 @@ T = TypeVar("T")
 
 #: Errors that retrying cannot fix: the feed stops with the reason in its status.
 FATAL_ERRORS = (SourceAuthError, SymbolError, TimeframeError, ConfigError)
+#: Rows written per transaction at most when pages of several feeds are grouped.
+WRITE_GROUP_ROWS = 200_000
 #: Errors a feed backs off from and retries.
 RETRY_ERRORS = (SourceError, StoreError, DataFormatError)
 
@@ -198,7 +200,7 @@ class FeedStatus:
         data.pop("expected")
         for key in ("last_success", "last_candle", "updated_at"):
             if data[key] is not None:
-                data[key] = data[key].to_pydatetime()
+                data[key] = data[key].to_pydatetime(warn=False)
         return data
 
 
@@ -238,12 +240,18 @@ class DataUpdaterService:
         }
         self._db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="uptrade-store")
         self._stopping: asyncio.Event | None = None
+        #: Newest stored open time per feed, as far as this process wrote it; dropped after any
+        #: error so that the next cycle re-reads the store (the truth after a crash or outage).
+        self._newest: dict[str, int] = {}
+        self._pending: list[tuple[OHLCVBatch, str, Timeframe, asyncio.Future[int]]] = []
+        self._wake: asyncio.Event | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
     # ------------------------------------------------------------------ lifecycle
     async def run(self) -> dict[str, FeedStatus]:
         """Run until :meth:`stop` (or, with ``once``, until every feed is caught up or failed)."""
         self._stopping = asyncio.Event()
+        self._wake = asyncio.Event()
         try:
             for feed in self.config.feeds:
                 self._source_for(feed)
@@ -251,6 +259,7 @@ class DataUpdaterService:
             await self._close_sources()
             raise
         flusher = asyncio.create_task(self._flush_status_forever(), name="uptrade-status")
+        writer = asyncio.create_task(self._write_forever(), name="uptrade-writer")
         self._tasks = [asyncio.create_task(self._feed_loop(f), name=f.key) for f in self.config.feeds]
         stopper = asyncio.create_task(self._stopping.wait())
         try:
@@ -258,9 +267,9 @@ class DataUpdaterService:
                 [stopper, asyncio.gather(*self._tasks, return_exceptions=True)], return_when=asyncio.FIRST_COMPLETED
             )
         finally:
-            for task in (*self._tasks, stopper):
+            for task in (*self._tasks, stopper, writer):
                 task.cancel()
-            await asyncio.gather(*self._tasks, stopper, return_exceptions=True)
+            await asyncio.gather(*self._tasks, stopper, writer, return_exceptions=True)
             flusher.cancel()
             await asyncio.gather(flusher, return_exceptions=True)
             # let a write already handed to the store thread finish, then save the final status
@@ -327,6 +336,7 @@ class DataUpdaterService:
                 log.error("feed stopped", extra={"feed": feed.key, "error": str(exc)})
                 return
             except RETRY_ERRORS as exc:
+                self._newest.pop(feed.key, None)
                 failures += 1
                 delay = backoff_delay(failures, self.config.backoff, self.config.max_backoff)
                 asked = getattr(exc, "retry_after", None)
@@ -353,8 +363,13 @@ class DataUpdaterService:
 
     async def _catch_up(self, feed: FeedConfig, st: FeedStatus, source: BaseSource) -> None:
         tf = feed.tf
-        latest = await self._db(self.store.latest_time, feed.symbol, tf)
         target = self._target(feed)
+        known = self._newest.get(feed.key)
+        if known is not None:  # steady state: no store round trip
+            if known + tf.seconds <= target:
+                await self._fetch_range(feed, st, source, known + tf.seconds, target)
+            return
+        latest = await self._db(self.store.latest_time, feed.symbol, tf)
         if latest is None:
             start = (
                 _utc(feed.start)
@@ -370,6 +385,7 @@ class DataUpdaterService:
             if first is not None and head_start < int(first.timestamp()):
                 st.state = "backfilling"
                 await self._fetch_range(feed, st, source, head_start, int(first.timestamp()) - tf.seconds)
+        self._newest[feed.key] = int(latest.timestamp())
         begin = int(latest.timestamp()) + tf.seconds
         if begin <= target:
             if target - begin >= 2 * tf.seconds:
@@ -398,9 +414,16 @@ class DataUpdaterService:
         return written
 
     async def _write(self, feed: FeedConfig, st: FeedStatus, page: OHLCVBatch) -> int:
-        n = await self._db(self.store.write_batch, page, feed.symbol, feed.tf)
+        assert self._wake is not None
+        done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._pending.append((page, feed.symbol, feed.tf, done))
+        self._wake.set()
+        n = await done
         st.rows_written += n
-        last = pd.Timestamp(int(page.time[-1]), unit="s", tz="UTC")
+        newest = int(page.time[-1])
+        if newest > self._newest.get(feed.key, newest - 1):
+            self._newest[feed.key] = newest
+        last = pd.Timestamp(newest, unit="s", tz="UTC")
         if st.last_candle is None or last > st.last_candle:
             st.last_candle = last
         st.updated_at = pd.Timestamp.now(tz="UTC")
@@ -409,11 +432,46 @@ class DataUpdaterService:
         return n
 
     async def _update_lag(self, feed: FeedConfig, st: FeedStatus) -> None:
-        latest = await self._db(self.store.latest_time, feed.symbol, feed.tf)
-        if latest is not None:
-            st.last_candle = latest
-            st.lag_candles = max(0, (self._target(feed) - int(latest.timestamp())) // feed.tf.seconds)
+        if feed.key not in self._newest:
+            latest = await self._db(self.store.latest_time, feed.symbol, feed.tf)
+            if latest is not None:
+                self._newest[feed.key] = int(latest.timestamp())
+        newest = self._newest.get(feed.key)
+        if newest is not None:
+            st.last_candle = pd.Timestamp(newest, unit="s", tz="UTC")
+            st.lag_candles = max(0, (self._target(feed) - newest) // feed.tf.seconds)
         st.updated_at = pd.Timestamp.now(tz="UTC")
+
+    async def _write_forever(self) -> None:
+        """Group the pages feeds hand in into one transaction per round (one commit for many feeds).
+
+        A group that fails is retried page by page, so one bad page cannot fail the others.
+        """
+        assert self._wake is not None
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._pending:
+                group, rows = [], 0
+                while self._pending and (not group or rows + len(self._pending[0][0]) <= WRITE_GROUP_ROWS):
+                    item = self._pending.pop(0)
+                    group.append(item)
+                    rows += len(item[0])
+                try:
+                    counts = await self._db(self.store.write_batches, [(b, s, t) for b, s, t, _ in group])
+                except StoreError as exc:
+                    if len(group) == 1:
+                        _settle(group[0][3], exc)
+                        continue
+                    for batch, sym, tf, done in group:
+                        try:
+                            _settle(done, await self._db(self.store.write_batch, batch, sym, tf))
+                        except StoreError as one:
+                            _settle(done, one)
+                    del exc
+                else:
+                    for (_, _, _, done), n in zip(group, counts, strict=True):
+                        _settle(done, n)
 
     # ------------------------------------------------------------------ status
     async def _flush_status_forever(self) -> None:
@@ -429,6 +487,15 @@ class DataUpdaterService:
             self.store.save_feed_status([s.row() for s in self.status.values()])
         except StoreError as exc:
             log.warning("final status not saved", extra={"error": str(exc)})
+
+
+def _settle(future: asyncio.Future[int], outcome: int | BaseException) -> None:
+    if future.done():  # the feed was cancelled meanwhile
+        return
+    if isinstance(outcome, BaseException):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)
 
 
 def feeds_from_options(

@@ -24,10 +24,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 from tenacity.wait import wait_base
 
-from uptrade.data.frames import COLUMNS, MISSING_COUNT, OHLCVBatch
+from uptrade.data.frames import COLUMNS, FLOAT_COLUMNS, MISSING_COUNT, OHLCVBatch
 from uptrade.data.store.base import TimeLike, to_epoch
 from uptrade.data.timeframes import Timeframe, parse_timeframe
-from uptrade.data.validate import OHLCVValidationError, table_to_batch, validate_table
+from uptrade.data.validate import OHLCVValidationError, batch_is_valid, table_to_batch, validate_table
 from uptrade.errors import ConfigError, SourceError
 
 T = TypeVar("T")
@@ -122,6 +122,23 @@ def rows_to_batch(
     """
     times_s = np.asarray(times_s, dtype="int64")
     keep = (times_s >= first) & (times_s <= last)
+    order = np.argsort(times_s[keep], kind="stable")
+
+    def col(name: str) -> np.ndarray:
+        values = columns.get(name)
+        if values is None:
+            return np.full(len(order), np.nan)
+        return np.asarray(values, dtype="float64")[keep][order]
+
+    counts = col("trade_count")
+    batch = OHLCVBatch(
+        times_s[keep][order],
+        *(col(name) for name in FLOAT_COLUMNS),
+        np.where(np.isnan(counts), MISSING_COUNT, counts).astype("int64"),
+    )
+    if batch_is_valid(batch, tf):
+        return batch
+    # slow path, only for bad pages: the full report naming every offending bar
     table = pd.DataFrame({"time": pd.to_datetime(times_s[keep], unit="s", utc=True)})
     for name in COLUMNS:
         values = columns.get(name)

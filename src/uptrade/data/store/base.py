@@ -227,6 +227,27 @@ class Store(ABC):
         log.info("ohlcv written", extra={"symbol": sym, "timeframe": tf.name, "rows": total, "store": self.mode})
         return total
 
+    def write_batches(self, items: Sequence[tuple[OHLCVBatch, str, str | Timeframe]]) -> list[int]:
+        """Upsert validated batches of several series in one transaction (all or nothing).
+
+        Many small writes (a live updater with hundreds of feeds) cost one commit instead of one each.
+        """
+        keyed = [(b, canonical_symbol(s), parse_timeframe(t)) for b, s, t in items]
+        try:
+            with self.engine.begin() as conn:
+                for batch, sym, tf in keyed:
+                    for chunk in batch.chunks(self.chunk_rows):
+                        self._upsert_chunk(conn, chunk, sym, tf.name)
+        except self._db_errors as exc:
+            total = sum(len(b) for b, _, _ in keyed)
+            raise StoreError(
+                f"writing {total} rows of {len(keyed)} series failed, nothing was written: {_reason(exc)}"
+            ) from exc
+        for batch, sym, tf in keyed:
+            if len(batch):
+                self._after_write(sym, tf, int(batch.time[0]), int(batch.time[-1]), len(batch))
+        return [len(b) for b, _, _ in keyed]
+
     # ----------------------------------------------------------------- reads
     def read_ohlcv(
         self,

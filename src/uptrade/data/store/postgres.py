@@ -46,6 +46,15 @@ _UPSERT = (
 )
 
 
+#: Batches up to this size are upserted with one pipelined INSERT instead of COPY (fewer round trips).
+SMALL_BATCH = 256
+_UPSERT_ROWS = _UPSERT.replace(
+    "SELECT time, %(symbol)s, %(timeframe)s, open, high, low, close, volume, vwap, trade_count "
+    "FROM _uptrade_ohlcv_load ",
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ",
+)
+
+
 def _copy_columns(batch: OHLCVBatch, key: tuple[str, str] | None) -> dict[str, Iterable[Any]]:
     """Column name -> values for ``Copy.write_row``; with ``key`` the constant symbol and timeframe."""
     columns: dict[str, Iterable[Any]] = {"time": pd.DatetimeIndex(batch.time * 1_000_000_000, tz="UTC").to_pydatetime()}
@@ -143,6 +152,17 @@ class PostgresStore(Store):
     def _upsert_chunk(self, conn: Connection, batch: OHLCVBatch, symbol: str, timeframe: str) -> None:
         raw = conn.connection.driver_connection
         with raw.cursor() as cur:  # type: ignore[union-attr]
+            if len(batch) <= SMALL_BATCH:  # live updates: a few bars, one pipelined statement
+                cols = _copy_columns(batch, key=(symbol, timeframe))
+                n = len(batch)
+                rows = zip(
+                    cols["time"], repeat(symbol, n), repeat(timeframe, n),
+                    *(cols.get(c, repeat(None, n)) for c in ("open", "high", "low", "close", "volume", "vwap",
+                                                             "trade_count")),
+                    strict=False,
+                )  # fmt: skip
+                cur.executemany(_UPSERT_ROWS, list(rows))
+                return
             if self._copy_into_free_range(cur, batch, symbol, timeframe):
                 return
             cur.execute(_CREATE_LOAD)

@@ -1,0 +1,85 @@
+"""100 symbols x 4 timeframes against the fake Polygon feed for a simulated day: no feed falls behind.
+
+The fake clock runs ``SPEED`` times real time (a simulated day in 86400/SPEED seconds: 5 minutes); the
+server and the updater share it. Every 1m feed then polls every 48 simulated seconds. The
+100 instruments are the real BTC 1m candles of one day, each scaled by its own factor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import pandas as pd
+import pytest
+
+from tests.fakes.market import FakeClock, Market, Series
+from tests.fakes.polygon import serve_polygon
+from uptrade.data.store import open_store
+from uptrade.data.updater import DataUpdaterService, UpdaterConfig
+from uptrade.settings import Settings
+
+SYMBOLS = 100
+TIMEFRAMES = ("1m", "5m", "15m", "1h")
+SPEED = float(os.environ.get("UPTRADE_SCALE_SPEED", "288"))
+DAY = pd.Timestamp("2024-05-01", tz="UTC")
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_hundred_symbols_four_timeframes_for_a_simulated_day(
+    btc_1m: pd.DataFrame, backend: str, tmp_path, request: pytest.FixtureRequest  # noqa: ANN001
+) -> None:
+    base = btc_1m.loc[DAY - pd.Timedelta(hours=2) : DAY + pd.Timedelta(days=1, hours=1)]
+    market = Market()
+    symbols = [f"S{k:03d}-USD" for k in range(SYMBOLS)]
+    for k, sym in enumerate(symbols):
+        market.add(f"X:{sym.replace('-', '')}", Series(base, 60, scale=1 + k / 1000))
+    url = f"sqlite:///{tmp_path / 'scale.db'}" if backend == "sqlite" else request.getfixturevalue("pg").create("scale")
+    clock = FakeClock(DAY.timestamp(), speed=SPEED)
+    config = UpdaterConfig.parse(
+        {
+            "feeds": [
+                {"source": "polygon", "symbol": s, "timeframe": tf, "start": DAY - pd.Timedelta(hours=1)}
+                for s in symbols
+                for tf in TIMEFRAMES
+            ],
+            "backoff": 0.05,
+            "max_backoff": 0.5,
+            "status_interval": 5.0,
+        }
+    )
+    lags: list[tuple[float, str, int]] = []
+    # the server runs in its own process so that it does not compete with the updater for the GIL
+    with serve_polygon(market, clock, process=True) as fake, open_store(url) as store:
+        settings = Settings(
+            polygon_api_key="test-key", polygon_base_url=fake.base_url, source_backoff=0.01, source_max_backoff=0.1
+        )  # type: ignore[call-arg]
+        service = DataUpdaterService(store, config, settings=settings, clock=clock)
+
+        async def scenario() -> None:
+            runner = asyncio.create_task(service.run())
+            warmup = DAY.timestamp() + 3600  # the first simulated hour includes each feed's backfill
+            while clock.now() < DAY.timestamp() + 86_400:
+                await asyncio.sleep(0.25)
+                if clock.now() < warmup:
+                    continue
+                for st in service.status.values():
+                    # lag counts closed bars not stored yet; between polls one may just have closed
+                    if st.lag_candles is None or st.lag_candles > 1 or st.state != "live":
+                        lags.append((clock.now() - DAY.timestamp(), st.feed, st.lag_candles or -1))
+            service.stop()
+            await runner
+
+        asyncio.run(scenario())
+        end = int(clock.now())
+        statuses = service.status
+        assert not lags, f"{len(lags)} observations of a feed behind, e.g. {lags[:5]}"
+        assert {s.errors for s in statuses.values()} == {0}
+        for k in (0, SYMBOLS - 1):
+            for tf in TIMEFRAMES:
+                seconds = pd.Timedelta(tf).seconds if tf != "1h" else 3600
+                truth = market.series[f"X:{symbols[k].replace('-', '')}"].truth(seconds)
+                truth = truth[(truth.index >= DAY - pd.Timedelta(hours=1))]
+                truth = truth[truth.index.asi8 // 1_000_000_000 + seconds <= end - 2 * seconds]
+                got = store.read_ohlcv(symbols[k], tf, end=truth.index[-1])
+                pd.testing.assert_frame_equal(got, truth, check_exact=True, check_freq=False)
