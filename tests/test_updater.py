@@ -193,3 +193,23 @@ def test_feeds_file_errors_name_the_feed_and_field(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="listed twice: binance:BTC-USDT:1h"):
         UpdaterConfig.from_yaml(path)
+
+
+def test_cli_backfill_reports_progress_and_fails_clearly(tmp_path: Path, polygon: FakePolygon) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    env = {"UPTRADE_POLYGON_BASE_URL": polygon.base_url, "COLUMNS": "200", "UPTRADE_SOURCE_BACKOFF": "0.01"}
+    args = ["--db", url, "data", "backfill", "--source", "polygon", "-s", "BTC-USDT", "-t", "1h",
+            "--start", "2024-03-01", "--end", "2024-03-10"]  # fmt: skip
+    ok = CliRunner().invoke(app, args, env={**env, "UPTRADE_POLYGON_API_KEY": "test-key"})
+    assert ok.exit_code == 0, ok.output
+    assert "polygon:BTC-USDT:1h" in ok.output
+    assert "done" in ok.output
+    again = CliRunner().invoke(app, args, env={**env, "UPTRADE_POLYGON_API_KEY": "nope"})
+    assert again.exit_code == 0, again.output  # already complete: nothing is fetched, the key is not even used
+    args[1] = f"sqlite:///{tmp_path / 'other.db'}"
+    bad = CliRunner().invoke(app, args, env={**env, "UPTRADE_POLYGON_API_KEY": "nope"})
+    assert bad.exit_code == 1
+    assert "Unknown API Key" in bad.output
+    assert "nope" not in bad.output
+    missing = CliRunner().invoke(app, ["--db", url, "data", "update"], env={"UPTRADE_FEEDS_FILE": ""})
+    assert missing.exit_code != 0

@@ -6,6 +6,7 @@ Heavy libraries (pandas, SQLAlchemy, NumPy) are imported inside the commands so 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -232,6 +233,21 @@ def data_status(symbol: Annotated[str | None, typer.Option("--symbol", "-s")] = 
         console.print(feeds_table(feeds, title="Updater feeds (last saved status)"))
 
 
+def _run_feeds(run: Callable[[Store], list[str]]) -> None:
+    """Open the store, run the updater front-end, exit 1 naming the feeds that failed."""
+    from uptrade.errors import UpTradeError
+
+    store = _open_store()
+    try:
+        failed = run(store)
+    except UpTradeError as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        store.close()
+    if failed:
+        raise _fail("; ".join(failed))
+
+
 SourceOption = Annotated[
     str, typer.Option("--source", help="polygon, binance, okx, bybit (any ccxt exchange id) or file.")
 ]
@@ -257,15 +273,7 @@ def data_backfill(
         config = feeds_from_options(source, symbol, timeframe, start=start, end=end, path=path)
     except UpTradeError as exc:
         raise _fail(str(exc)) from None
-    store = _open_store()
-    try:
-        failed = run_backfill(store, config, _console())
-    except UpTradeError as exc:
-        raise _fail(str(exc)) from None
-    finally:
-        store.close()
-    if failed:
-        raise _fail("; ".join(failed))
+    _run_feeds(lambda store: run_backfill(store, config, _console()))
 
 
 @data_app.command("update")
@@ -294,15 +302,7 @@ def data_update(
             raise _fail("give --config FILE (or UPTRADE_FEEDS_FILE), or --source with --symbol and --timeframe")
     except UpTradeError as exc:
         raise _fail(str(exc)) from None
-    store = _open_store()
-    try:
-        failed = run_update(store, cfg, _console(), once=once)
-    except UpTradeError as exc:
-        raise _fail(str(exc)) from None
-    finally:
-        store.close()
-    if failed:
-        raise _fail("; ".join(failed))
+    _run_feeds(lambda store: run_update(store, cfg, _console(), once=once))
 
 
 @app.command()
