@@ -16,7 +16,7 @@ from rich.table import Table
 from uptrade.data.store.base import Store
 from uptrade.data.updater import DataUpdaterService, FeedStatus, UpdaterConfig
 
-#: Consecutive failures after which ``backfill`` gives up on a feed (``update`` never does).
+#: Consecutive failures after which ``backfill`` and ``update --once`` give up on a feed (``update`` never does).
 BACKFILL_MAX_FAILURES = 6
 _STATE_STYLE = {"live": "green", "done": "green", "backing off": "yellow", "failed": "bold red", "stopped": "dim"}
 
@@ -101,7 +101,7 @@ def run_backfill(store: Store, config: UpdaterConfig, console: Console) -> list[
 
 def run_update(store: Store, config: UpdaterConfig, console: Console, *, once: bool = False) -> list[str]:
     """Run the service with a live status table until stopped; returns the failed feeds' reasons."""
-    service = DataUpdaterService(store, config, once=once)
+    service = DataUpdaterService(store, config, once=once, max_failures=BACKFILL_MAX_FAILURES if once else None)
 
     async def main() -> dict[str, FeedStatus]:
         _install_signals(service)

@@ -404,13 +404,29 @@ class DataUpdaterService:
             )
 
     async def _fetch_range(self, feed: FeedConfig, st: FeedStatus, source: BaseSource, lo: int, hi: int) -> int:
-        """Fetch closed bars in [lo, hi] page by page and write each page as it arrives."""
+        """Fetch closed bars in [lo, hi] page by page and write each page as it arrives.
+
+        The next page is fetched while the previous one is written; writes stay in order, one at
+        a time, so the stored series is always a prefix of what the source sent.
+        """
         if hi < lo:
             return 0
         st.expected = (hi - lo) // feed.tf.seconds + 1
         written = 0
-        async for page in source.pages(feed.symbol, feed.tf, lo, hi):
-            written += await self._write(feed, st, page)
+        writing: asyncio.Task[int] | None = None
+        try:
+            async for page in source.pages(feed.symbol, feed.tf, lo, hi):
+                if writing is not None:
+                    written += await writing
+                writing = asyncio.create_task(self._write(feed, st, page))
+            if writing is not None:
+                written += await writing
+                writing = None
+        finally:
+            if writing is not None and not writing.done():
+                writing.cancel()  # the page may still be written; it is an idempotent upsert
+            elif writing is not None and not writing.cancelled():
+                writing.exception()  # seen: the error that ends this range is already on its way
         return written
 
     async def _write(self, feed: FeedConfig, st: FeedStatus, page: OHLCVBatch) -> int:

@@ -235,9 +235,7 @@ class Store(ABC):
         keyed = [(b, canonical_symbol(s), parse_timeframe(t)) for b, s, t in items]
         try:
             with self.engine.begin() as conn:
-                for batch, sym, tf in keyed:
-                    for chunk in batch.chunks(self.chunk_rows):
-                        self._upsert_chunk(conn, chunk, sym, tf.name)
+                self._upsert_many(conn, [(b, s, t.name) for b, s, t in keyed])
         except self._db_errors as exc:
             total = sum(len(b) for b, _, _ in keyed)
             raise StoreError(
@@ -247,6 +245,12 @@ class Store(ABC):
             if len(batch):
                 self._after_write(sym, tf, int(batch.time[0]), int(batch.time[-1]), len(batch))
         return [len(b) for b, _, _ in keyed]
+
+    def _upsert_many(self, conn: Connection, items: list[tuple[OHLCVBatch, str, str]]) -> None:
+        """Upsert several series inside the caller's transaction (backends may batch round trips)."""
+        for batch, sym, tf_name in items:
+            for chunk in batch.chunks(self.chunk_rows):
+                self._upsert_chunk(conn, chunk, sym, tf_name)
 
     # ----------------------------------------------------------------- reads
     def read_ohlcv(

@@ -64,6 +64,14 @@ def _copy_columns(batch: OHLCVBatch, key: tuple[str, str] | None) -> dict[str, I
     return columns
 
 
+def _value_rows(batch: OHLCVBatch, symbol: str, timeframe: str) -> list[tuple[Any, ...]]:
+    """Rows for ``_UPSERT_ROWS``: every column, None where a value is missing."""
+    cols = _copy_columns(batch, key=(symbol, timeframe))
+    n = len(batch)
+    values = (cols.get(c, repeat(None, n)) for c in ("open", "high", "low", "close", "volume", "vwap", "trade_count"))
+    return list(zip(cols["time"], repeat(symbol, n), repeat(timeframe, n), *values, strict=False))
+
+
 def _copy(cur: psycopg.Cursor, table: str, columns: dict[str, Iterable[Any]]) -> None:
     names = list(columns)
     with cur.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)") as copy:
@@ -153,15 +161,7 @@ class PostgresStore(Store):
         raw = conn.connection.driver_connection
         with raw.cursor() as cur:  # type: ignore[union-attr]
             if len(batch) <= SMALL_BATCH:  # live updates: a few bars, one pipelined statement
-                cols = _copy_columns(batch, key=(symbol, timeframe))
-                n = len(batch)
-                rows = zip(
-                    cols["time"], repeat(symbol, n), repeat(timeframe, n),
-                    *(cols.get(c, repeat(None, n)) for c in ("open", "high", "low", "close", "volume", "vwap",
-                                                             "trade_count")),
-                    strict=False,
-                )  # fmt: skip
-                cur.executemany(_UPSERT_ROWS, list(rows))
+                cur.executemany(_UPSERT_ROWS, _value_rows(batch, symbol, timeframe))
                 return
             if self._copy_into_free_range(cur, batch, symbol, timeframe):
                 return
@@ -169,6 +169,16 @@ class PostgresStore(Store):
             cur.execute("TRUNCATE _uptrade_ohlcv_load")
             _copy(cur, "_uptrade_ohlcv_load", _copy_columns(batch, key=None))
             cur.execute(_UPSERT, {"symbol": symbol, "timeframe": timeframe})
+
+    def _upsert_many(self, conn: Connection, items: list[tuple[OHLCVBatch, str, str]]) -> None:
+        """Small batches of all series in one pipelined INSERT; large ones through COPY as usual."""
+        small = [item for item in items if len(item[0]) <= SMALL_BATCH]
+        if len(small) > 1:
+            rows = [row for batch, sym, tf in small for row in _value_rows(batch, sym, tf)]
+            with conn.connection.driver_connection.cursor() as cur:  # type: ignore[union-attr]
+                cur.executemany(_UPSERT_ROWS, rows)
+            items = [item for item in items if len(item[0]) > SMALL_BATCH]
+        super()._upsert_many(conn, items)
 
     def _copy_into_free_range(self, cur: psycopg.Cursor, batch: OHLCVBatch, symbol: str, timeframe: str) -> bool:
         """Fast path: COPY straight into ``ohlcv`` when the series has no rows in the batch's range.
