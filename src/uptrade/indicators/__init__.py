@@ -1,0 +1,1 @@
+"""Indicators (``shared/spec/INDICATORS.md``). ``nb`` holds the numba kernels they are built from."""
