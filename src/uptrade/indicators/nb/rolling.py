@@ -64,32 +64,53 @@ def sma_nb(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True)
-def wma_nb(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
-    """Linearly weighted mean (weights 1..n, newest heaviest), updated in O(1) per bar."""
+def _position_weighted_nb(x: np.ndarray, n: int, out: np.ndarray, lsma: bool) -> np.ndarray:
+    """WMA or LSMA from the same two running sums over the window, O(1) per bar.
+
+    ``sy`` is the sum of the window and ``sty`` the sum of position * value (positions 0 oldest
+    .. n-1 newest); a NaN counts as 0 in both and blanks the output while it is inside.
+    """
     start = first_valid_nb(x)
     _nan_head_nb(out, start + n - 1)
+    sum_t = n * (n - 1) / 2.0
+    div = n * (n * (n - 1) * (2 * n - 1) / 6.0) - sum_t * sum_t
     denom = n * (n + 1) / 2.0
-    plain = 0.0  # sum of the window
-    weighted = 0.0  # sum of weight * value
+    sy = 0.0
+    sty = 0.0
     nans = 0
     for i in range(start, x.shape[0]):
         v = x[i]
-        fv = v if np.isfinite(v) else 0.0
-        if not np.isfinite(v):
+        fv = 0.0 if np.isnan(v) else v
+        if np.isnan(v):
             nans += 1
         k = i - start
         if k < n:
-            weighted += (k + 1) * fv
-            plain += fv
+            sty += k * fv
+            sy += fv
         else:
-            weighted += n * fv - plain
             old = x[i - n]
-            plain += fv - (old if np.isfinite(old) else 0.0)
-            if not np.isfinite(old):
+            fold = 0.0 if np.isnan(old) else old
+            if np.isnan(old):
                 nans -= 1
+            sty += (n - 1) * fv - (sy - fold)
+            sy += fv - fold
         if k >= n - 1:
-            out[i] = weighted / denom if nans == 0 else np.nan
+            if nans > 0:
+                out[i] = np.nan
+            elif not lsma:
+                out[i] = (sty + sy) / denom  # weights 1..n = position + 1
+            elif n == 1:
+                out[i] = sy
+            else:
+                slope = (n * sty - sum_t * sy) / div
+                out[i] = (sy - slope * sum_t) / n + slope * (n - 1)
     return out
+
+
+@njit(cache=True)
+def wma_nb(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
+    """Linearly weighted mean (weights 1..n, newest heaviest), updated in O(1) per bar."""
+    return _position_weighted_nb(x, n, out, False)
 
 
 @njit(cache=True)
@@ -124,39 +145,7 @@ def ema_nb(x: np.ndarray, n: int, alpha: float, out: np.ndarray) -> np.ndarray:
 @njit(cache=True)
 def linreg_nb(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
     """End point of the least-squares line over the last ``n`` values (LSMA), O(1) per bar."""
-    start = first_valid_nb(x)
-    _nan_head_nb(out, start + n - 1)
-    sum_t = n * (n - 1) / 2.0
-    sum_tt = n * (n - 1) * (2 * n - 1) / 6.0
-    div = n * sum_tt - sum_t * sum_t
-    sy = 0.0  # sum of values
-    sty = 0.0  # sum of position * value, positions 0 (oldest) .. n-1 (newest)
-    nans = 0
-    for i in range(start, x.shape[0]):
-        v = x[i]
-        fv = v if np.isfinite(v) else 0.0
-        if not np.isfinite(v):
-            nans += 1
-        k = i - start
-        if k < n:
-            sty += k * fv
-            sy += fv
-        else:
-            old = x[i - n]
-            fold = old if np.isfinite(old) else 0.0
-            if not np.isfinite(old):
-                nans -= 1
-            sty += (n - 1) * fv - (sy - fold)
-            sy += fv - fold
-        if k >= n - 1:
-            if nans > 0:
-                out[i] = np.nan
-            elif n == 1:
-                out[i] = sy
-            else:
-                slope = (n * sty - sum_t * sy) / div
-                out[i] = (sy - slope * sum_t) / n + slope * (n - 1)
-    return out
+    return _position_weighted_nb(x, n, out, True)
 
 
 @njit(cache=True)
