@@ -18,7 +18,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def first_valid_nb(x: np.ndarray) -> int:
     """Index of the first finite value (len(x) when there is none)."""
     for i in range(x.shape[0]):
@@ -27,14 +27,14 @@ def first_valid_nb(x: np.ndarray) -> int:
     return x.shape[0]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _nan_head_nb(out: np.ndarray, upto: int) -> np.ndarray:
     """``out`` with its first ``upto`` values set to NaN (the kernel writes the rest)."""
     out[: min(upto, out.shape[0])] = np.nan
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def sma_nb(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
     """Mean of the last ``n`` values; NaN while the window holds a NaN."""
     size = x.shape[0]
@@ -63,7 +63,7 @@ def sma_nb(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _position_weighted_nb(x: np.ndarray, n: int, out: np.ndarray, lsma: bool) -> np.ndarray:
     """WMA or LSMA from the same two running sums over the window, O(1) per bar.
 
@@ -107,13 +107,13 @@ def _position_weighted_nb(x: np.ndarray, n: int, out: np.ndarray, lsma: bool) ->
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def wma_nb(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
     """Linearly weighted mean (weights 1..n, newest heaviest), updated in O(1) per bar."""
     return _position_weighted_nb(x, n, out, False)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def ema_nb(x: np.ndarray, n: int, alpha: float, out: np.ndarray) -> np.ndarray:
     """EMA with factor ``alpha`` (NaN: 2/(n+1)), seeded with the SMA of the first ``n`` finite values.
 
@@ -142,13 +142,13 @@ def ema_nb(x: np.ndarray, n: int, alpha: float, out: np.ndarray) -> np.ndarray:
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def linreg_nb(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
     """End point of the least-squares line over the last ``n`` values (LSMA), O(1) per bar."""
     return _position_weighted_nb(x, n, out, True)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def rolling_extreme_nb(x: np.ndarray, n: int, highest: bool, out: np.ndarray) -> np.ndarray:
     """Highest (or lowest) of the last ``n`` values; NaN while a NaN is inside the window.
 

@@ -1,0 +1,243 @@
+"""Batch moving averages: one dispatcher over the 34 codes, and its 2-D (sweep) form.
+
+The TA-Lib-referenced types run fused one-pass kernels (local variables, no intermediate
+arrays) that keep TA-Lib's update order; every other type is the loop over its streaming
+machine (``ma_step.py``), so its batch and live values are the same arithmetic. A recursive
+fast kernel that meets an interior NaN hands over to the machine loop, which skips the bar as
+the convention says.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from uptrade.indicators.nb.ma_step import (
+    RECURSIVE,
+    T3_VFACTOR,
+    ma_init_nb,
+    ma_size_nb,
+    ma_step_nb,
+    t3_coefficients_nb,
+    trima_lengths_nb,
+)
+from uptrade.indicators.nb.rolling import _nan_head_nb, ema_nb, first_valid_nb, linreg_nb, sma_nb, wma_nb
+
+
+@njit(cache=True, error_model="numpy")
+def has_gap_nb(x: np.ndarray) -> bool:
+    """True when a NaN follows the first non-NaN value."""
+    start = first_valid_nb(x)
+    for i in range(start, x.shape[0]):
+        if np.isnan(x[i]):
+            return True
+    return False
+
+
+@njit(cache=True, error_model="numpy")
+def ma_loop_nb(
+    code: int, x: np.ndarray, n: int, phase: float, power: float, hi: np.ndarray, lo: np.ndarray, vol: np.ndarray, out: np.ndarray
+) -> np.ndarray:
+    """Batch form of any type: its streaming machine applied bar by bar."""
+    st = np.empty(ma_size_nb(code, n))
+    ma_init_nb(code, n, st)
+    for i in range(x.shape[0]):
+        out[i] = ma_step_nb(code, n, phase, power, st, x[i], hi[i], lo[i], vol[i])
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def ema_cascade_nb(x: np.ndarray, n: int, depth: int, out: np.ndarray) -> np.ndarray:
+    """DEMA (depth 2), TEMA (3) or T3 (6) in one pass: each EMA SMA-seeded on its input's first ``n`` values."""
+    a = 2.0 / (n + 1.0)
+    c1, c2, c3, c4 = t3_coefficients_nb(T3_VFACTOR)
+    start = first_valid_nb(x)
+    lead = start + depth * (n - 1)
+    _nan_head_nb(out, lead)
+    e = np.zeros(6)
+    tot = np.zeros(6)
+    i = start
+    size = x.shape[0]
+    # warm-up: level k is seeded by the SMA of level k-1's first n values
+    for k in range(depth):
+        for _ in range(n if k == 0 else n - 1):
+            if i >= size:
+                return out
+            v = x[i]
+            for j in range(k):
+                e[j] = (v - e[j]) * a + e[j]
+                v = e[j]
+            tot[k] += v
+            i += 1
+        e[k] = tot[k] / n
+        if k + 1 < depth:
+            # the bar that completes level k's seed is also level k+1's first input
+            tot[k + 1] += e[k]
+    if lead < size:
+        out[lead] = _cascade_out(e, depth, c1, c2, c3, c4)
+    for i in range(lead + 1, size):
+        v = x[i]
+        e0 = (v - e[0]) * a + e[0]
+        e1 = (e0 - e[1]) * a + e[1]
+        e[0] = e0
+        e[1] = e1
+        if depth == 2:
+            out[i] = 2.0 * e0 - e1
+            continue
+        e2 = (e1 - e[2]) * a + e[2]
+        e[2] = e2
+        if depth == 3:
+            out[i] = 3.0 * e0 - 3.0 * e1 + e2
+            continue
+        e3 = (e2 - e[3]) * a + e[3]
+        e4 = (e3 - e[4]) * a + e[4]
+        e5 = (e4 - e[5]) * a + e[5]
+        e[3] = e3
+        e[4] = e4
+        e[5] = e5
+        out[i] = c1 * e5 + c2 * e4 + c3 * e3 + c4 * e2
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def _cascade_out(e: np.ndarray, depth: int, c1: float, c2: float, c3: float, c4: float) -> float:
+    if depth == 2:
+        return 2.0 * e[0] - e[1]
+    if depth == 3:
+        return 3.0 * e[0] - 3.0 * e[1] + e[2]
+    return c1 * e[5] + c2 * e[4] + c3 * e[3] + c4 * e[2]
+
+
+@njit(cache=True, error_model="numpy")
+def kama_nb(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
+    """TA-Lib's KAMA (fast 2, slow 30), first value at bar ``n``; no interior NaN (see dispatcher)."""
+    start = first_valid_nb(x)
+    size = x.shape[0]
+    _nan_head_nb(out, start + n)
+    if size - start <= n:
+        return out
+    fast_minus_slow = 2.0 / 3.0 - 2.0 / 31.0
+    slow = 2.0 / 31.0
+    s = 0.0
+    for i in range(start + 1, start + n + 1):
+        s += abs(x[i] - x[i - 1])
+    prev = x[start + n - 1]
+    trailing_value = 0.0
+    for i in range(start + n, size):
+        v = x[i]
+        trailing = x[i - n]
+        if i > start + n:
+            s -= abs(trailing_value - trailing)
+            s += abs(v - x[i - 1])
+        trailing_value = trailing
+        roc = v - trailing
+        er = 1.0 if (s <= roc or (-1e-8 < s < 1e-8)) else abs(roc / s)
+        sc = er * fast_minus_slow + slow
+        sc *= sc
+        prev = (v - prev) * sc + prev
+        out[i] = prev
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def trima_nb(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
+    """SMA of an SMA with TA-Lib's lengths, in one pass (a small ring holds the inner SMA)."""
+    a, b = trima_lengths_nb(n)
+    start = first_valid_nb(x)
+    size = x.shape[0]
+    _nan_head_nb(out, start + n - 1)
+    ring = np.zeros(b)
+    s1 = 0.0
+    s2 = 0.0
+    nan1 = 0
+    nan2 = 0
+    p = 0
+    for i in range(start, size):
+        v = x[i]
+        if np.isnan(v):
+            nan1 += 1
+        else:
+            s1 += v
+        k = i - start
+        if k >= a:
+            old = x[i - a]
+            if np.isnan(old):
+                nan1 -= 1
+            else:
+                s1 -= old
+        if k < a - 1:
+            continue
+        m = s1 / a if nan1 == 0 else np.nan
+        j = k - (a - 1)  # index of m in the inner series
+        if j >= b:
+            old = ring[p]
+            if np.isnan(old):
+                nan2 -= 1
+            else:
+                s2 -= old
+        ring[p] = m
+        p += 1
+        if p == b:
+            p = 0
+        if np.isnan(m):
+            nan2 += 1
+        else:
+            s2 += m
+        if j >= b - 1:
+            out[i] = s2 / b if nan2 == 0 else np.nan
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def ma_1d_nb(
+    code: int, x: np.ndarray, n: int, phase: float, power: float, hi: np.ndarray, lo: np.ndarray, vol: np.ndarray, out: np.ndarray
+) -> np.ndarray:
+    """Moving average of type ``code`` over ``x`` into ``out`` (arguments checked by the caller)."""
+    if code == 0:
+        return sma_nb(x, n, out)
+    if code == 1:
+        return ema_nb(x, n, np.nan, out)
+    if code == 2:
+        return wma_nb(x, n, out)
+    if code == 3:
+        return ema_nb(x, n, 1.0 / n, out)
+    if code == 33:
+        return linreg_nb(x, n, out)
+    if code == 28:
+        return trima_nb(x, n, out)
+    if code in (4, 5, 9, 12) and not has_gap_nb(x):
+        if code == 9:
+            return kama_nb(x, n, out)
+        return ema_cascade_nb(x, n, 2 if code == 4 else (3 if code == 5 else 6), out)
+    return ma_loop_nb(code, x, n, phase, power, hi, lo, vol, out)
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def ma_2d_nb(
+    code: int,
+    x: np.ndarray,
+    windows: np.ndarray,
+    phase: float,
+    power: float,
+    hi: np.ndarray,
+    lo: np.ndarray,
+    vol: np.ndarray,
+    out: np.ndarray,
+) -> np.ndarray:
+    """Column ``j`` of ``out`` = type ``code`` over column ``j`` of ``x`` (and ``hi``/``lo``/``vol``) with ``windows[j]``.
+
+    Columns run in parallel (``prange``); each is copied into contiguous buffers first.
+    """
+    rows, cols = x.shape
+    for j in prange(cols):
+        xc = np.ascontiguousarray(x[:, j])
+        hc = np.ascontiguousarray(hi[:, j])
+        lc = np.ascontiguousarray(lo[:, j])
+        vc = np.ascontiguousarray(vol[:, j])
+        oc = np.empty(rows)
+        ma_1d_nb(code, xc, windows[j], phase, power, hc, lc, vc, oc)
+        out[:, j] = oc
+    return out
+
+
+__all__ = ["RECURSIVE", "has_gap_nb", "kama_nb", "ma_1d_nb", "ma_2d_nb", "ma_loop_nb", "trima_nb"]

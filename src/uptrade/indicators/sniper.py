@@ -1,0 +1,151 @@
+"""SniperProX: Fisher-transformed stochastics, a crossing-count state machine, DMI and volume filters.
+
+``sniper_prox(high, low, close, volume, **params)`` returns a :class:`SniperResult` of arrays
+(every output of ``shared/spec/INDICATORS.md`` section 2); ``sniper_prox_frame`` takes and
+returns DataFrames; ``SniperProXStream.update(bar)`` gives the same values one live bar at a
+time (batch is the same per-bar machine in a loop, so they agree bit for bit). Choices the
+spec leaves open are in ``docs/indicators.md``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from uptrade.indicators._osc import (
+    bar_values,
+    check_float,
+    check_int,
+    check_ma,
+    columns,
+    frame_inputs,
+    unknown_params,
+    unpack,
+)
+from uptrade.indicators.nb.osc import (
+    SNIPER_BOOLS,
+    SNIPER_FLOATS,
+    sniper_init_nb,
+    sniper_layout_nb,
+    sniper_nb,
+    sniper_step_nb,
+)
+
+DEFAULTS: dict[str, Any] = {
+    "length": 28,
+    "ma_type": "Jurik Moving Average",
+    "phase": 0.0,
+    "power": 2.0,
+    "overbought_oversold": 1.386,
+    "trail_threshold": 0.986,
+    "dmi_len": 14,
+    "dmi_ma_type": "RMA",
+    "adx_thresh": 20.0,
+    "vol_avg_len": 20,
+    "vol_per_thresh": 50.0,
+    "data_sample": 55,
+    "pcnt_above": 88.0,
+    "pcnt_below": 88.0,
+}
+INPUTS = ("high", "low", "close", "volume")
+
+
+class SniperResult(NamedTuple):
+    """SniperProX outputs, one array per name (floats, booleans, then the int8 signal)."""
+
+    f3: np.ndarray
+    sc: np.ndarray
+    k1v: np.ndarray
+    k2v: np.ndarray
+    k3v: np.ndarray
+    tavg: np.ndarray
+    plus_di: np.ndarray
+    minus_di: np.ndarray
+    adx: np.ndarray
+    vol_strength: np.ndarray
+    upper: np.ndarray
+    lower: np.ndarray
+    minor_buy: np.ndarray
+    major_buy: np.ndarray
+    minor_sell: np.ndarray
+    major_sell: np.ndarray
+    buy_trail: np.ndarray
+    sell_trail: np.ndarray
+    adaptive_cross_up: np.ndarray
+    adaptive_cross_down: np.ndarray
+    signal: np.ndarray
+
+
+def sniper_params(**params: Any) -> np.ndarray:
+    """Checked parameters packed for the kernels (``ValueError`` names a bad one)."""
+    unknown_params(params, DEFAULTS, "SniperProX")
+    q = {**DEFAULTS, **params}
+    length = check_int("length", q["length"], 1)
+    ma = check_ma("ma_type", q["ma_type"], 3, 5, length)
+    dmi_len = check_int("dmi_len", q["dmi_len"], 2)
+    dmi_ma = check_ma("dmi_ma_type", q["dmi_ma_type"], dmi_len)
+    return np.array(
+        [
+            length,
+            ma.code,
+            check_float("phase", q["phase"]),
+            check_float("power", q["power"], 0.0),
+            check_float("overbought_oversold", q["overbought_oversold"]),
+            check_float("trail_threshold", q["trail_threshold"]),
+            dmi_len,
+            dmi_ma.code,
+            check_float("adx_thresh", q["adx_thresh"]),
+            check_int("vol_avg_len", q["vol_avg_len"], 1),
+            check_float("vol_per_thresh", q["vol_per_thresh"]),
+            check_int("data_sample", q["data_sample"], 1),
+            check_float("pcnt_above", q["pcnt_above"], 0.0, 100.0),
+            check_float("pcnt_below", q["pcnt_below"], 0.0, 100.0),
+        ],
+        dtype=np.float64,
+    )
+
+
+def sniper_prox(high: object, low: object, close: object, volume: object, **params: Any) -> SniperResult:
+    """SniperProX over whole series (float64 arrays of one length)."""
+    p = sniper_params(**params)
+    c = columns(None, high=high, low=low, close=close, volume=volume)
+    n = c["close"].shape[0]
+    fo = np.empty((len(SNIPER_FLOATS), n))
+    bo = np.empty((len(SNIPER_BOOLS), n), dtype=np.bool_)
+    sig = np.empty(n, dtype=np.int8)
+    sniper_nb(p, c["high"], c["low"], c["close"], c["volume"], fo, bo, sig)
+    return SniperResult(**unpack(SNIPER_FLOATS, SNIPER_BOOLS, fo, bo, sig))
+
+
+def sniper_prox_frame(frame: pd.DataFrame, **params: Any) -> pd.DataFrame:
+    """SniperProX of an OHLCV DataFrame, as a DataFrame indexed like it (one column per output)."""
+    c = frame_inputs(frame, INPUTS)
+    res = sniper_prox(c["high"], c["low"], c["close"], c["volume"], **params)
+    return pd.DataFrame(res._asdict(), index=frame.index)
+
+
+class SniperProXStream:
+    """Live SniperProX: ``update(bar)`` with ``high, low, close, volume`` returns that bar's outputs."""
+
+    def __init__(self, **params: Any) -> None:
+        self.params = {**DEFAULTS, **params}
+        self._p = sniper_params(**params)
+        self._lay = sniper_layout_nb(self._p)
+        self._st = np.empty(int(self._lay[-1]))
+        sniper_init_nb(self._p, self._lay, self._st)
+        self._fo = np.empty(len(SNIPER_FLOATS))
+        self._bo = np.empty(len(SNIPER_BOOLS), dtype=np.bool_)
+
+    def update(self, bar: object) -> dict[str, float | bool | int]:
+        """Consume one closed bar (mapping, pandas row or object with the four fields)."""
+        hi, lo, cl, vol = bar_values(bar, INPUTS)
+        sig = sniper_step_nb(self._p, self._lay, self._st, hi, lo, cl, vol, self._fo, self._bo)
+        out: dict[str, float | bool | int] = dict(zip(SNIPER_FLOATS, self._fo.tolist(), strict=True))
+        out.update(zip(SNIPER_BOOLS, self._bo.tolist(), strict=True))
+        out["signal"] = int(sig)
+        return out
+
+
+__all__ = ["DEFAULTS", "SniperProXStream", "SniperResult", "sniper_params", "sniper_prox", "sniper_prox_frame"]

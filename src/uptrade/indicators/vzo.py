@@ -1,0 +1,133 @@
+"""VZOProX: the Volume Zone Oscillator (Khalil and Steckler) with a noise filter and adaptive zones.
+
+``vzo_prox(close, volume, **params)`` returns a :class:`VZOResult` of arrays (every output of
+``shared/spec/INDICATORS.md`` section 3); ``vzo_prox_frame`` takes and returns DataFrames;
+``VZOProXStream.update(bar)`` gives the same values one live bar at a time. With
+``ma_type="EMA"`` the oscillator is the classic VZO. Choices the spec leaves open (the adaptive
+crosses use the zero-cross filter against the zones) are in ``docs/indicators.md``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from uptrade.indicators._osc import (
+    bar_values,
+    check_float,
+    check_int,
+    check_ma,
+    columns,
+    frame_inputs,
+    unknown_params,
+    unpack,
+)
+from uptrade.indicators.nb.osc import VZO_BOOLS, VZO_FLOATS, vzo_init_nb, vzo_layout_nb, vzo_nb, vzo_step_nb
+
+DEFAULTS: dict[str, Any] = {
+    "vzo_length": 14,
+    "ma_type": "Jurik Moving Average",
+    "phase": 50.0,
+    "power": 2.0,
+    "noise_length": 2,
+    "data_sample": 55,
+    "pcnt_above": 80.0,
+    "pcnt_below": 80.0,
+    "minor_sell_val": 40.0,
+    "minor_buy_val": -40.0,
+    "minor_major_range": 20.0,
+    "zero_cross_filter_range": 20.0,
+}
+INPUTS = ("close", "volume")
+
+
+class VZOResult(NamedTuple):
+    """VZOProX outputs, one array per name (floats, booleans, then the int8 signal)."""
+
+    vzo: np.ndarray
+    vzo_smoothed: np.ndarray
+    upper: np.ndarray
+    lower: np.ndarray
+    minor_buy: np.ndarray
+    major_buy: np.ndarray
+    minor_sell: np.ndarray
+    major_sell: np.ndarray
+    zero_cross_up: np.ndarray
+    zero_cross_down: np.ndarray
+    adaptive_cross_up: np.ndarray
+    adaptive_cross_down: np.ndarray
+    adaptive_buy: np.ndarray
+    adaptive_sell: np.ndarray
+    signal: np.ndarray
+
+
+def vzo_params(**params: Any) -> np.ndarray:
+    """Checked parameters packed for the kernels (``ValueError`` names a bad one)."""
+    unknown_params(params, DEFAULTS, "VZOProX")
+    q = {**DEFAULTS, **params}
+    length = check_int("vzo_length", q["vzo_length"], 1)
+    noise = check_int("noise_length", q["noise_length"], 1)
+    ma = check_ma("ma_type", q["ma_type"], length, noise)
+    return np.array(
+        [
+            length,
+            ma.code,
+            check_float("phase", q["phase"]),
+            check_float("power", q["power"], 0.0),
+            noise,
+            check_int("data_sample", q["data_sample"], 1),
+            check_float("pcnt_above", q["pcnt_above"], 0.0, 100.0),
+            check_float("pcnt_below", q["pcnt_below"], 0.0, 100.0),
+            check_float("minor_sell_val", q["minor_sell_val"]),
+            check_float("minor_buy_val", q["minor_buy_val"]),
+            check_float("minor_major_range", q["minor_major_range"]),
+            check_float("zero_cross_filter_range", q["zero_cross_filter_range"]),
+        ],
+        dtype=np.float64,
+    )
+
+
+def vzo_prox(close: object, volume: object, **params: Any) -> VZOResult:
+    """VZOProX over whole series (float64 arrays of one length)."""
+    p = vzo_params(**params)
+    c = columns(None, close=close, volume=volume)
+    n = c["close"].shape[0]
+    fo = np.empty((len(VZO_FLOATS), n))
+    bo = np.empty((len(VZO_BOOLS), n), dtype=np.bool_)
+    sig = np.empty(n, dtype=np.int8)
+    vzo_nb(p, c["close"], c["volume"], fo, bo, sig)
+    return VZOResult(**unpack(VZO_FLOATS, VZO_BOOLS, fo, bo, sig))
+
+
+def vzo_prox_frame(frame: pd.DataFrame, **params: Any) -> pd.DataFrame:
+    """VZOProX of an OHLCV DataFrame, as a DataFrame indexed like it (one column per output)."""
+    c = frame_inputs(frame, INPUTS)
+    res = vzo_prox(c["close"], c["volume"], **params)
+    return pd.DataFrame(res._asdict(), index=frame.index)
+
+
+class VZOProXStream:
+    """Live VZOProX: ``update(bar)`` with ``close, volume`` returns that bar's outputs."""
+
+    def __init__(self, **params: Any) -> None:
+        self.params = {**DEFAULTS, **params}
+        self._p = vzo_params(**params)
+        self._lay = vzo_layout_nb(self._p)
+        self._st = np.empty(int(self._lay[-1]))
+        vzo_init_nb(self._p, self._lay, self._st)
+        self._fo = np.empty(len(VZO_FLOATS))
+        self._bo = np.empty(len(VZO_BOOLS), dtype=np.bool_)
+
+    def update(self, bar: object) -> dict[str, float | bool | int]:
+        """Consume one closed bar (mapping, pandas row or object with ``close`` and ``volume``)."""
+        cl, vol = bar_values(bar, INPUTS)
+        sig = vzo_step_nb(self._p, self._lay, self._st, cl, vol, self._fo, self._bo)
+        out: dict[str, float | bool | int] = dict(zip(VZO_FLOATS, self._fo.tolist(), strict=True))
+        out.update(zip(VZO_BOOLS, self._bo.tolist(), strict=True))
+        out["signal"] = int(sig)
+        return out
+
+
+__all__ = ["DEFAULTS", "VZOProXStream", "VZOResult", "vzo_params", "vzo_prox", "vzo_prox_frame"]
