@@ -14,7 +14,11 @@ from tests.refs.naive_osc import naive_sniper, naive_vzo
 from uptrade.indicators.sniper import SniperProXStream, sniper_prox, sniper_prox_frame
 from uptrade.indicators.vzo import VZOProXStream, vzo_prox, vzo_prox_frame
 
-SNIPER_CASES = [{}, {"ma_type": "EMA", "length": 10}, {"ma_type": "SMA", "dmi_len": 9, "data_sample": 30, "pcnt_above": 70.0}]
+SNIPER_CASES = [
+    {},
+    {"ma_type": "EMA", "length": 10},
+    {"ma_type": "SMA", "dmi_len": 9, "data_sample": 30, "pcnt_above": 70.0},
+]
 VZO_CASES = [{}, {"ma_type": "EMA"}, {"ma_type": "SMA", "vzo_length": 21, "noise_length": 3, "pcnt_below": 65.0}]
 
 
@@ -102,7 +106,9 @@ def test_causality_and_streaming(eth_1h: pd.DataFrame) -> None:
 def test_frames_and_errors(btc_1h: pd.DataFrame) -> None:
     frame = btc_1h.iloc[:500]
     out = sniper_prox_frame(frame, length=14)
-    assert out.index.equals(frame.index) and out["signal"].dtype == np.int8 and "adaptive_cross_down" in out
+    assert out.index.equals(frame.index)
+    assert out["signal"].dtype == np.int8
+    assert "adaptive_cross_down" in out
     assert vzo_prox_frame(frame).index.equals(frame.index)
     with pytest.raises(ValueError, match=r"frame: missing column\(s\) volume"):
         vzo_prox_frame(frame.drop(columns="volume"))
@@ -139,7 +145,8 @@ def test_oscillators_never_crash_and_stay_in_range(base: np.ndarray, spread: flo
         assert (np.abs(k[ok]) < 1).all()
     assert np.isfinite(s.f3).all()
     assert set(np.unique(s.signal)) <= {-1, 0, 1}
-    assert not (s.major_buy & ~s.minor_buy).any() and not (s.major_sell & ~s.minor_sell).any()
+    assert not (s.major_buy & ~s.minor_buy).any()
+    assert not (s.major_sell & ~s.minor_sell).any()
     ok = ~np.isnan(s.adx)
     assert ((s.adx[ok] >= 0) & (s.adx[ok] <= 100 + 1e-9)).all()
     z = vzo_prox(base, v)

@@ -24,6 +24,8 @@ db_app = typer.Typer(help="Database set-up.", no_args_is_help=True)
 data_app = typer.Typer(help="Candles: import, export, backfill, update, status.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(data_app, name="data")
+ind_app = typer.Typer(help="Indicators: list them, run them on stored candles.", no_args_is_help=True)
+app.add_typer(ind_app, name="indicators")
 
 DbOption = Annotated[
     str | None,
@@ -325,6 +327,86 @@ def demo() -> None:
         for ts, row in daily.iterrows():
             table.add_row(f"{ts:%Y-%m-%d}", *(f"{row[c]:,.2f}" for c in ("open", "high", "low", "close", "volume")))
         console.print(table)
+    finally:
+        store.close()
+
+
+@ind_app.command("list")
+def indicators_list() -> None:
+    """Indicators with their parameters and defaults, and the 34 moving-average types."""
+    from rich.table import Table
+
+    from uptrade.indicators.ma import MA_TYPES
+    from uptrade.indicators.registry import INDICATORS
+
+    console = _console()
+    table = Table(title="indicators (uptrade indicators run --indicator NAME --param k=v)")
+    for col in ("name", "title", "inputs", "parameters (defaults)"):
+        table.add_column(col)
+    for info in INDICATORS.values():
+        params = ", ".join(f"{k}={v}" for k, v in info.params.items())
+        table.add_row(info.name, info.title, ", ".join(info.inputs), params)
+    console.print(table)
+    types = Table(title="moving-average types (ma_type: code or name)")
+    for col in ("code", "name", "aliases", "min window", "reference"):
+        types.add_column(col)
+    for t in MA_TYPES:
+        types.add_row(str(t.code), t.name, ", ".join(t.aliases), str(t.min_window), t.reference)
+    console.print(types)
+
+
+@ind_app.command("run")
+def indicators_run(
+    symbol: Annotated[str, typer.Option("--symbol", "-s", help="Stored symbol, e.g. BTC-USDT.")],
+    timeframe: Annotated[str, typer.Option("--timeframe", "-t", help="Timeframe, e.g. 1h.")],
+    indicator: Annotated[str, typer.Option("--indicator", "-i", help="sniper, vzo or ma.")],
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="name=value (repeatable).")] = None,
+    last: Annotated[int, typer.Option(help="How many of the latest bars to show.")] = 10,
+    store_results: Annotated[
+        bool, typer.Option("--store", help="Write signal and value to indicator_signals.")
+    ] = False,
+) -> None:
+    """Run an indicator over the stored candles; print the latest values and signals."""
+    from rich.table import Table
+
+    from uptrade.errors import UpTradeError
+    from uptrade.indicators.registry import get_indicator, parse_params
+
+    try:
+        info = get_indicator(indicator)
+        params = parse_params(info, param or [])
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    store = _open_store()
+    console = _console()
+    try:
+        frame = store.read_ohlcv(symbol, timeframe)
+        if frame.empty:
+            raise _fail(f"no {symbol} {timeframe} candles stored; import or backfill them first")
+        try:
+            out = info.run(frame, **params)
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
+        shown = out.tail(max(last, 1))
+        table = Table(title=f"{info.title} on {symbol} {timeframe} ({len(frame):,} bars; latest {len(shown)})")
+        cols = list(info.show)
+        flags = [c for c in out.columns if out[c].dtype == bool]
+        table.add_column("time")
+        for c in cols:
+            table.add_column(c, justify="right")
+        table.add_column("flags")
+        for ts, row in shown.iterrows():
+            cells = [f"{row[c]:.4f}" if isinstance(row[c], float) else str(row[c]) for c in cols]
+            table.add_row(f"{ts:%Y-%m-%d %H:%M}", *cells, " ".join(c for c in flags if row[c]))
+        console.print(table)
+        counts = out["signal"].value_counts()
+        console.print(f"signals over the whole history: {int(counts.get(1, 0))} long, {int(counts.get(-1, 0))} short")
+        if store_results:
+            full = {**info.params, **params}
+            n = store.write_signals(symbol, timeframe, info.name, out[["signal", "value"]], full)
+            console.print(f"stored {n:,} rows in indicator_signals ({info.name}, params {full})")
+    except UpTradeError as exc:
+        raise _fail(str(exc)) from None
     finally:
         store.close()
 

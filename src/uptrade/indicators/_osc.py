@@ -84,6 +84,6 @@ def unpack(
 
 def bar_values(bar: object, names: tuple[str, ...]) -> tuple[float, ...]:
     """Fields of a bar given as a mapping, a pandas row or an object with attributes."""
-    if isinstance(bar, Mapping) or isinstance(bar, pd.Series):
+    if isinstance(bar, (Mapping, pd.Series)):
         return tuple(float(bar[n]) for n in names)  # type: ignore[index]
     return tuple(float(getattr(bar, n)) for n in names)

@@ -225,7 +225,9 @@ class MovingAverageStream:
         ma_init_nb(self.type.code, self.window, self._state)
         self.value = float("nan")
 
-    def update(self, value: float, *, high: float | None = None, low: float | None = None, volume: float | None = None) -> float:
+    def update(
+        self, value: float, *, high: float | None = None, low: float | None = None, volume: float | None = None
+    ) -> float:
         """Consume one bar and return the new average (NaN while warming up)."""
         x = float(value)
         if self.type.needs_volume and volume is None:
@@ -237,4 +239,12 @@ class MovingAverageStream:
         return self.value
 
 
-__all__ = ["MA_TYPES", "MAType", "MovingAverageStream", "check_window", "ma_type_of", "moving_average", "moving_average_2d"]
+__all__ = [
+    "MA_TYPES",
+    "MAType",
+    "MovingAverageStream",
+    "check_window",
+    "ma_type_of",
+    "moving_average",
+    "moving_average_2d",
+]

@@ -28,15 +28,20 @@ from uptrade.indicators.nb.rolling import _nan_head_nb, ema_nb, first_valid_nb, 
 def has_gap_nb(x: np.ndarray) -> bool:
     """True when a NaN follows the first non-NaN value."""
     start = first_valid_nb(x)
-    for i in range(start, x.shape[0]):
-        if np.isnan(x[i]):
-            return True
-    return False
+    return any(np.isnan(x[i]) for i in range(start, x.shape[0]))
 
 
 @njit(cache=True, error_model="numpy")
 def ma_loop_nb(
-    code: int, x: np.ndarray, n: int, phase: float, power: float, hi: np.ndarray, lo: np.ndarray, vol: np.ndarray, out: np.ndarray
+    code: int,
+    x: np.ndarray,
+    n: int,
+    phase: float,
+    power: float,
+    hi: np.ndarray,
+    lo: np.ndarray,
+    vol: np.ndarray,
+    out: np.ndarray,
 ) -> np.ndarray:
     """Batch form of any type: its streaming machine applied bar by bar."""
     st = np.empty(ma_size_nb(code, n))
@@ -190,7 +195,15 @@ def trima_nb(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
 
 @njit(cache=True, error_model="numpy")
 def ma_1d_nb(
-    code: int, x: np.ndarray, n: int, phase: float, power: float, hi: np.ndarray, lo: np.ndarray, vol: np.ndarray, out: np.ndarray
+    code: int,
+    x: np.ndarray,
+    n: int,
+    phase: float,
+    power: float,
+    hi: np.ndarray,
+    lo: np.ndarray,
+    vol: np.ndarray,
+    out: np.ndarray,
 ) -> np.ndarray:
     """Moving average of type ``code`` over ``x`` into ``out`` (arguments checked by the caller)."""
     if code == 0:
@@ -224,7 +237,7 @@ def ma_2d_nb(
     vol: np.ndarray,
     out: np.ndarray,
 ) -> np.ndarray:
-    """Column ``j`` of ``out`` = type ``code`` over column ``j`` of ``x`` (and ``hi``/``lo``/``vol``) with ``windows[j]``.
+    """Column ``j`` of ``out``: type ``code`` over column ``j`` of the inputs with ``windows[j]``.
 
     Columns run in parallel (``prange``); each is copied into contiguous buffers first.
     """

@@ -65,7 +65,7 @@ def t3_coefficients_nb(b: float) -> tuple[float, float, float, float]:
 @njit(cache=True, error_model="numpy")
 def hma_lengths_nb(n: int) -> tuple[int, int]:
     """HMA's inner half window and outer sqrt window."""
-    return max(n // 2, 1), max(int(math.floor(math.sqrt(n) + 0.5)), 1)
+    return max(n // 2, 1), max(math.floor(math.sqrt(n) + 0.5), 1)
 
 
 @njit(cache=True, error_model="numpy")
@@ -445,7 +445,9 @@ def _donchian(st: np.ndarray, o: int, n: int, hi: float, lo: float) -> float:
 
 
 @njit(cache=True, error_model="numpy")
-def _step_recursive(code: int, st: np.ndarray, n: int, phase: float, power: float, x: float, hi: float, lo: float) -> float:
+def _step_recursive(
+    code: int, st: np.ndarray, n: int, phase: float, power: float, x: float, hi: float, lo: float
+) -> float:
     """One non-missing bar of a recursive type."""
     h = HEAD
     a = 2.0 / (n + 1.0)

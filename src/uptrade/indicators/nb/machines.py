@@ -438,6 +438,6 @@ def pctl_step_nb(st: np.ndarray, o: int, m: int, x: float, pa: float, pb: float)
         return np.nan, np.nan
     size = min(cnt + 1, m)
     # rank ceil(p*L/100) - 1: p*L/100 is exact for integer p and L (p/100*L is not always)
-    ra = min(max(int(math.ceil(pa * size / 100.0)) - 1, 0), ln - 1)
-    rb = min(max(int(math.ceil(pb * size / 100.0)) - 1, 0), ln - 1)
+    ra = min(max(math.ceil(pa * size / 100.0) - 1, 0), ln - 1)
+    rb = min(max(math.ceil(pb * size / 100.0) - 1, 0), ln - 1)
     return st[srt + ra], st[srt + rb]

@@ -15,6 +15,7 @@ import math
 import numpy as np
 from numba import njit
 
+from uptrade.indicators.nb.ma_step import ma_init_nb, ma_size_nb, ma_step_nb
 from uptrade.indicators.nb.machines import (
     ext_init_nb,
     ext_size,
@@ -24,11 +25,23 @@ from uptrade.indicators.nb.machines import (
     sma_size,
     sma_step_nb,
 )
-from uptrade.indicators.nb.ma_step import ma_init_nb, ma_size_nb, ma_step_nb
 
 WILDER = 3  # RMA code: the DMI then follows TA-Lib's Wilder sums exactly
 
-SNIPER_FLOATS = ("f3", "sc", "k1v", "k2v", "k3v", "tavg", "plus_di", "minus_di", "adx", "vol_strength", "upper", "lower")
+SNIPER_FLOATS = (
+    "f3",
+    "sc",
+    "k1v",
+    "k2v",
+    "k3v",
+    "tavg",
+    "plus_di",
+    "minus_di",
+    "adx",
+    "vol_strength",
+    "upper",
+    "lower",
+)
 SNIPER_BOOLS = (
     "minor_buy",
     "major_buy",
@@ -119,7 +132,7 @@ def dmi_step_nb(st: np.ndarray, o: int, n: int, code: int, hi: float, lo: float,
     elif dp > 0.0 and dp > dm:
         pdm = dp
     pc = st[o + 3]
-    tr = max(hi - lo, max(abs(hi - pc), abs(lo - pc)))
+    tr = max(hi - lo, abs(hi - pc), abs(lo - pc))
     st[o + 1] = hi
     st[o + 2] = lo
     st[o + 3] = cl
@@ -241,7 +254,15 @@ def _centre(k: float) -> float:
 
 @njit(cache=True, error_model="numpy")
 def sniper_step_nb(
-    p: np.ndarray, lay: np.ndarray, st: np.ndarray, hi: float, lo: float, cl: float, vol: float, fo: np.ndarray, bo: np.ndarray
+    p: np.ndarray,
+    lay: np.ndarray,
+    st: np.ndarray,
+    hi: float,
+    lo: float,
+    cl: float,
+    vol: float,
+    fo: np.ndarray,
+    bo: np.ndarray,
 ) -> int:
     """One bar of SniperProX: floats into ``fo``, booleans into ``bo``; returns the signal."""
     length = int(p[0])
@@ -279,10 +300,10 @@ def sniper_step_nb(
     if np.isnan(k1v) or np.isnan(k2v):
         pass  # no crossing can be judged: the count holds
     elif k2v > 0.0:
-        under = k1v < k2v and k1p >= k2p and k2p > 0.0
+        under = k1v < k2v and k1p >= k2p > 0.0
         sc = min(sc, 0.0) - 1.0 if under else min(sc, 0.0)
     else:
-        over = k1v > k2v and k1p <= k2p and k2p <= 0.0
+        over = k1v > k2v and k1p <= k2p <= 0.0
         sc = max(sc, 0.0) + 1.0 if over else max(sc, 0.0)
     st[5] = sc
     st[3] = k1v
@@ -340,7 +361,14 @@ def sniper_step_nb(
 
 @njit(cache=True, error_model="numpy")
 def sniper_nb(
-    p: np.ndarray, hi: np.ndarray, lo: np.ndarray, cl: np.ndarray, vol: np.ndarray, fo: np.ndarray, bo: np.ndarray, sig: np.ndarray
+    p: np.ndarray,
+    hi: np.ndarray,
+    lo: np.ndarray,
+    cl: np.ndarray,
+    vol: np.ndarray,
+    fo: np.ndarray,
+    bo: np.ndarray,
+    sig: np.ndarray,
 ) -> None:
     """Batch SniperProX: ``fo`` (12, n) floats, ``bo`` (8, n) booleans, ``sig`` (n,) int8."""
     lay = sniper_layout_nb(p)
@@ -395,7 +423,9 @@ def vzo_init_nb(p: np.ndarray, lay: np.ndarray, st: np.ndarray) -> None:
 
 
 @njit(cache=True, error_model="numpy")
-def vzo_step_nb(p: np.ndarray, lay: np.ndarray, st: np.ndarray, cl: float, vol: float, fo: np.ndarray, bo: np.ndarray) -> int:
+def vzo_step_nb(
+    p: np.ndarray, lay: np.ndarray, st: np.ndarray, cl: float, vol: float, fo: np.ndarray, bo: np.ndarray
+) -> int:
     """One bar of VZOProX: floats into ``fo``, booleans into ``bo``; returns the signal."""
     code = int(p[1])
     n = int(p[0])
@@ -410,10 +440,7 @@ def vzo_step_nb(p: np.ndarray, lay: np.ndarray, st: np.ndarray, cl: float, vol: 
     st[4] += 1
     a_sv = _ma(st, lay[0], code, n, phase, power, sv)
     a_v = _ma(st, lay[1], code, n, phase, power, vol)
-    if np.isnan(a_sv) or np.isnan(a_v):
-        vzo = np.nan
-    else:
-        vzo = 100.0 * a_sv / a_v if a_v != 0.0 else 0.0
+    vzo = np.nan if np.isnan(a_sv) or np.isnan(a_v) else 100.0 * a_sv / a_v if a_v != 0.0 else 0.0
     sm = _ma(st, lay[2], code, int(p[4]), phase, power, vzo)
     v1 = st[1]
     v2 = st[2]
