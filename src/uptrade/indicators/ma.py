@@ -235,7 +235,7 @@ class MovingAverageStream:
         hi = float(high) if (self.type.uses_hl and high is not None) else x
         lo = float(low) if (self.type.uses_hl and low is not None) else x
         vol = float(volume) if volume is not None else x
-        self.value = ma_step_nb(self.type.code, self.window, self.phase, self.power, self._state, x, hi, lo, vol)
+        self.value = ma_step_nb(self.type.code, self.window, self.phase, self.power, self._state, 0, x, hi, lo, vol)
         return self.value
 
 

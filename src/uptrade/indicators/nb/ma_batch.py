@@ -28,7 +28,10 @@ from uptrade.indicators.nb.rolling import _nan_head_nb, ema_nb, first_valid_nb, 
 def has_gap_nb(x: np.ndarray) -> bool:
     """True when a NaN follows the first non-NaN value."""
     start = first_valid_nb(x)
-    return any(np.isnan(x[i]) for i in range(start, x.shape[0]))
+    for i in range(start, x.shape[0]):  # noqa: SIM110 (numba has no generator expressions)
+        if np.isnan(x[i]):
+            return True
+    return False
 
 
 @njit(cache=True, error_model="numpy")
@@ -47,7 +50,7 @@ def ma_loop_nb(
     st = np.empty(ma_size_nb(code, n))
     ma_init_nb(code, n, st)
     for i in range(x.shape[0]):
-        out[i] = ma_step_nb(code, n, phase, power, st, x[i], hi[i], lo[i], vol[i])
+        out[i] = ma_step_nb(code, n, phase, power, st, 0, x[i], hi[i], lo[i], vol[i])
     return out
 
 

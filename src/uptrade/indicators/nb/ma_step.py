@@ -4,7 +4,8 @@
 ``ma_step_nb`` consumes one bar and returns the average. The batch form of the property types
 is a loop over the same step (so batch and streaming are the same arithmetic); the
 TA-Lib-referenced types have faster batch kernels in ``rolling.py`` and are checked against these
-machines. Layout: ``st[0]`` last output, ``st[1]`` bars consumed, type state from ``st[HEAD]``.
+machines. A machine lives at offset ``o`` of a state array (so indicators can hold several in one
+array): ``st[o]`` last output, ``st[o + 1]`` bars consumed, type state from ``st[o + HEAD]``.
 
 Recursive types skip a bar where an input they use is NaN (state untouched, last output
 repeated); windowed types let the NaN into their windows. Choices the spec leaves open are in
@@ -145,11 +146,11 @@ def ma_size_nb(code: int, n: int) -> int:
 
 
 @njit(cache=True, error_model="numpy")
-def ma_init_nb(code: int, n: int, st: np.ndarray) -> None:
+def ma_init_nb(code: int, n: int, st: np.ndarray, o: int = 0) -> None:
     """Prepare a zeroed state array for type ``code``."""
-    st[:] = 0.0
-    st[0] = np.nan
-    h = HEAD
+    st[o : o + ma_size_nb(code, n)] = 0.0
+    st[o] = np.nan
+    h = o + HEAD
     if code in (1, 3):
         ema_init_nb(st, h)
     elif code == 4:
@@ -191,9 +192,9 @@ def ma_init_nb(code: int, n: int, st: np.ndarray) -> None:
         ext_init_nb(st, h + 2 * ext_size(n) + ext_size(q))
 
 
-@njit(cache=True, error_model="numpy")
-def _alma(st: np.ndarray, n: int, x: float) -> float:
-    h = HEAD
+@njit(cache=True, error_model="numpy", inline="always")
+def _alma(st: np.ndarray, o: int, n: int, x: float) -> float:
+    h = o + HEAD
     cnt = st[h]
     if cnt == 0 and np.isnan(x):
         return np.nan
@@ -219,10 +220,10 @@ def _alma(st: np.ndarray, n: int, x: float) -> float:
     return num / den
 
 
-@njit(cache=True, error_model="numpy")
-def _jma(st: np.ndarray, n: int, phase: float, power: float, x: float) -> float:
-    h = HEAD
-    if st[1] == 0:
+@njit(cache=True, error_model="numpy", inline="always")
+def _jma(st: np.ndarray, o: int, n: int, phase: float, power: float, x: float) -> float:
+    h = o + HEAD
+    if st[o + 1] == 0:
         st[h] = x
         st[h + 1] = 0.0
         st[h + 2] = 0.0
@@ -247,11 +248,11 @@ def _jma(st: np.ndarray, n: int, phase: float, power: float, x: float) -> float:
     return j
 
 
-@njit(cache=True, error_model="numpy")
-def _kama(st: np.ndarray, n: int, x: float) -> float:
+@njit(cache=True, error_model="numpy", inline="always")
+def _kama(st: np.ndarray, o: int, n: int, x: float) -> float:
     """TA-Lib's KAMA: ER over ``n`` changes, fast 2, slow 30, seed = value at bar ``n-1``."""
-    h = HEAD
-    t = int(st[1])
+    h = o + HEAD
+    t = int(st[o + 1])
     ring = h + 4
     m = n + 1
     prev_x = st[ring + (t - 1) % m] if t > 0 else np.nan
@@ -277,12 +278,12 @@ def _kama(st: np.ndarray, n: int, x: float) -> float:
     return k
 
 
-@njit(cache=True, error_model="numpy")
-def _frama(st: np.ndarray, n: int, x: float, hi: float, lo: float) -> float:
-    h = HEAD
+@njit(cache=True, error_model="numpy", inline="always")
+def _frama(st: np.ndarray, o: int, n: int, x: float, hi: float, lo: float) -> float:
+    h = o + HEAD
     nn = frama_window_nb(n)
     half = nn // 2
-    t = int(st[1])
+    t = int(st[o + 1])
     e1 = h + 4
     e2 = e1 + ext_size(half)
     rh = e2 + ext_size(half)
@@ -310,9 +311,9 @@ def _frama(st: np.ndarray, n: int, x: float, hi: float, lo: float) -> float:
     return f
 
 
-@njit(cache=True, error_model="numpy")
-def _vama(st: np.ndarray, n: int, x: float) -> float:
-    h = HEAD
+@njit(cache=True, error_model="numpy", inline="always")
+def _vama(st: np.ndarray, o: int, n: int, x: float) -> float:
+    h = o + HEAD
     mid = ema_step_nb(st, h, n, 2.0 / (n + 1.0), x)
     d = x - mid
     o1 = h + EMA_SZ
@@ -324,12 +325,12 @@ def _vama(st: np.ndarray, n: int, x: float) -> float:
     return mid + (hi + lo) / 2.0
 
 
-@njit(cache=True, error_model="numpy")
-def _zlema(st: np.ndarray, n: int, x: float) -> float:
-    h = HEAD
+@njit(cache=True, error_model="numpy", inline="always")
+def _zlema(st: np.ndarray, o: int, n: int, x: float) -> float:
+    h = o + HEAD
     lag = (n - 1) // 2
     m = lag + 1
-    t = int(st[1])
+    t = int(st[o + 1])
     ring = h + EMA_SZ + 2
     st[ring + t % m] = x
     if t < lag:
@@ -338,14 +339,14 @@ def _zlema(st: np.ndarray, n: int, x: float) -> float:
     return ema_step_nb(st, h, n, 2.0 / (n + 1.0), y)
 
 
-@njit(cache=True, error_model="numpy")
-def _modular(st: np.ndarray, n: int, x: float) -> float:
-    h = HEAD
+@njit(cache=True, error_model="numpy", inline="always")
+def _modular(st: np.ndarray, o: int, n: int, x: float) -> float:
+    h = o + HEAD
     alpha = 2.0 / (n + 1.0)
     beta = 0.8
     z = 0.5
-    first = st[1] == 0
-    ts_prev = x if first else st[0]
+    first = st[o + 1] == 0
+    ts_prev = x if first else st[o]
     s = z * x + (1.0 - z) * ts_prev
     b_prev = s if first else st[h]
     c_prev = s if first else st[h + 1]
@@ -366,10 +367,10 @@ def _modular(st: np.ndarray, n: int, x: float) -> float:
     return os * upper + (1.0 - os) * lower
 
 
-@njit(cache=True, error_model="numpy")
-def _edsma(st: np.ndarray, n: int, x: float) -> float:
-    h = HEAD
-    t = int(st[1])
+@njit(cache=True, error_model="numpy", inline="always")
+def _edsma(st: np.ndarray, o: int, n: int, x: float) -> float:
+    h = o + HEAD
+    t = int(st[o + 1])
     # st[h]: x[-1], st[h+1]: x[-2], st[h+2]: z[-1], st[h+3]: e
     x1 = st[h]
     x2 = st[h + 1]
@@ -397,11 +398,11 @@ def _edsma(st: np.ndarray, n: int, x: float) -> float:
     return e
 
 
-@njit(cache=True, error_model="numpy")
-def _adxvma(st: np.ndarray, n: int, x: float) -> float:
-    h = HEAD
+@njit(cache=True, error_model="numpy", inline="always")
+def _adxvma(st: np.ndarray, o: int, n: int, x: float) -> float:
+    h = o + HEAD
     k = 1.0 / n
-    if st[1] == 0:
+    if st[o + 1] == 0:
         st[h] = x  # x[-1]
         st[h + 6] = x  # m
         adx = 0.0
@@ -428,14 +429,14 @@ def _adxvma(st: np.ndarray, n: int, x: float) -> float:
     hi = ext_step_nb(st, o1, n, adx, 1.0)
     lo = ext_step_nb(st, o1 + ext_size(n), n, adx, -1.0)
     v = (adx - lo) / (hi - lo) if hi > lo else 0.0
-    if st[1] == 0:
+    if st[o + 1] == 0:
         return x
     m = ((n - v) * st[h + 6] + v * x) / n
     st[h + 6] = m
     return m
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _donchian(st: np.ndarray, o: int, n: int, hi: float, lo: float) -> float:
     a = ext_step_nb(st, o, n, hi, 1.0)
     b = ext_step_nb(st, o + ext_size(n), n, lo, -1.0)
@@ -444,12 +445,12 @@ def _donchian(st: np.ndarray, o: int, n: int, hi: float, lo: float) -> float:
     return (a + b) / 2.0
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _step_recursive(
-    code: int, st: np.ndarray, n: int, phase: float, power: float, x: float, hi: float, lo: float
+    code: int, st: np.ndarray, o: int, n: int, phase: float, power: float, x: float, hi: float, lo: float
 ) -> float:
     """One non-missing bar of a recursive type."""
-    h = HEAD
+    h = o + HEAD
     a = 2.0 / (n + 1.0)
     if code == 1:
         return ema_step_nb(st, h, n, a, x)
@@ -465,13 +466,13 @@ def _step_recursive(
         e3 = ema_step_nb(st, h + 2 * EMA_SZ, n, a, e2)
         return 3.0 * e1 - 3.0 * e2 + e3
     if code == 8:
-        return _jma(st, n, phase, power, x)
+        return _jma(st, o, n, phase, power, x)
     if code == 9:
-        return _kama(st, n, x)
+        return _kama(st, o, n, x)
     if code == 10:
-        return _frama(st, n, x, hi, lo)
+        return _frama(st, o, n, x, hi, lo)
     if code == 11:
-        return _vama(st, n, x)
+        return _vama(st, o, n, x)
     if code == 12:
         e1 = ema_step_nb(st, h, n, a, x)
         e2 = ema_step_nb(st, h + EMA_SZ, n, a, e1)
@@ -482,9 +483,9 @@ def _step_recursive(
         c1, c2, c3, c4 = t3_coefficients_nb(T3_VFACTOR)
         return c1 * e6 + c2 * e5 + c3 * e4 + c4 * e3
     if code == 14:
-        return _zlema(st, n, x)
+        return _zlema(st, o, n, x)
     if code == 15:
-        if st[1] == 0:
+        if st[o + 1] == 0:
             st[h] = x
             return x
         md = st[h]
@@ -494,31 +495,31 @@ def _step_recursive(
             st[h] = md
         return md
     if code == 16:
-        return _modular(st, n, x)
+        return _modular(st, o, n, x)
     if code == 18:
-        return _edsma(st, n, x)
+        return _edsma(st, o, n, x)
     if code == 19:
         return ss_step_nb(st, h, float(n), x)
     if code == 20:
-        e = x if st[1] == 0 else st[h] + a * (x - st[h])
+        e = x if st[o + 1] == 0 else st[h] + a * (x - st[h])
         st[h] = e
         return ss_step_nb(st, h + 1, 3.0, e)
     if code == 21:
-        t = int(st[1])
+        t = int(st[o + 1])
         ring = h + 1
         if t == 0:
             for i in range(n):
                 st[ring + i] = x
             return x
-        prev = st[0]
+        prev = st[o]
         old = st[ring + t % n]
         aa = prev + (x - (prev + old) / 2.0) / n
         st[ring + t % n] = aa
         return aa
     if code == 23:
-        return _adxvma(st, n, x)
+        return _adxvma(st, o, n, x)
     if code == 25:
-        if st[1] == 0:
+        if st[o + 1] == 0:
             st[h] = x
             st[h + 1] = 0.0
             return x
@@ -528,7 +529,7 @@ def _step_recursive(
         st[h + 1] = l2
         return l1 + l2
     if code == 26:
-        if st[1] == 0:
+        if st[o + 1] == 0:
             st[h] = x
             st[h + 1] = x
             return x
@@ -539,7 +540,7 @@ def _step_recursive(
         st[h + 1] = r
         return r
     if code == 27:
-        t = int(st[1])
+        t = int(st[o + 1])
         # st[h]: x[-1], st[h+1]: x[-2], st[h+2]: hp[-1], st[h+3]: hp[-2]
         hp = 0.0
         if t >= 2:
@@ -553,16 +554,16 @@ def _step_recursive(
         st[h + 2] = hp
         return x - hp
     if code == 29:
-        e = x if st[1] == 0 else st[h] + a * (x - st[h])
+        e = x if st[o + 1] == 0 else st[h] + a * (x - st[h])
         st[h] = e
         return e
     return np.nan
 
 
-@njit(cache=True, error_model="numpy")
-def _step_windowed(code: int, st: np.ndarray, n: int, x: float, hi: float, lo: float, vol: float) -> float:
+@njit(cache=True, error_model="numpy", inline="always")
+def _step_windowed(code: int, st: np.ndarray, o: int, n: int, x: float, hi: float, lo: float, vol: float) -> float:
     """One bar of a windowed type (NaN enters the windows)."""
-    h = HEAD
+    h = o + HEAD
     if code == 0:
         return sma_step_nb(st, h, n, x)
     if code == 2:
@@ -583,7 +584,7 @@ def _step_windowed(code: int, st: np.ndarray, n: int, x: float, hi: float, lo: f
         w2 = wsum_step_nb(st, o2, n, x, WMA)
         return wsum_step_nb(st, o3, b, 2.0 * w1 - w2, WMA)
     if code == 7:
-        return _alma(st, n, x)
+        return _alma(st, o, n, x)
     if code == 17:
         mean, sd = mv_step_nb(st, h, n, x)
         cv = sd / mean
@@ -605,17 +606,17 @@ def _step_windowed(code: int, st: np.ndarray, n: int, x: float, hi: float, lo: f
 
 @njit(cache=True, error_model="numpy")
 def ma_step_nb(
-    code: int, n: int, phase: float, power: float, st: np.ndarray, x: float, hi: float, lo: float, vol: float
+    code: int, n: int, phase: float, power: float, st: np.ndarray, o: int, x: float, hi: float, lo: float, vol: float
 ) -> float:
     """Consume one bar and return the average (pass ``x`` as ``hi``/``lo`` when there are none)."""
     if RECURSIVE[code]:
         if np.isnan(x) or np.isnan(hi) or np.isnan(lo):
-            return st[0]
-        out = _step_recursive(code, st, n, phase, power, x, hi, lo)
+            return st[o]
+        out = _step_recursive(code, st, o, n, phase, power, x, hi, lo)
     else:
-        if st[1] == 0 and np.isnan(x):
+        if st[o + 1] == 0 and np.isnan(x):
             return np.nan
-        out = _step_windowed(code, st, n, x, hi, lo, vol)
-    st[0] = out
-    st[1] += 1
+        out = _step_windowed(code, st, o, n, x, hi, lo, vol)
+    st[o] = out
+    st[o + 1] += 1
     return out

@@ -25,7 +25,7 @@ from numba import njit
 NEG_INF = -np.inf
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def kadd_nb(st: np.ndarray, i: int, v: float) -> None:
     """Neumaier-compensated ``st[i] += v`` with the running error in ``st[i + 1]``.
 
@@ -48,7 +48,7 @@ def sma_size(n: int) -> int:
     return 4 + n
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def sma_step_nb(st: np.ndarray, o: int, n: int, x: float) -> float:
     """Mean of the last ``n`` values (same update order as ``rolling.sma_nb``)."""
     cnt = st[o + 2]
@@ -89,7 +89,7 @@ def ema_init_nb(st: np.ndarray, o: int) -> None:
     st[o + 2] = np.nan
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def ema_step_nb(st: np.ndarray, o: int, n: int, a: float, x: float) -> float:
     """EMA with factor ``a`` seeded by the SMA of the first ``n`` values; NaN holds the state."""
     if np.isnan(x):
@@ -118,7 +118,7 @@ def wsum_size(n: int) -> int:
     return 5 + n
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def wsum_step_nb(st: np.ndarray, o: int, n: int, x: float, mode: int) -> float:
     """Window sums ``sy`` and ``sty`` (position 0 oldest) and what ``mode`` builds from them."""
     cnt = st[o + 3]
@@ -185,7 +185,7 @@ def ext_init_nb(st: np.ndarray, o: int) -> None:
     st[o + 1] = -1e300
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def ext_step_nb(st: np.ndarray, o: int, n: int, x: float, sign: float) -> float:
     """Highest (sign 1) or lowest (sign -1) of the last ``min(count, n)`` values.
 
@@ -239,7 +239,7 @@ def mv_size(n: int) -> int:
     return 6 + n
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def mv_step_nb(st: np.ndarray, o: int, n: int, x: float) -> tuple[float, float]:
     """(mean, population stdev) of the last ``n`` values, from sums shifted by a recent mean."""
     cnt = st[o + 3]
@@ -301,7 +301,7 @@ def wavg_size(n: int) -> int:
     return 11 + 2 * n
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def wavg_step_nb(st: np.ndarray, o: int, n: int, x: float, w: float) -> float:
     """``sum(w*x)/sum(w)`` over the last ``n`` pairs; the plain mean of ``x`` where all ``w`` are 0.
 
@@ -351,7 +351,7 @@ def wavg_step_nb(st: np.ndarray, o: int, n: int, x: float, w: float) -> float:
 SS_SZ = 4
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def ss_step_nb(st: np.ndarray, o: int, period: float, x: float) -> float:
     """Super Smoother of ``period``; equals its input on its first two values."""
     cnt = st[o]
@@ -381,7 +381,7 @@ def pctl_size(m: int) -> int:
     return 5 + 2 * m
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def pctl_step_nb(st: np.ndarray, o: int, m: int, x: float, pa: float, pb: float) -> tuple[float, float]:
     """Nearest-rank percentiles ``pa`` and ``pb`` of the last ``min(count, m)`` values.
 

@@ -74,13 +74,12 @@ def _sign(v: float) -> float:
 
 @njit(cache=True, error_model="numpy")
 def _ma(st: np.ndarray, o: int, code: int, n: int, phase: float, power: float, x: float) -> float:
-    size = ma_size_nb(code, n)
-    return ma_step_nb(code, n, phase, power, st[o : o + size], x, x, x, x)
+    return ma_step_nb(code, n, phase, power, st, o, x, x, x, x)
 
 
 @njit(cache=True, error_model="numpy")
 def _ma_init(st: np.ndarray, o: int, code: int, n: int) -> None:
-    ma_init_nb(code, n, st[o : o + ma_size_nb(code, n)])
+    ma_init_nb(code, n, st, o)
 
 
 # --- DMI: +DI, -DI, ADX ---------------------------------------------------------------------
