@@ -396,7 +396,7 @@ def indicators_run(
             table.add_column(c, justify="right")
         table.add_column("flags")
         for ts, row in shown.iterrows():
-            cells = [f"{row[c]:.4f}" if isinstance(row[c], float) else str(row[c]) for c in cols]
+            cells = [f"{row[c]:.4f}" if out[c].dtype.kind == "f" else str(int(row[c])) for c in cols]
             table.add_row(f"{ts:%Y-%m-%d %H:%M}", *cells, " ".join(c for c in flags if row[c]))
         console.print(table)
         counts = out["signal"].value_counts()

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from uptrade.indicators import sniper, vzo
+from uptrade.indicators._osc import check_float
 from uptrade.indicators.ma import check_window, ma_type_of, moving_average
 
 
@@ -43,7 +44,7 @@ def _ma_frame(
 ) -> pd.DataFrame:
     t = ma_type_of(ma_type)
     check_window(t, window)
-    kw: dict[str, Any] = {"phase": phase, "power": power}
+    kw: dict[str, Any] = {"phase": check_float("phase", phase), "power": check_float("power", power, 0.0)}
     if t.uses_hl:
         kw.update(high=frame["high"], low=frame["low"])
     if t.needs_volume:
@@ -95,6 +96,24 @@ def get_indicator(name: str) -> IndicatorInfo:
         raise ValueError(f"indicator: unknown {name!r}; choose one of {', '.join(INDICATORS)}") from None
 
 
+def _typed(key: str, raw: str, default: object) -> object:
+    """``raw`` converted to the type of ``default`` (ints accept "5.0"; floats must be finite)."""
+    if isinstance(default, str):
+        return raw.strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        kind = "an integer" if isinstance(default, int) else "a number"
+        raise ValueError(f"--param {key}: expected {kind}, got {raw!r}") from None
+    if not np.isfinite(value):
+        raise ValueError(f"--param {key}: expected a finite number, got {raw!r}")
+    if isinstance(default, int):
+        if not value.is_integer():
+            raise ValueError(f"--param {key}: expected an integer, got {raw!r}")
+        return int(value)
+    return value
+
+
 def parse_params(info: IndicatorInfo, pairs: list[str]) -> dict[str, Any]:
     """``k=v`` strings typed like the defaults; ``ValueError`` names the bad pair."""
     out: dict[str, Any] = {}
@@ -105,11 +124,7 @@ def parse_params(info: IndicatorInfo, pairs: list[str]) -> dict[str, Any]:
             raise ValueError(f"--param {pair!r}: expected name=value")
         if key not in info.params:
             raise ValueError(f"--param {key}: {info.name} has no such parameter; valid: {', '.join(info.params)}")
-        default = info.params[key]
-        try:
-            out[key] = type(default)(raw) if not isinstance(default, str) else raw
-        except ValueError:
-            raise ValueError(f"--param {key}: expected a {type(default).__name__}, got {raw!r}") from None
+        out[key] = _typed(key, raw, info.params[key])
     return out
 
 

@@ -197,6 +197,32 @@ def trima_nb(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True, error_model="numpy")
+def jma_nb(x: np.ndarray, n: int, phase: float, power: float, out: np.ndarray) -> np.ndarray:
+    """Jurik MA in one pass with local state: the same arithmetic as the streaming machine."""
+    start = first_valid_nb(x)
+    size = x.shape[0]
+    _nan_head_nb(out, start)
+    if start >= size:
+        return out
+    beta = 0.45 * (n - 1) / (0.45 * (n - 1) + 2.0)
+    alpha = beta**power
+    pr = min(max(phase / 100.0 + 1.5, 0.5), 2.5)
+    e0 = x[start]
+    e1 = 0.0
+    e2 = 0.0
+    j = x[start]
+    out[start] = j
+    for i in range(start + 1, size):
+        v = x[i]
+        e0 = (1.0 - alpha) * v + alpha * e0
+        e1 = (v - e0) * (1.0 - beta) + beta * e1
+        e2 = (e0 + pr * e1 - j) * (1.0 - alpha) ** 2 + alpha * alpha * e2
+        j = j + e2
+        out[i] = j
+    return out
+
+
+@njit(cache=True, error_model="numpy")
 def ma_1d_nb(
     code: int,
     x: np.ndarray,
@@ -221,7 +247,9 @@ def ma_1d_nb(
         return linreg_nb(x, n, out)
     if code == 28:
         return trima_nb(x, n, out)
-    if code in (4, 5, 9, 12) and not has_gap_nb(x):
+    if code in (4, 5, 8, 9, 12) and not has_gap_nb(x):
+        if code == 8:
+            return jma_nb(x, n, phase, power, out)
         if code == 9:
             return kama_nb(x, n, out)
         return ema_cascade_nb(x, n, 2 if code == 4 else (3 if code == 5 else 6), out)
@@ -256,4 +284,4 @@ def ma_2d_nb(
     return out
 
 
-__all__ = ["RECURSIVE", "has_gap_nb", "kama_nb", "ma_1d_nb", "ma_2d_nb", "ma_loop_nb", "trima_nb"]
+__all__ = ["RECURSIVE", "has_gap_nb", "jma_nb", "kama_nb", "ma_1d_nb", "ma_2d_nb", "ma_loop_nb", "trima_nb"]

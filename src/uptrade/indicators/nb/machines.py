@@ -382,11 +382,41 @@ def pctl_size(m: int) -> int:
 
 
 @njit(cache=True, error_model="numpy", inline="always")
+def _lower_bound(st: np.ndarray, srt: int, ln: int, v: float) -> int:
+    """Number of sorted values below ``v``: bisection whose steps compile to selects, not branches."""
+    if ln == 0:
+        return 0
+    base = 0
+    n = ln
+    while n > 1:
+        half = n >> 1
+        base = base + half if st[srt + base + half] < v else base
+        n -= half
+    return base + (1 if st[srt + base] < v else 0)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _upper_bound(st: np.ndarray, srt: int, ln: int, v: float) -> int:
+    """Number of sorted values at or below ``v`` (branch-free bisection)."""
+    if ln == 0:
+        return 0
+    base = 0
+    n = ln
+    while n > 1:
+        half = n >> 1
+        base = base + half if st[srt + base + half] <= v else base
+        n -= half
+    return base + (1 if st[srt + base] <= v else 0)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
 def pctl_step_nb(st: np.ndarray, o: int, m: int, x: float, pa: float, pb: float) -> tuple[float, float]:
     """Nearest-rank percentiles ``pa`` and ``pb`` of the last ``min(count, m)`` values.
 
-    A sorted copy of the window is kept beside the ring: each bar removes the value that leaves
-    and inserts the new one by binary search (O(log m) search, O(m) shift of a small array).
+    A sorted copy of the window is kept beside the ring; each bar replaces the value that leaves
+    by the new one: bisection finds the old value (O(log m)), then a walk towards the new
+    value's place moves the values it passes (O(distance), O(m) at worst). For windows of tens
+    to hundreds of values a flat array beats a tree or skip list (no pointers, contiguous).
     Both are NaN while a NaN is inside the window.
     """
     cnt = st[o]
@@ -396,38 +426,38 @@ def pctl_step_nb(st: np.ndarray, o: int, m: int, x: float, pa: float, pb: float)
     ring = o + 5
     srt = o + 5 + m
     ln = int(st[o + 3])
-    if cnt >= m:
-        old = st[ring + pos]
-        if np.isnan(old):
-            st[o + 2] -= 1
-        else:
-            lo = 0
-            hi = ln
-            while lo < hi:
-                mid = (lo + hi) // 2
-                if st[srt + mid] < old:
-                    lo = mid + 1
-                else:
-                    hi = mid
-            for i in range(lo, ln - 1):
+    old = st[ring + pos] if cnt >= m else np.nan
+    if cnt >= m and not np.isnan(old) and not np.isnan(x):
+        # replace old by x: find old, then walk towards x's place moving the values passed
+        i = _lower_bound(st, srt, ln, old)
+        if x > old:
+            while i + 1 < ln and st[srt + i + 1] < x:
                 st[srt + i] = st[srt + i + 1]
-            ln -= 1
-    st[ring + pos] = x
-    if np.isnan(x):
-        st[o + 2] += 1
+                i += 1
+        else:
+            while i > 0 and st[srt + i - 1] > x:
+                st[srt + i] = st[srt + i - 1]
+                i -= 1
+        st[srt + i] = x
+        st[ring + pos] = x
     else:
-        lo = 0
-        hi = ln
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if st[srt + mid] <= x:
-                lo = mid + 1
+        if cnt >= m:
+            if np.isnan(old):
+                st[o + 2] -= 1
             else:
-                hi = mid
-        for i in range(ln, lo, -1):
-            st[srt + i] = st[srt + i - 1]
-        st[srt + lo] = x
-        ln += 1
+                r = _lower_bound(st, srt, ln, old)
+                for i in range(r, ln - 1):
+                    st[srt + i] = st[srt + i + 1]
+                ln -= 1
+        st[ring + pos] = x
+        if np.isnan(x):
+            st[o + 2] += 1
+        else:
+            q = _upper_bound(st, srt, ln, x)
+            for i in range(ln, q, -1):
+                st[srt + i] = st[srt + i - 1]
+            st[srt + q] = x
+            ln += 1
     pos += 1
     if pos == m:
         pos = 0

@@ -15,6 +15,7 @@ import math
 import numpy as np
 from numba import njit
 
+from uptrade.indicators.nb.ma_batch import ma_1d_nb
 from uptrade.indicators.nb.ma_step import ma_init_nb, ma_size_nb, ma_step_nb
 from uptrade.indicators.nb.machines import (
     ext_init_nb,
@@ -25,6 +26,7 @@ from uptrade.indicators.nb.machines import (
     sma_size,
     sma_step_nb,
 )
+from uptrade.indicators.nb.rolling import rolling_extreme_nb, sma_nb
 
 WILDER = 3  # RMA code: the DMI then follows TA-Lib's Wilder sums exactly
 
@@ -99,7 +101,7 @@ def dmi_init_nb(st: np.ndarray, o: int, n: int, code: int) -> None:
             _ma_init(st, o + 12 + k * size, code, n)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def dmi_step_nb(st: np.ndarray, o: int, n: int, code: int, hi: float, lo: float, cl: float, res: np.ndarray) -> None:
     """+DI, -DI and ADX into ``res[0:3]``; Wilder (``code`` 3) is TA-Lib's own recursion.
 
@@ -251,6 +253,82 @@ def _centre(k: float) -> float:
     return (min(max(k, 0.0), 100.0) - 50.0) / 50.01
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _sniper_tail(
+    p: np.ndarray,
+    lay: np.ndarray,
+    st: np.ndarray,
+    k1v: float,
+    k2v: float,
+    k3v: float,
+    pdi: float,
+    mdi: float,
+    adx: float,
+    vs: float,
+    fo: np.ndarray,
+    bo: np.ndarray,
+) -> int:
+    """Fisher transform, state counter, zones and flags of one bar (shared by batch and live)."""
+    # Fisher transform of k3v, 0 until defined, a non-finite step keeps the previous value
+    f1 = st[0]
+    f2 = st[1]
+    f3 = f1
+    if not np.isnan(k3v):
+        step = 0.5 * math.log((1.0 + k3v) / (1.0 - k3v)) + 0.5 * f1
+        if np.isfinite(step):
+            f3 = step
+    bars = st[6]
+    st[2] = f2
+    st[1] = f1
+    st[0] = f3
+    st[6] = bars + 1
+    # state counter
+    sc = st[5]
+    k1p = st[3]
+    k2p = st[4]
+    if np.isnan(k1v) or np.isnan(k2v):
+        pass  # no crossing can be judged: the count holds
+    elif k2v > 0.0:
+        under = k1v < k2v and k1p >= k2p > 0.0
+        sc = min(sc, 0.0) - 1.0 if under else min(sc, 0.0)
+    else:
+        over = k1v > k2v and k1p <= k2p <= 0.0
+        sc = max(sc, 0.0) + 1.0 if over else max(sc, 0.0)
+    st[5] = sc
+    st[3] = k1v
+    st[4] = k2v
+    strong_down = adx > p[8] and mdi > pdi
+    strong_up = adx > p[8] and pdi > mdi
+    volume_ok = vs >= p[10]
+    # turning points of f3 (three values needed)
+    up_turn = False
+    down_turn = False
+    if bars >= 2:
+        s_now = _sign(f3 - f1)
+        s_prev = _sign(f1 - f2)
+        up_turn = s_now > s_prev
+        down_turn = s_now < s_prev
+    obos = p[4]
+    minor_buy = up_turn and f3 < -obos
+    major_buy = minor_buy and sc >= 2.0 and not strong_down and volume_ok
+    minor_sell = down_turn and f3 > obos
+    major_sell = minor_sell and sc <= -2.0 and not strong_up and volume_ok
+    upper, lower = pctl_step_nb(st, lay[15], int(p[11]), f3, p[12], 100.0 - p[13])
+    fo[0] = f3
+    fo[1] = sc
+    fo[10] = upper
+    fo[11] = lower
+    bo[0] = minor_buy
+    bo[1] = major_buy
+    bo[2] = minor_sell
+    bo[3] = major_sell
+    bo[4] = up_turn and f3 > p[5]
+    bo[5] = down_turn and f3 < -p[5]
+    bo[6] = bars >= 2 and f3 >= lower and f1 < lower and f3 - f2 > 0.01
+    bo[7] = bars >= 2 and f3 <= upper and f1 > upper and f2 - f3 > 0.01
+    return 1 if major_buy else (-1 if major_sell else 0)
+
+
 @njit(cache=True, error_model="numpy")
 def sniper_step_nb(
     p: np.ndarray,
@@ -274,88 +352,39 @@ def sniper_step_nb(
     k1v = _centre(_ma(st, lay[7], code, 3, phase, power, k5))
     k2v = _centre(_ma(st, lay[8], code, 5, phase, power, k8))
     k3v = _centre(_ma(st, lay[9], code, 5, phase, power, k17))
-    # Fisher transform of k3v, 0 until defined, a non-finite step keeps the previous value
-    f_prev = st[0]
-    f3 = f_prev
-    if not np.isnan(k3v):
-        step = 0.5 * math.log((1.0 + k3v) / (1.0 - k3v)) + 0.5 * f_prev
-        if np.isfinite(step):
-            f3 = step
-    f1 = f_prev
-    f2 = st[1]
-    bars = st[6]
-    st[2] = f2
-    st[1] = f_prev
-    st[0] = f3
-    st[6] = bars + 1
     m1 = _ma(st, lay[10], code, length, phase, power, cl)
     m2 = _ma(st, lay[11], code, length, phase, power, m1)
     m3 = _ma(st, lay[12], code, length, phase, power, m2)
-    tavg = 3.0 * m1 - 3.0 * m2 + m3
-    # state counter
-    sc = st[5]
-    k1p = st[3]
-    k2p = st[4]
-    if np.isnan(k1v) or np.isnan(k2v):
-        pass  # no crossing can be judged: the count holds
-    elif k2v > 0.0:
-        under = k1v < k2v and k1p >= k2p > 0.0
-        sc = min(sc, 0.0) - 1.0 if under else min(sc, 0.0)
-    else:
-        over = k1v > k2v and k1p <= k2p <= 0.0
-        sc = max(sc, 0.0) + 1.0 if over else max(sc, 0.0)
-    st[5] = sc
-    st[3] = k1v
-    st[4] = k2v
-    # trend and volume filters
     dmi = fo[6:9]
     dmi_step_nb(st, lay[13], int(p[6]), int(p[7]), hi, lo, cl, dmi)
-    pdi = dmi[0]
-    mdi = dmi[1]
-    adx = dmi[2]
-    strong_down = adx > p[8] and mdi > pdi
-    strong_up = adx > p[8] and pdi > mdi
     avg_prev = st[7]
     st[7] = sma_step_nb(st, lay[14], int(p[9]), vol)
     vs = 100.0 * vol / avg_prev if avg_prev > 0.0 else np.nan
-    volume_ok = vs >= p[10]
-    # turning points of f3 (three values needed)
-    up_turn = False
-    down_turn = False
-    if bars >= 2:
-        s_now = _sign(f3 - f1)
-        s_prev = _sign(f1 - f2)
-        up_turn = s_now > s_prev
-        down_turn = s_now < s_prev
-    obos = p[4]
-    minor_buy = up_turn and f3 < -obos
-    major_buy = minor_buy and sc >= 2.0 and not strong_down and volume_ok
-    minor_sell = down_turn and f3 > obos
-    major_sell = minor_sell and sc <= -2.0 and not strong_up and volume_ok
-    buy_trail = up_turn and f3 > p[5]
-    sell_trail = down_turn and f3 < -p[5]
-    # adaptive zones
-    upper, lower = pctl_step_nb(st, lay[15], int(p[11]), f3, p[12], 100.0 - p[13])
-    cross_up = bars >= 2 and f3 >= lower and f1 < lower and f3 - f2 > 0.01
-    cross_down = bars >= 2 and f3 <= upper and f1 > upper and f2 - f3 > 0.01
-    fo[0] = f3
-    fo[1] = sc
     fo[2] = k1v
     fo[3] = k2v
     fo[4] = k3v
-    fo[5] = tavg
+    fo[5] = 3.0 * m1 - 3.0 * m2 + m3
     fo[9] = vs
-    fo[10] = upper
-    fo[11] = lower
-    bo[0] = minor_buy
-    bo[1] = major_buy
-    bo[2] = minor_sell
-    bo[3] = major_sell
-    bo[4] = buy_trail
-    bo[5] = sell_trail
-    bo[6] = cross_up
-    bo[7] = cross_down
-    return 1 if major_buy else (-1 if major_sell else 0)
+    return _sniper_tail(p, lay, st, k1v, k2v, k3v, fo[6], fo[7], fo[8], vs, fo, bo)
+
+
+@njit(cache=True, error_model="numpy")
+def stoch_nb(hi: np.ndarray, lo: np.ndarray, cl: np.ndarray, w: int, out: np.ndarray) -> np.ndarray:
+    """%K over ``w`` bars from O(n) rolling extremes; 50 where the range is zero."""
+    hh = rolling_extreme_nb(hi, w, True, np.empty_like(hi))
+    ll = rolling_extreme_nb(lo, w, False, out)
+    for i in range(cl.shape[0]):
+        rng = hh[i] - ll[i]
+        if np.isnan(rng) or np.isnan(cl[i]):
+            out[i] = np.nan
+        else:
+            out[i] = 50.0 if rng == 0.0 else 100.0 * (cl[i] - ll[i]) / rng
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def _ma_arr(code: int, x: np.ndarray, n: int, phase: float, power: float) -> np.ndarray:
+    return ma_1d_nb(code, x, n, phase, power, x, x, x, np.empty_like(x))
 
 
 @njit(cache=True, error_model="numpy")
@@ -369,18 +398,62 @@ def sniper_nb(
     bo: np.ndarray,
     sig: np.ndarray,
 ) -> None:
-    """Batch SniperProX: ``fo`` (12, n) floats, ``bo`` (8, n) booleans, ``sig`` (n,) int8."""
+    """Batch SniperProX: ``fo`` (12, n) floats, ``bo`` (8, n) booleans, ``sig`` (n,) int8.
+
+    The windowed and averaged inputs are whole-array passes (van Herk extremes, the MA
+    dispatcher); the state machine part runs the same tail as :func:`sniper_step_nb`.
+    """
+    n = cl.shape[0]
+    length = int(p[0])
+    code = int(p[1])
+    phase = p[2]
+    power = p[3]
+    tmp = np.empty(n)
+    for row, w, mw in ((2, 5, 3), (3, 8, 5), (4, 17, 5)):
+        k = _ma_arr(code, stoch_nb(hi, lo, cl, w, tmp), mw, phase, power)
+        for i in range(n):
+            fo[row, i] = _centre(k[i])
+    m1 = _ma_arr(code, cl, length, phase, power)
+    m2 = _ma_arr(code, m1, length, phase, power)
+    m3 = _ma_arr(code, m2, length, phase, power)
+    for i in range(n):
+        fo[5, i] = 3.0 * m1[i] - 3.0 * m2[i] + m3[i]
+    dmi_nb(hi, lo, cl, int(p[6]), int(p[7]), fo[6], fo[7], fo[8])
+    avg = sma_nb(vol, int(p[9]), tmp)
+    fo[9, 0] = np.nan
+    for i in range(1, n):
+        a = avg[i - 1]
+        fo[9, i] = 100.0 * vol[i] / a if a > 0.0 else np.nan
     lay = sniper_layout_nb(p)
     st = np.empty(lay[16])
     sniper_init_nb(p, lay, st)
     frow = np.empty(fo.shape[0])
     brow = np.empty(bo.shape[0], dtype=np.bool_)
-    for i in range(cl.shape[0]):
-        sig[i] = sniper_step_nb(p, lay, st, hi[i], lo[i], cl[i], vol[i], frow, brow)
-        for k in range(frow.shape[0]):
-            fo[k, i] = frow[k]
+    for i in range(n):
+        sig[i] = _sniper_tail(
+            p, lay, st, fo[2, i], fo[3, i], fo[4, i], fo[6, i], fo[7, i], fo[8, i], fo[9, i], frow, brow
+        )
+        fo[0, i] = frow[0]
+        fo[1, i] = frow[1]
+        fo[10, i] = frow[10]
+        fo[11, i] = frow[11]
         for k in range(brow.shape[0]):
             bo[k, i] = brow[k]
+
+
+@njit(cache=True, error_model="numpy")
+def dmi_nb(
+    hi: np.ndarray, lo: np.ndarray, cl: np.ndarray, n: int, code: int, pdi: np.ndarray, mdi: np.ndarray, adx: np.ndarray
+) -> None:
+    """+DI, -DI, ADX over whole arrays (the streaming recursion in a loop)."""
+    st = np.empty(dmi_size_nb(n, code))
+    dmi_init_nb(st, 0, n, code)
+    res = np.empty(3)
+    for i in range(cl.shape[0]):
+        dmi_step_nb(st, 0, n, code, hi[i], lo[i], cl[i], res)
+        pdi[i] = res[0]
+        mdi[i] = res[1]
+        adx[i] = res[2]
 
 
 # --- VZOProX --------------------------------------------------------------------------------
@@ -421,26 +494,11 @@ def vzo_init_nb(p: np.ndarray, lay: np.ndarray, st: np.ndarray) -> None:
     st[2] = np.nan
 
 
-@njit(cache=True, error_model="numpy")
-def vzo_step_nb(
-    p: np.ndarray, lay: np.ndarray, st: np.ndarray, cl: float, vol: float, fo: np.ndarray, bo: np.ndarray
+@njit(cache=True, error_model="numpy", inline="always")
+def _vzo_tail(
+    p: np.ndarray, lay: np.ndarray, st: np.ndarray, vzo: float, sm: float, fo: np.ndarray, bo: np.ndarray
 ) -> int:
-    """One bar of VZOProX: floats into ``fo``, booleans into ``bo``; returns the signal."""
-    code = int(p[1])
-    n = int(p[0])
-    phase = p[2]
-    power = p[3]
-    prev_c = st[0]
-    sv = 0.0 if st[4] == 0 else _sign(cl - prev_c) * vol
-    if np.isnan(cl):
-        sv = np.nan
-    else:
-        st[0] = cl
-    st[4] += 1
-    a_sv = _ma(st, lay[0], code, n, phase, power, sv)
-    a_v = _ma(st, lay[1], code, n, phase, power, vol)
-    vzo = np.nan if np.isnan(a_sv) or np.isnan(a_v) else 100.0 * a_sv / a_v if a_v != 0.0 else 0.0
-    sm = _ma(st, lay[2], code, int(p[4]), phase, power, vzo)
+    """Turning points, zones and flags of one bar (shared by batch and live)."""
     v1 = st[1]
     v2 = st[2]
     st[2] = v1
@@ -474,16 +532,64 @@ def vzo_step_nb(
     return 1 if bo[1] else (-1 if bo[3] else 0)
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _sv(st: np.ndarray, cl: float, vol: float) -> float:
+    """Signed volume: the sign of the change from the previous non-NaN close times volume."""
+    sv = 0.0 if st[4] == 0 else _sign(cl - st[0]) * vol
+    if np.isnan(cl):
+        sv = np.nan
+    else:
+        st[0] = cl
+    st[4] += 1
+    return sv
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _vzo_value(a_sv: float, a_v: float) -> float:
+    if np.isnan(a_sv) or np.isnan(a_v):
+        return np.nan
+    return 100.0 * a_sv / a_v if a_v != 0.0 else 0.0
+
+
+@njit(cache=True, error_model="numpy")
+def vzo_step_nb(
+    p: np.ndarray, lay: np.ndarray, st: np.ndarray, cl: float, vol: float, fo: np.ndarray, bo: np.ndarray
+) -> int:
+    """One bar of VZOProX: floats into ``fo``, booleans into ``bo``; returns the signal."""
+    code = int(p[1])
+    n = int(p[0])
+    sv = _sv(st, cl, vol)
+    a_sv = _ma(st, lay[0], code, n, p[2], p[3], sv)
+    a_v = _ma(st, lay[1], code, n, p[2], p[3], vol)
+    vzo = _vzo_value(a_sv, a_v)
+    sm = _ma(st, lay[2], code, int(p[4]), p[2], p[3], vzo)
+    return _vzo_tail(p, lay, st, vzo, sm, fo, bo)
+
+
 @njit(cache=True, error_model="numpy")
 def vzo_nb(p: np.ndarray, cl: np.ndarray, vol: np.ndarray, fo: np.ndarray, bo: np.ndarray, sig: np.ndarray) -> None:
-    """Batch VZOProX: ``fo`` (4, n) floats, ``bo`` (10, n) booleans, ``sig`` (n,) int8."""
+    """Batch VZOProX: ``fo`` (4, n) floats, ``bo`` (10, n) booleans, ``sig`` (n,) int8.
+
+    The averages are whole-array passes; the rest runs the same tail as :func:`vzo_step_nb`.
+    """
+    n = cl.shape[0]
+    code = int(p[1])
     lay = vzo_layout_nb(p)
     st = np.empty(lay[4])
     vzo_init_nb(p, lay, st)
+    sv = np.empty(n)
+    for i in range(n):
+        sv[i] = _sv(st, cl[i], vol[i])
+    a_sv = _ma_arr(code, sv, int(p[0]), p[2], p[3])
+    a_v = _ma_arr(code, vol, int(p[0]), p[2], p[3])
+    vz = sv
+    for i in range(n):
+        vz[i] = _vzo_value(a_sv[i], a_v[i])
+    sm = _ma_arr(code, vz, int(p[4]), p[2], p[3])
     frow = np.empty(fo.shape[0])
     brow = np.empty(bo.shape[0], dtype=np.bool_)
-    for i in range(cl.shape[0]):
-        sig[i] = vzo_step_nb(p, lay, st, cl[i], vol[i], frow, brow)
+    for i in range(n):
+        sig[i] = _vzo_tail(p, lay, st, vz[i], sm[i], frow, brow)
         for k in range(frow.shape[0]):
             fo[k, i] = frow[k]
         for k in range(brow.shape[0]):
