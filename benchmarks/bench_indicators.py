@@ -1,16 +1,25 @@
-"""Kernel speed against TA-Lib on the same 10,000,000 bars (real BTC/USDT 1m closes, tiled).
+"""Indicator speed, in one run, against the anchors of issue 4.
 
-Prints, per kernel, the best of 5 runs for ours and for TA-Lib and the ratio (goal: <= 1.0x).
-Both sides allocate their output with NumPy (TA-Lib's wrapper does it itself).
-So far: SMA, EMA, WMA, LINEARREG, MAX, MIN; DEMA, TEMA, TRIMA, KAMA, T3 and ADX join as they
-are built.
+1. Moving averages and ADX vs TA-Lib on the same 10,000,000 bars (real BTC/USDT 1m candles,
+   tiled): best of 5 each, ratio ours/TA-Lib (goal <= 1.0x). Ours goes through the public
+   ``moving_average`` (argument checks included); ADX is our DMI kernel, which also returns
+   +DI and -DI, against ``talib.ADX``.
+2. SniperProX and VZOProX on 1,000,000 bars vs the straightforward O(n*w) implementation of
+   the same definitions in ``tests/refs/naive_osc.py`` (numba-compiled, per-bar window loops and
+   sorts): goal >= 50x, and SniperProX under 150 ms.
+3. Streaming: one ``SniperProXStream.update`` plus one ``VZOProXStream.update`` per bar (goal
+   <= 50 us).
+4. First call in a fresh process with a warm numba cache (goal < 1 s): a subprocess imports
+   the indicators and times its first SniperProX, VZOProX and HMA call.
 
-    python benchmarks/bench_indicators.py [--bars N] [--window W]
+    python benchmarks/bench_indicators.py [--bars N] [--window W] [--osc-bars N]
 """
 
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,10 +27,34 @@ from pathlib import Path
 import numpy as np
 import talib
 
-from uptrade.data.io import read_table
-from uptrade.indicators.nb import ema_nb, linreg_nb, rolling_extreme_nb, sma_nb, wma_nb
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # tests.refs: the naive reference implementations
 
-MARKET = Path(__file__).resolve().parents[2] / "shared" / "data" / "market"
+from tests.refs.naive_osc import naive_sniper, naive_vzo  # noqa: E402
+
+from uptrade.data.io import read_table  # noqa: E402
+from uptrade.indicators.ma import moving_average  # noqa: E402
+from uptrade.indicators.nb.osc import dmi_nb  # noqa: E402
+from uptrade.indicators.sniper import SniperProXStream, sniper_prox  # noqa: E402
+from uptrade.indicators.vzo import VZOProXStream, vzo_prox  # noqa: E402
+
+MARKET = ROOT.parent / "shared" / "data" / "market"
+
+FIRST_CALL = """
+import time
+t0 = time.perf_counter()
+import numpy as np
+from uptrade.indicators.ma import moving_average
+from uptrade.indicators.sniper import sniper_prox
+from uptrade.indicators.vzo import vzo_prox
+t1 = time.perf_counter()
+x = 100 + np.cumsum(np.random.default_rng(0).normal(0, 1, 1000))
+sniper_prox(x + 1, x - 1, x, np.ones_like(x))
+vzo_prox(x, np.ones_like(x))
+moving_average(x, 20, "hma")
+t2 = time.perf_counter()
+print(f"{t1 - t0:.3f} {t2 - t1:.3f}")
+"""
 
 
 def best(fn: Callable[[], object], runs: int = 5) -> float:
@@ -33,28 +66,78 @@ def best(fn: Callable[[], object], runs: int = 5) -> float:
     return min(times)
 
 
+def moving_averages(bars: int, n: int) -> None:
+    table = read_table(MARKET / "btcusdt_1m_binance.csv.gz").table
+    x, hi, lo = (np.resize(table[c].to_numpy("float64"), bars) for c in ("close", "high", "low"))
+    pdi, mdi, adx = np.empty(bars), np.empty(bars), np.empty(bars)
+    pairs = {
+        "SMA": ("sma", talib.SMA),
+        "EMA": ("ema", talib.EMA),
+        "WMA": ("wma", talib.WMA),
+        "DEMA": ("dema", talib.DEMA),
+        "TEMA": ("tema", talib.TEMA),
+        "TRIMA": ("trima", talib.TRIMA),
+        "KAMA": ("kama", talib.KAMA),
+        "T3": ("t3", lambda a, w: talib.T3(a, w, 0.7)),
+        "LINEARREG": ("lsma", talib.LINEARREG),
+    }
+    print(f"\n1. {bars:,} bars of BTC/USDT 1m, window {n}; best of 5 (goal <= 1.00x)")
+    print(f"{'kernel':<10} {'ours ms':>9} {'TA-Lib ms':>10} {'ratio':>7}")
+    rows: list[tuple[str, Callable[[], object], Callable[[], object]]] = [
+        (name, (lambda t=t: moving_average(x, n, t)), (lambda f=f: f(x, n))) for name, (t, f) in pairs.items()
+    ]
+    rows.append(("ADX", lambda: dmi_nb(hi, lo, x, 14, 3, pdi, mdi, adx), lambda: talib.ADX(hi, lo, x, 14)))
+    for name, ours, ref in rows:
+        ours()  # compile or load from the numba cache
+        a, b = best(ours), best(ref)
+        print(f"{name:<10} {a * 1e3:9.1f} {b * 1e3:10.1f} {a / b:6.2f}x")
+
+
+def oscillators(bars: int) -> None:
+    table = read_table(MARKET / "btcusdt_1h_binance.csv.gz").table
+    h, lo, c, v = (np.resize(table[k].to_numpy("float64"), bars) for k in ("high", "low", "close", "volume"))
+    print(f"\n2. {bars:,} bars of BTC/USDT 1h (tiled); ours best of 5, naive O(n*w) best of 2 (goal >= 50x)")
+    print(f"{'indicator':<10} {'ours ms':>9} {'naive ms':>10} {'speed-up':>9}")
+    for name, ours, naive in (
+        ("SniperProX", lambda: sniper_prox(h, lo, c, v), lambda: naive_sniper(h, lo, c, v)),
+        ("VZOProX", lambda: vzo_prox(c, v), lambda: naive_vzo(c, v)),
+    ):
+        ours()
+        naive()
+        a, b = best(ours), best(naive, runs=2)
+        print(f"{name:<10} {a * 1e3:9.1f} {b * 1e3:10.1f} {b / a:8.1f}x")
+
+    s, z = SniperProXStream(), VZOProXStream()
+    bars_live = [{"high": h[i], "low": lo[i], "close": c[i], "volume": v[i]} for i in range(20_000)]
+    for bar in bars_live[:10_000]:
+        s.update(bar)
+        z.update(bar)
+    start = time.perf_counter()
+    for bar in bars_live[10_000:]:
+        s.update(bar)
+        z.update(bar)
+    per_bar = (time.perf_counter() - start) / 10_000
+    print(f"\n3. streaming: SniperProX + VZOProX update per bar: {per_bar * 1e6:.1f} us (goal <= 50 us)")
+
+
+def first_call() -> None:
+    out = subprocess.run([sys.executable, "-c", FIRST_CALL], capture_output=True, text=True, check=True)
+    imports, call = (float(t) for t in out.stdout.split())
+    print(
+        f"\n4. fresh process, warm numba cache: imports {imports:.2f} s, first SniperProX+VZOProX+HMA call {call:.2f} s"
+    )
+    print("   (goal: first call < 1 s)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bars", type=int, default=10_000_000)
     parser.add_argument("--window", type=int, default=30)
+    parser.add_argument("--osc-bars", type=int, default=1_000_000)
     args = parser.parse_args()
-    closes = read_table(MARKET / "btcusdt_1m_binance.csv.gz").table["close"].to_numpy("float64")
-    x = np.resize(closes, args.bars)
-    n = args.window
-    pairs = {
-        "SMA": (lambda: sma_nb(x, n, np.empty_like(x)), lambda: talib.SMA(x, n)),
-        "EMA": (lambda: ema_nb(x, n, np.nan, np.empty_like(x)), lambda: talib.EMA(x, n)),
-        "WMA": (lambda: wma_nb(x, n, np.empty_like(x)), lambda: talib.WMA(x, n)),
-        "LINEARREG": (lambda: linreg_nb(x, n, np.empty_like(x)), lambda: talib.LINEARREG(x, n)),
-        "MAX": (lambda: rolling_extreme_nb(x, n, True, np.empty_like(x)), lambda: talib.MAX(x, n)),
-        "MIN": (lambda: rolling_extreme_nb(x, n, False, np.empty_like(x)), lambda: talib.MIN(x, n)),
-    }
-    print(f"{len(x):,} bars, window {n}; best of 5")
-    print(f"{'kernel':<10} {'ours ms':>9} {'TA-Lib ms':>10} {'ratio':>7}")
-    for name, (ours, ref) in pairs.items():
-        ours()  # compile / load from the numba cache
-        a, b = best(ours), best(ref)
-        print(f"{name:<10} {a * 1e3:9.1f} {b * 1e3:10.1f} {a / b:6.2f}x")
+    moving_averages(args.bars, args.window)
+    oscillators(args.osc_bars)
+    first_call()
 
 
 if __name__ == "__main__":

@@ -58,6 +58,7 @@ def ma_loop_nb(
 def ema_cascade_nb(x: np.ndarray, n: int, depth: int, out: np.ndarray) -> np.ndarray:
     """DEMA (depth 2), TEMA (3) or T3 (6) in one pass: each EMA SMA-seeded on its input's first ``n`` values."""
     a = 2.0 / (n + 1.0)
+    b = 1.0 - a
     c1, c2, c3, c4 = t3_coefficients_nb(T3_VFACTOR)
     start = first_valid_nb(x)
     lead = start + depth * (n - 1)
@@ -73,7 +74,7 @@ def ema_cascade_nb(x: np.ndarray, n: int, depth: int, out: np.ndarray) -> np.nda
                 return out
             v = x[i]
             for j in range(k):
-                e[j] = (v - e[j]) * a + e[j]
+                e[j] = e[j] * b + a * v
                 v = e[j]
             tot[k] += v
             i += 1
@@ -83,27 +84,28 @@ def ema_cascade_nb(x: np.ndarray, n: int, depth: int, out: np.ndarray) -> np.nda
             tot[k + 1] += e[k]
     if lead < size:
         out[lead] = _cascade_out(e, depth, c1, c2, c3, c4)
-    for i in range(lead + 1, size):
-        v = x[i]
-        e0 = (v - e[0]) * a + e[0]
-        e1 = (e0 - e[1]) * a + e[1]
-        e[0] = e0
-        e[1] = e1
-        if depth == 2:
+    # steady state on local variables (registers), one multiply-add per level and bar
+    e0, e1, e2, e3, e4, e5 = e[0], e[1], e[2], e[3], e[4], e[5]
+    if depth == 2:
+        for i in range(lead + 1, size):
+            e0 = e0 * b + a * x[i]
+            e1 = e1 * b + a * e0
             out[i] = 2.0 * e0 - e1
-            continue
-        e2 = (e1 - e[2]) * a + e[2]
-        e[2] = e2
-        if depth == 3:
+    elif depth == 3:
+        for i in range(lead + 1, size):
+            e0 = e0 * b + a * x[i]
+            e1 = e1 * b + a * e0
+            e2 = e2 * b + a * e1
             out[i] = 3.0 * e0 - 3.0 * e1 + e2
-            continue
-        e3 = (e2 - e[3]) * a + e[3]
-        e4 = (e3 - e[4]) * a + e[4]
-        e5 = (e4 - e[5]) * a + e[5]
-        e[3] = e3
-        e[4] = e4
-        e[5] = e5
-        out[i] = c1 * e5 + c2 * e4 + c3 * e3 + c4 * e2
+    else:
+        for i in range(lead + 1, size):
+            e0 = e0 * b + a * x[i]
+            e1 = e1 * b + a * e0
+            e2 = e2 * b + a * e1
+            e3 = e3 * b + a * e2
+            e4 = e4 * b + a * e3
+            e5 = e5 * b + a * e4
+            out[i] = c1 * e5 + c2 * e4 + c3 * e3 + c4 * e2
     return out
 
 

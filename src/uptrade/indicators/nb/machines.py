@@ -50,30 +50,36 @@ def sma_size(n: int) -> int:
 
 @njit(cache=True, error_model="numpy", inline="always")
 def sma_step_nb(st: np.ndarray, o: int, n: int, x: float) -> float:
-    """Mean of the last ``n`` values (same update order as ``rolling.sma_nb``)."""
+    """Mean of the last ``n`` values (the same arithmetic as ``rolling.sma_nb``).
+
+    Layout: ``st[o]`` sum of the previous n-1 values, ``o+1`` NaNs among the last n, ``o+2``
+    count, ``o+3`` ring position, ring of the last n values from ``o+4``.
+    """
     cnt = st[o + 2]
     if cnt == 0 and np.isnan(x):
         return np.nan
     pos = int(st[o + 3])
     st[o + 4 + pos] = x
-    cnt += 1
-    st[o + 2] = cnt
-    if np.isnan(x):
+    st[o + 2] = cnt + 1
+    x_nan = np.isnan(x)
+    fv = 0.0 if x_nan else x
+    if x_nan:
         st[o + 1] += 1
-    else:
-        st[o] += x
     pos += 1
     if pos == n:
         pos = 0
     st[o + 3] = pos
-    if cnt < n:
+    if cnt < n - 1:
+        st[o] += fv
         return np.nan
-    res = st[o] / n if st[o + 1] == 0 else np.nan
-    old = st[o + 4 + pos]
+    res = (st[o] + fv) / n if st[o + 1] == 0 else np.nan
+    old = st[o + 4 + pos]  # the oldest of the last n: it leaves with the next value
+    fold = 0.0
     if np.isnan(old):
         st[o + 1] -= 1
     else:
-        st[o] -= old
+        fold = old
+    st[o] += fv - fold
     return res
 
 
@@ -102,8 +108,7 @@ def ema_step_nb(st: np.ndarray, o: int, n: int, a: float, x: float) -> float:
         if seen == n:
             st[o + 2] = st[o + 1] / n
         return st[o + 2]
-    e = st[o + 2]
-    e = (x - e) * a + e
+    e = st[o + 2] * (1.0 - a) + a * x
     st[o + 2] = e
     return e
 
