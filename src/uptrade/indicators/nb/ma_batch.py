@@ -137,15 +137,44 @@ def kama_nb(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
         v = x[i]
         trailing = x[i - n]
         if i > start + n:
-            s -= abs(trailing_value - trailing)
-            s += abs(v - x[i - 1])
+            s += abs(v - x[i - 1]) - abs(trailing_value - trailing)
         trailing_value = trailing
         roc = v - trailing
         er = 1.0 if (s <= roc or (-1e-8 < s < 1e-8)) else abs(roc / s)
         sc = er * fast_minus_slow + slow
         sc *= sc
-        prev = (v - prev) * sc + prev
+        prev = prev * (1.0 - sc) + sc * v
         out[i] = prev
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def _trima_clean_nb(x: np.ndarray, a: int, b: int, start: int, out: np.ndarray) -> np.ndarray:
+    """TRIMA on a series without NaN after ``start``: two running sums, one addition each per bar."""
+    w1 = 0.0
+    for i in range(start, start + a - 1):
+        w1 += x[i]
+    ring = np.empty(b)
+    w2 = 0.0
+    p = 0
+    first = start + a - 1
+    for i in range(first, first + b - 1):  # the first b - 1 inner means
+        v = x[i]
+        m = (w1 + v) / a
+        w1 += v - x[i - a + 1]
+        ring[p] = m
+        p += 1
+        w2 += m
+    for i in range(first + b - 1, x.shape[0]):
+        v = x[i]
+        m = (w1 + v) / a
+        w1 += v - x[i - a + 1]
+        ring[p] = m  # ring holds the last b inner means
+        p += 1
+        if p == b:
+            p = 0
+        out[i] = (w2 + m) / b
+        w2 += m - ring[p]
     return out
 
 
@@ -156,6 +185,8 @@ def trima_nb(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
     start = first_valid_nb(x)
     size = x.shape[0]
     _nan_head_nb(out, start + n - 1)
+    if size - start >= n and not has_gap_nb(x):
+        return _trima_clean_nb(x, a, b, start, out)
     ring = np.zeros(b)
     s1 = 0.0
     s2 = 0.0

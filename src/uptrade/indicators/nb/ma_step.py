@@ -265,15 +265,14 @@ def _kama(st: np.ndarray, o: int, n: int, x: float) -> float:
         return np.nan
     trailing = st[ring + (t - n) % m]
     if t > n:
-        st[h] -= abs(st[h + 2] - trailing)
-        st[h] += abs(x - prev_x)
+        st[h] += abs(x - prev_x) - abs(st[h + 2] - trailing)
     st[h + 2] = trailing
     roc = x - trailing
     s = st[h]
     er = 1.0 if (s <= roc or (-1e-8 < s < 1e-8)) else abs(roc / s)
     sc = er * (2.0 / 3.0 - 2.0 / 31.0) + 2.0 / 31.0
     sc *= sc
-    k = (x - st[h + 1]) * sc + st[h + 1]
+    k = st[h + 1] * (1.0 - sc) + sc * x
     st[h + 1] = k
     return k
 

@@ -442,10 +442,76 @@ def sniper_nb(
 
 
 @njit(cache=True, error_model="numpy")
+def _any_nan(x: np.ndarray) -> bool:
+    for i in range(x.shape[0]):  # noqa: SIM110 (numba has no generator expressions)
+        if np.isnan(x[i]):
+            return True
+    return False
+
+
+@njit(cache=True, error_model="numpy")
+def _wilder_dmi_nb(
+    hi: np.ndarray, lo: np.ndarray, cl: np.ndarray, n: int, pdi: np.ndarray, mdi: np.ndarray, adx: np.ndarray
+) -> None:
+    """TA-Lib's +DI/-DI/ADX with local state: the same arithmetic as :func:`dmi_step_nb`."""
+    size = cl.shape[0]
+    sp = 0.0
+    sm = 0.0
+    str_ = 0.0
+    sdx = 0.0
+    a = np.nan
+    for i in range(size):
+        pdi[i] = np.nan
+        mdi[i] = np.nan
+        adx[i] = np.nan
+        if i == 0:
+            continue
+        dp = hi[i] - hi[i - 1]
+        dm = lo[i - 1] - lo[i]
+        pdm = 0.0
+        mdm = 0.0
+        if dm > 0.0 and dp < dm:
+            mdm = dm
+        elif dp > 0.0 and dp > dm:
+            pdm = dp
+        pc = cl[i - 1]
+        tr = max(hi[i] - lo[i], abs(hi[i] - pc), abs(lo[i] - pc))
+        if i < n:
+            sp += pdm
+            sm += mdm
+            str_ += tr
+            continue
+        sp = sp - sp / n + pdm
+        sm = sm - sm / n + mdm
+        str_ = str_ - str_ / n + tr
+        zero_tr = str_ == 0.0
+        p = 0.0 if zero_tr else 100.0 * (sp / str_)
+        m = 0.0 if zero_tr else 100.0 * (sm / str_)
+        pdi[i] = p
+        mdi[i] = m
+        dx = np.nan
+        if not zero_tr and p + m != 0.0:
+            dx = 100.0 * (abs(m - p) / (m + p))
+        if i < 2 * n:
+            if not np.isnan(dx):
+                sdx += dx
+            if i == 2 * n - 1:
+                a = sdx / n
+                adx[i] = a
+        else:
+            if not np.isnan(dx):
+                a = (a * (n - 1) + dx) / n
+            adx[i] = a
+
+
+@njit(cache=True, error_model="numpy")
 def dmi_nb(
     hi: np.ndarray, lo: np.ndarray, cl: np.ndarray, n: int, code: int, pdi: np.ndarray, mdi: np.ndarray, adx: np.ndarray
 ) -> None:
-    """+DI, -DI, ADX over whole arrays (the streaming recursion in a loop)."""
+    """+DI, -DI, ADX over whole arrays (Wilder on clean data: a one-pass kernel; else the machine)."""
+    if code == WILDER and not (_any_nan(hi) or _any_nan(lo) or _any_nan(cl)):
+        _wilder_dmi_nb(hi, lo, cl, n, pdi, mdi, adx)
+        return
     st = np.empty(dmi_size_nb(n, code))
     dmi_init_nb(st, 0, n, code)
     res = np.empty(3)
