@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -87,3 +87,35 @@ def bar_values(bar: object, names: tuple[str, ...]) -> tuple[float, ...]:
     if isinstance(bar, (Mapping, pd.Series)):
         return tuple(float(bar[n]) for n in names)  # type: ignore[index]
     return tuple(float(getattr(bar, n)) for n in names)
+
+
+class OscillatorStream:
+    """Live form of an oscillator: one state array, one numba call per ``update(bar)``."""
+
+    def __init__(
+        self,
+        params: dict[str, Any],
+        packed: np.ndarray,
+        layout: Callable[[np.ndarray], np.ndarray],
+        init: Callable[..., None],
+        step: Callable[..., int],
+        names: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]],
+    ) -> None:
+        self.params = params
+        self._p = packed
+        self._lay = layout(packed)
+        self._st = np.empty(int(self._lay[-1]))
+        init(self._p, self._lay, self._st)
+        self._step = step
+        self._inputs, self._floats, self._bools = names
+        self._fo = np.empty(len(self._floats))
+        self._bo = np.empty(len(self._bools), dtype=np.bool_)
+
+    def update(self, bar: object) -> dict[str, float | bool | int]:
+        """Consume one closed bar (a mapping, a pandas row or an object with the input fields)."""
+        values = bar_values(bar, self._inputs)
+        sig = self._step(self._p, self._lay, self._st, *values, self._fo, self._bo)
+        out: dict[str, float | bool | int] = dict(zip(self._floats, self._fo.tolist(), strict=True))
+        out.update(zip(self._bools, self._bo.tolist(), strict=True))
+        out["signal"] = int(sig)
+        return out

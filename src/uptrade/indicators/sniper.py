@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from uptrade.indicators._osc import (
-    bar_values,
+    OscillatorStream,
     check_float,
     check_int,
     check_ma,
@@ -126,26 +126,18 @@ def sniper_prox_frame(frame: pd.DataFrame, **params: Any) -> pd.DataFrame:
     return pd.DataFrame(res._asdict(), index=frame.index)
 
 
-class SniperProXStream:
+class SniperProXStream(OscillatorStream):
     """Live SniperProX: ``update(bar)`` with ``high, low, close, volume`` returns that bar's outputs."""
 
     def __init__(self, **params: Any) -> None:
-        self.params = {**DEFAULTS, **params}
-        self._p = sniper_params(**params)
-        self._lay = sniper_layout_nb(self._p)
-        self._st = np.empty(int(self._lay[-1]))
-        sniper_init_nb(self._p, self._lay, self._st)
-        self._fo = np.empty(len(SNIPER_FLOATS))
-        self._bo = np.empty(len(SNIPER_BOOLS), dtype=np.bool_)
-
-    def update(self, bar: object) -> dict[str, float | bool | int]:
-        """Consume one closed bar (mapping, pandas row or object with the four fields)."""
-        hi, lo, cl, vol = bar_values(bar, INPUTS)
-        sig = sniper_step_nb(self._p, self._lay, self._st, hi, lo, cl, vol, self._fo, self._bo)
-        out: dict[str, float | bool | int] = dict(zip(SNIPER_FLOATS, self._fo.tolist(), strict=True))
-        out.update(zip(SNIPER_BOOLS, self._bo.tolist(), strict=True))
-        out["signal"] = int(sig)
-        return out
+        super().__init__(
+            {**DEFAULTS, **params},
+            sniper_params(**params),
+            sniper_layout_nb,
+            sniper_init_nb,
+            sniper_step_nb,
+            (INPUTS, SNIPER_FLOATS, SNIPER_BOOLS),
+        )
 
 
 __all__ = ["DEFAULTS", "SniperProXStream", "SniperResult", "sniper_params", "sniper_prox", "sniper_prox_frame"]

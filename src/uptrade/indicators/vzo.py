@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from uptrade.indicators._osc import (
-    bar_values,
+    OscillatorStream,
     check_float,
     check_int,
     check_ma,
@@ -108,26 +108,18 @@ def vzo_prox_frame(frame: pd.DataFrame, **params: Any) -> pd.DataFrame:
     return pd.DataFrame(res._asdict(), index=frame.index)
 
 
-class VZOProXStream:
+class VZOProXStream(OscillatorStream):
     """Live VZOProX: ``update(bar)`` with ``close, volume`` returns that bar's outputs."""
 
     def __init__(self, **params: Any) -> None:
-        self.params = {**DEFAULTS, **params}
-        self._p = vzo_params(**params)
-        self._lay = vzo_layout_nb(self._p)
-        self._st = np.empty(int(self._lay[-1]))
-        vzo_init_nb(self._p, self._lay, self._st)
-        self._fo = np.empty(len(VZO_FLOATS))
-        self._bo = np.empty(len(VZO_BOOLS), dtype=np.bool_)
-
-    def update(self, bar: object) -> dict[str, float | bool | int]:
-        """Consume one closed bar (mapping, pandas row or object with ``close`` and ``volume``)."""
-        cl, vol = bar_values(bar, INPUTS)
-        sig = vzo_step_nb(self._p, self._lay, self._st, cl, vol, self._fo, self._bo)
-        out: dict[str, float | bool | int] = dict(zip(VZO_FLOATS, self._fo.tolist(), strict=True))
-        out.update(zip(VZO_BOOLS, self._bo.tolist(), strict=True))
-        out["signal"] = int(sig)
-        return out
+        super().__init__(
+            {**DEFAULTS, **params},
+            vzo_params(**params),
+            vzo_layout_nb,
+            vzo_init_nb,
+            vzo_step_nb,
+            (INPUTS, VZO_FLOATS, VZO_BOOLS),
+        )
 
 
 __all__ = ["DEFAULTS", "VZOProXStream", "VZOResult", "vzo_params", "vzo_prox", "vzo_prox_frame"]

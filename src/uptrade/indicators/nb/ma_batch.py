@@ -48,9 +48,10 @@ def ma_loop_nb(
 ) -> np.ndarray:
     """Batch form of any type: its streaming machine applied bar by bar."""
     st = np.empty(ma_size_nb(code, n))
-    ma_init_nb(code, n, st)
+    o = np.int64(0)  # not the literal 0: that would compile a second copy of the machine
+    ma_init_nb(code, n, st, o)
     for i in range(x.shape[0]):
-        out[i] = ma_step_nb(code, n, phase, power, st, 0, x[i], hi[i], lo[i], vol[i])
+        out[i] = ma_step_nb(code, n, phase, power, st, o, x[i], hi[i], lo[i], vol[i])
     return out
 
 
