@@ -8,7 +8,9 @@ machines. A machine lives at offset ``o`` of a state array (so indicators can ho
 array): ``st[o]`` last output, ``st[o + 1]`` bars consumed, type state from ``st[o + HEAD]``.
 
 Recursive types skip a bar where an input they use is NaN (state untouched, last output
-repeated); windowed types let the NaN into their windows. Choices the spec leaves open are in
+repeated); windowed types let the NaN into their windows. The building blocks of
+``machines.py`` are inlined; the per-type functions here are not, which keeps the cold compile
+of the whole machine around half a minute instead of minutes (one giant inlined function). Choices the spec leaves open are in
 ``docs/indicators.md``.
 """
 
@@ -192,7 +194,7 @@ def ma_init_nb(code: int, n: int, st: np.ndarray, o: int = 0) -> None:
         ext_init_nb(st, h + 2 * ext_size(n) + ext_size(q))
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def _alma(st: np.ndarray, o: int, n: int, x: float) -> float:
     h = o + HEAD
     cnt = st[h]
@@ -220,7 +222,7 @@ def _alma(st: np.ndarray, o: int, n: int, x: float) -> float:
     return num / den
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def _jma(st: np.ndarray, o: int, n: int, phase: float, power: float, x: float) -> float:
     h = o + HEAD
     if st[o + 1] == 0:
@@ -248,7 +250,7 @@ def _jma(st: np.ndarray, o: int, n: int, phase: float, power: float, x: float) -
     return j
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def _kama(st: np.ndarray, o: int, n: int, x: float) -> float:
     """TA-Lib's KAMA: ER over ``n`` changes, fast 2, slow 30, seed = value at bar ``n-1``."""
     h = o + HEAD
@@ -277,7 +279,7 @@ def _kama(st: np.ndarray, o: int, n: int, x: float) -> float:
     return k
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def _frama(st: np.ndarray, o: int, n: int, x: float, hi: float, lo: float) -> float:
     h = o + HEAD
     nn = frama_window_nb(n)
@@ -310,7 +312,7 @@ def _frama(st: np.ndarray, o: int, n: int, x: float, hi: float, lo: float) -> fl
     return f
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def _vama(st: np.ndarray, o: int, n: int, x: float) -> float:
     h = o + HEAD
     mid = ema_step_nb(st, h, n, 2.0 / (n + 1.0), x)
@@ -324,7 +326,7 @@ def _vama(st: np.ndarray, o: int, n: int, x: float) -> float:
     return mid + (hi + lo) / 2.0
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def _zlema(st: np.ndarray, o: int, n: int, x: float) -> float:
     h = o + HEAD
     lag = (n - 1) // 2
@@ -338,7 +340,7 @@ def _zlema(st: np.ndarray, o: int, n: int, x: float) -> float:
     return ema_step_nb(st, h, n, 2.0 / (n + 1.0), y)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def _modular(st: np.ndarray, o: int, n: int, x: float) -> float:
     h = o + HEAD
     alpha = 2.0 / (n + 1.0)
@@ -366,7 +368,7 @@ def _modular(st: np.ndarray, o: int, n: int, x: float) -> float:
     return os * upper + (1.0 - os) * lower
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def _edsma(st: np.ndarray, o: int, n: int, x: float) -> float:
     h = o + HEAD
     t = int(st[o + 1])
@@ -397,7 +399,7 @@ def _edsma(st: np.ndarray, o: int, n: int, x: float) -> float:
     return e
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def _adxvma(st: np.ndarray, o: int, n: int, x: float) -> float:
     h = o + HEAD
     k = 1.0 / n
@@ -435,7 +437,7 @@ def _adxvma(st: np.ndarray, o: int, n: int, x: float) -> float:
     return m
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def _donchian(st: np.ndarray, o: int, n: int, hi: float, lo: float) -> float:
     a = ext_step_nb(st, o, n, hi, 1.0)
     b = ext_step_nb(st, o + ext_size(n), n, lo, -1.0)
@@ -444,7 +446,7 @@ def _donchian(st: np.ndarray, o: int, n: int, hi: float, lo: float) -> float:
     return (a + b) / 2.0
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def _step_recursive(
     code: int, st: np.ndarray, o: int, n: int, phase: float, power: float, x: float, hi: float, lo: float
 ) -> float:
@@ -559,7 +561,7 @@ def _step_recursive(
     return np.nan
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def _step_windowed(code: int, st: np.ndarray, o: int, n: int, x: float, hi: float, lo: float, vol: float) -> float:
     """One bar of a windowed type (NaN enters the windows)."""
     h = o + HEAD
