@@ -10,8 +10,8 @@ array): ``st[o]`` last output, ``st[o + 1]`` bars consumed, type state from ``st
 Recursive types skip a bar where an input they use is NaN (state untouched, last output
 repeated); windowed types let the NaN into their windows. The building blocks of
 ``machines.py`` are inlined; the per-type functions here are not, which keeps the cold compile
-of the whole machine around half a minute instead of minutes (one giant inlined function). Choices the spec leaves open are in
-``docs/indicators.md``.
+of the whole machine around half a minute instead of minutes (one giant inlined function).
+Choices the spec leaves open are in ``docs/indicators.md``.
 """
 
 from __future__ import annotations
