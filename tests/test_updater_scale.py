@@ -18,7 +18,6 @@ server and the updater share it. Every 1m feed then polls every 48 simulated sec
 from __future__ import annotations
 
 import asyncio
-import gc
 import os
 
 import pandas as pd
@@ -103,15 +102,7 @@ def test_hundred_symbols_four_timeframes_for_a_simulated_day(
             service.stop()
             await runner
 
-        # The updater normally has a process to itself; here it shares one with the whole test
-        # session (session-scoped candle fixtures, compiled indicator kernels). Freezing what
-        # exists now keeps the collector's full passes over that heap out of the timing.
-        gc.collect()
-        gc.freeze()
-        try:
-            asyncio.run(scenario())
-        finally:
-            gc.unfreeze()
+        asyncio.run(scenario())
         end = stopped_at[0]
         statuses = service.status
         print("scale observations", observations, "violations", len(lags), "max lag", max([x[2] for x in lags] or [0]))
