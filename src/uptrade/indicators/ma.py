@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from uptrade.indicators.nb.ma_batch import ma_1d_nb, ma_2d_nb
-from uptrade.indicators.nb.ma_step import RECURSIVE, ma_init_nb, ma_size_nb, ma_step_nb
+from uptrade.indicators.nb.ma_step import ma_init_nb, ma_size_nb, ma_step_nb
 
 
 @dataclass(frozen=True)
@@ -28,11 +28,6 @@ class MAType:
     min_window: int = 1
     uses_hl: bool = False
     needs_volume: bool = False
-
-    @property
-    def recursive(self) -> bool:
-        """Whether a missing bar is skipped (recursive) rather than windowed."""
-        return bool(RECURSIVE[self.code])
 
 
 MA_TYPES: tuple[MAType, ...] = (

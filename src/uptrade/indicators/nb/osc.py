@@ -15,7 +15,7 @@ import math
 import numpy as np
 from numba import njit
 
-from uptrade.indicators.nb.ma_batch import ma_1d_nb
+from uptrade.indicators.nb.ma_batch import has_gap_nb, ma_1d_nb
 from uptrade.indicators.nb.ma_step import ma_init_nb, ma_size_nb, ma_step_nb
 from uptrade.indicators.nb.machines import (
     ext_init_nb,
@@ -26,7 +26,7 @@ from uptrade.indicators.nb.machines import (
     sma_size,
     sma_step_nb,
 )
-from uptrade.indicators.nb.rolling import rolling_extreme_nb, sma_nb
+from uptrade.indicators.nb.rolling import first_valid_nb, rolling_extreme_nb, sma_nb
 
 WILDER = 3  # RMA code: the DMI then follows TA-Lib's Wilder sums exactly
 
@@ -446,14 +446,6 @@ def sniper_nb(
 
 
 @njit(cache=True, error_model="numpy")
-def _any_nan(x: np.ndarray) -> bool:
-    for i in range(x.shape[0]):  # noqa: SIM110 (numba has no generator expressions)
-        if np.isnan(x[i]):
-            return True
-    return False
-
-
-@njit(cache=True, error_model="numpy")
 def _wilder_dmi_nb(
     hi: np.ndarray, lo: np.ndarray, cl: np.ndarray, n: int, pdi: np.ndarray, mdi: np.ndarray, adx: np.ndarray
 ) -> None:
@@ -508,12 +500,18 @@ def _wilder_dmi_nb(
             adx[i] = a
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _has_nan(x: np.ndarray) -> bool:
+    """Any NaN at all: a leading one (first_valid > 0) or a gap after it."""
+    return first_valid_nb(x) > 0 or has_gap_nb(x)
+
+
 @njit(cache=True, error_model="numpy")
 def dmi_nb(
     hi: np.ndarray, lo: np.ndarray, cl: np.ndarray, n: int, code: int, pdi: np.ndarray, mdi: np.ndarray, adx: np.ndarray
 ) -> None:
     """+DI, -DI, ADX over whole arrays (Wilder on clean data: a one-pass kernel; else the machine)."""
-    if code == WILDER and not (_any_nan(hi) or _any_nan(lo) or _any_nan(cl)):
+    if code == WILDER and not (_has_nan(hi) or _has_nan(lo) or _has_nan(cl)):
         _wilder_dmi_nb(hi, lo, cl, n, pdi, mdi, adx)
         return
     st = np.empty(dmi_size_nb(n, code))
