@@ -14,6 +14,7 @@ import pytest
 from tests.conftest import PgDatabases
 from tests.helpers import assert_same_candles, resample_oracle, with_extras
 from uptrade.data.store import Store, open_store
+from uptrade.data.store.schema import LATEST_VERSION
 
 URL = os.environ.get("UPTRADE_TEST_TIMESCALE_URL")
 pytestmark = [
@@ -48,7 +49,7 @@ def test_mode_hypertables_aggregates_and_policies(tsdb: Store) -> None:
     assert {"ohlcv_5m", "ohlcv_1h", "ohlcv_1d"} <= caggs
     assert {"policy_refresh_continuous_aggregate", "policy_compression"} <= jobs
     assert compressed
-    assert tsdb.init() == 2  # idempotent on an already set-up database
+    assert tsdb.init() == LATEST_VERSION  # idempotent on an already set-up database
 
 
 def test_continuous_aggregates_match_the_generic_rules(tsdb: Store, btc_1h: pd.DataFrame) -> None:

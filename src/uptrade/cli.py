@@ -411,5 +411,78 @@ def indicators_run(
         store.close()
 
 
+def _duration(minutes: float) -> str:
+    """Minutes as the largest fitting units, e.g. ``2d 4h`` or ``35m``."""
+    total = round(minutes)
+    days, rest = divmod(total, 1440)
+    hours, mins = divmod(rest, 60)
+    parts = [f"{v}{u}" for v, u in ((days, "d"), (hours, "h"), (mins, "m")) if v]
+    return " ".join(parts[:2]) or "0m"
+
+
+@app.command()
+def cycles(
+    symbol: Annotated[str, typer.Option("--symbol", "-s", help="Stored symbol, e.g. BTC-USDT.")],
+    timeframes: Annotated[str, typer.Option("--timeframes", "-t", help="Comma-separated, e.g. 5m,1h,4h,1d.")] = (
+        "5m,1h,4h,1d"
+    ),
+    method: Annotated[str, typer.Option(help="goertzel (windowed DFT) or hurst (bandpass bank).")] = "goertzel",
+    window: Annotated[int, typer.Option(help="Bars per timeframe the cycle is measured over.")] = 618,
+    min_period: Annotated[float, typer.Option(help="Shortest period scanned, in bars.")] = 8.0,
+    base: Annotated[
+        str | None, typer.Option("--base", help="Timeframe of suggested_length (default: the shortest).")
+    ] = None,
+    end: Annotated[str | None, typer.Option(help="Detect as of this time (default: the latest bar).")] = None,
+    store_results: Annotated[bool, typer.Option("--store", help="Write the rows to dominant_cycles.")] = False,
+) -> None:
+    """Dominant cycle per timeframe (bars, minutes, power, nearest Hurst cycle) and their composite."""
+    from rich.table import Table
+
+    from uptrade.errors import UpTradeError
+    from uptrade.indicators.cycles import MTFCycleDetector
+
+    try:
+        detector = MTFCycleDetector(
+            timeframes.split(","), base_timeframe=base, method=method, window=window, min_period=min_period
+        )
+    except (ValueError, UpTradeError) as exc:
+        raise _fail(str(exc)) from None
+    store = _open_store()
+    console = _console()
+    try:
+        try:
+            found = detector.detect_store(store, symbol, end=end)
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
+        table = Table(title=f"dominant cycles of {symbol} ({method}, window {window})")
+        for col in ("timeframe", "as of", "bars", "period (bars)", "period", "power", "nearest Hurst"):
+            table.add_column(col, justify="left" if col in ("timeframe", "as of", "nearest Hurst") else "right")
+        for tf, row in found.table.iterrows():
+            table.add_row(
+                str(tf),
+                f"{row.time:%Y-%m-%d %H:%M}",
+                f"{row.bars:,}",
+                f"{row.period_bars:.2f}",
+                _duration(row.period_minutes),
+                f"{row.power:.1%}",
+                str(row.hurst_cycle),
+            )
+        for tf, reason in found.skipped.items():
+            table.add_row(tf, "-", "-", "-", "-", "-", f"skipped: {reason}")
+        console.print(table)
+        console.print(
+            f"composite period: [bold]{_duration(found.composite_period_minutes)}[/] "
+            f"({found.composite_period_minutes:,.0f} min, power-weighted); suggested length: "
+            f"[bold]{found.suggested_length}[/] {found.base_timeframe} bars"
+        )
+        if store_results:
+            n = store.write_cycles(found.rows(symbol))
+            console.print(f"stored {n} rows in dominant_cycles")
+    except UpTradeError as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        store.close()
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

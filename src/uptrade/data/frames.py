@@ -105,3 +105,47 @@ def frame_to_table(df: pd.DataFrame) -> pd.DataFrame:
     if missing:
         raise DataFormatError(f"OHLCV frame is missing column(s): {', '.join(missing)}")
     return table
+
+
+def infer_timeframe(index: pd.DatetimeIndex) -> str:
+    """The timeframe name whose length is the most common spacing of ``index``."""
+    from uptrade.data.timeframes import parse_timeframe
+
+    if len(index) < 2:
+        raise DataFormatError("candles: need at least two bars to infer the timeframe")
+    step = int(pd.Series(np.diff(epoch_seconds(index))).mode().iloc[0])
+    for name in ("1m", "5m", "15m", "30m", "1h", "4h", "1d", "1w"):
+        if parse_timeframe(name).seconds == step:
+            return name
+    raise DataFormatError(f"candles: bar spacing of {step} s is not a known timeframe; pass it explicitly")
+
+
+def resample_candles(df: pd.DataFrame, source: str, target: str) -> pd.DataFrame:
+    """OHLCV of ``df`` (bars of ``source``) in ``target`` buckets, by the store's rules.
+
+    Buckets are aligned as :mod:`uptrade.data.timeframes` defines; empty buckets are dropped, and
+    so is a last bucket the data does not reach the end of (it is still forming), which keeps
+    the result causal: a prefix of the input gives a prefix of the output.
+    """
+    from uptrade.data.timeframes import parse_timeframe
+
+    src, tgt = parse_timeframe(source), parse_timeframe(target)
+    if not src.divides(tgt):
+        raise DataFormatError(f"candles: {tgt} bars cannot be built from {src} bars")
+    if src == tgt or df.empty:
+        return df
+    origin = pd.Timestamp(tgt.origin, unit="s", tz="UTC")
+    r = df.resample(f"{tgt.seconds}s", origin=origin, label="left", closed="left")
+    out = pd.DataFrame(
+        {
+            "open": r["open"].first(),
+            "high": r["high"].max(),
+            "low": r["low"].min(),
+            "close": r["close"].last(),
+            "volume": r["volume"].sum(),
+            "bars": r["close"].count(),
+        }
+    )
+    end = df.index[-1] + pd.Timedelta(seconds=src.seconds)
+    out = out[(out["bars"] > 0) & (out.index + pd.Timedelta(seconds=tgt.seconds) <= end)]
+    return out.drop(columns="bars").rename_axis("time")

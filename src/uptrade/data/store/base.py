@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 from uptrade.data.frames import OHLCVBatch, empty_frame, frame_from_columns, frame_to_table
 from uptrade.data.io import parse_times
 from uptrade.data.store import schema
+from uptrade.data.store.results import ResultsMixin
 from uptrade.data.symbols import canonical_symbol
 from uptrade.data.timeframes import TIMEFRAMES, Timeframe, parse_timeframe
 from uptrade.data.validate import OHLCVValidationError, table_to_batch, validate_table
@@ -85,7 +86,7 @@ def _ts(epoch_s: int | None) -> pd.Timestamp | None:
     return None if epoch_s is None else pd.Timestamp(int(epoch_s), unit="s", tz="UTC")
 
 
-class Store(ABC):
+class Store(ResultsMixin, ABC):
     """Candle storage. Use :func:`uptrade.data.store.open_store` to get one."""
 
     backend: ClassVar[str]
@@ -349,76 +350,6 @@ class Store(ABC):
                 conn.execute(table.insert(), list(rows))
         except sa.exc.SQLAlchemyError as exc:
             raise StoreError(f"saving updater status failed: {_reason(exc)}") from exc
-
-    def write_signals(
-        self, symbol: str, timeframe: str | Timeframe, indicator: str, rows: pd.DataFrame, params: dict[str, Any]
-    ) -> int:
-        """Replace ``indicator``'s rows for the times in ``rows`` (UTC index; ``signal``, ``value``).
-
-        One transaction: the old rows in that time range are deleted and the new ones inserted,
-        so a rerun with other parameters never leaves a mix. Returns the number of rows written.
-        """
-        sym, tf = canonical_symbol(symbol), parse_timeframe(timeframe)
-        if rows.empty:
-            return 0
-        missing = {"signal", "value"} - set(rows.columns)
-        if missing:
-            raise ConfigError(f"indicator rows: missing column(s) {', '.join(sorted(missing))}")
-        epochs = [to_epoch(t, "time") for t in rows.index]
-        table = schema.indicator_signals
-        values = [
-            {
-                "time": self._time_param(e),
-                "symbol": sym,
-                "timeframe": tf.name,
-                "indicator": indicator,
-                "signal": int(sig),
-                "value": None if np.isnan(v) else float(v),  # NaN is stored as NULL
-                "params": params,
-            }
-            for e, sig, v in zip(epochs, rows["signal"].to_numpy(), rows["value"].to_numpy(dtype=float), strict=True)
-        ]
-        where = sa.and_(
-            table.c.symbol == sym,
-            table.c.timeframe == tf.name,
-            table.c.indicator == indicator,
-            table.c.time >= self._time_param(min(epochs)),
-            table.c.time <= self._time_param(max(epochs)),
-        )
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(table.delete().where(where))
-                conn.execute(table.insert(), values)
-        except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"writing {indicator} signals of {sym} {tf} failed: {_reason(exc)}") from exc
-        return len(values)
-
-    def read_signals(self, symbol: str, timeframe: str | Timeframe, indicator: str) -> pd.DataFrame:
-        """Stored rows of one indicator (UTC index ``time``; ``signal``, ``value``, ``params``)."""
-        sym, tf = canonical_symbol(symbol), parse_timeframe(timeframe)
-        table = schema.indicator_signals
-        query = (
-            sa.select(table.c.time, table.c.signal, table.c.value, table.c.params)
-            .where(table.c.symbol == sym, table.c.timeframe == tf.name, table.c.indicator == indicator)
-            .order_by(table.c.time)
-        )
-        try:
-            with self.engine.connect() as conn:
-                rows = conn.execute(query).all()
-        except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"reading {indicator} signals of {sym} {tf} failed: {_reason(exc)}") from exc
-        index = pd.DatetimeIndex(
-            [
-                pd.Timestamp(r[0], unit="s", tz="UTC")
-                if isinstance(r[0], int)
-                else pd.Timestamp(r[0]).tz_convert("UTC")
-                for r in rows
-            ],
-            name="time",
-        )
-        return pd.DataFrame(
-            {"signal": [r[1] for r in rows], "value": [r[2] for r in rows], "params": [r[3] for r in rows]}, index=index
-        )
 
     def feed_status(self) -> list[dict[str, Any]]:
         """Every feed's last saved status (times as UTC Timestamps), ordered by feed."""

@@ -85,6 +85,11 @@ dominant_cycles = sa.Table(
     sa.Column("period", sa.Float(53)),
     sa.Column("power", sa.Float(53)),
     sa.Column("composite", sa.Float(53)),
+    # v3: what the multi-timeframe detector reports beside period (bars) and power.
+    sa.Column("period_minutes", sa.Float(53)),
+    sa.Column("hurst_cycle", sa.Text),
+    sa.Column("suggested_length", sa.Integer),
+    sa.Column("base_timeframe", sa.Text),
     sa.PrimaryKeyConstraint("symbol", "timeframe", "method", "time", name="dominant_cycles_pkey"),
     sqlite_with_rowid=False,
 )
@@ -127,8 +132,21 @@ def _create_v2(conn: Connection) -> None:
     metadata.create_all(conn, tables=[feed_status])
 
 
+#: Columns migration 3 adds to ``dominant_cycles`` (a database created at v1 lacks them).
+_V3_CYCLE_COLUMNS = ("period_minutes", "hurst_cycle", "suggested_length", "base_timeframe")
+
+
+def _alter_v3(conn: Connection) -> None:
+    have = {c["name"] for c in sa.inspect(conn).get_columns("dominant_cycles")}
+    for name in _V3_CYCLE_COLUMNS:
+        if name not in have:
+            kind = dominant_cycles.c[name].type.compile(dialect=conn.dialect)
+            conn.exec_driver_sql(f"ALTER TABLE dominant_cycles ADD COLUMN {name} {kind}")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "ohlcv, indicator_signals, bot_performance, dominant_cycles", _create_v1),
     Migration(2, "feed_status (per-feed state of the data updater)", _create_v2),
+    Migration(3, "dominant_cycles: period_minutes, hurst_cycle, suggested_length, base_timeframe", _alter_v3),
 )
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -1,0 +1,371 @@
+"""Spectral kernels: Ehlers bandpass, sliding Goertzel (windowed DFT) and per-bar dominant cycle.
+
+The Goertzel spectrum of the last ``W`` bars at period ``P`` is
+``X = sum_j w_j d_j exp(-i w j)`` with ``d`` the window minus its least-squares line and ``w`` a
+symmetric Hann taper (``numpy.hanning``). Both are linear, so ``X`` splits into sums that slide
+in O(1) per bar:
+
+- the Hann taper is ``0.5 - 0.25 e^{i t j} - 0.25 e^{-i t j}`` (``t = 2 pi / (W-1)``), so the
+  tapered sum is three plain sliding DFT bins, at ``w`` and ``w -+ t``;
+- the line ``a + b j`` comes from ``S0 = sum x`` and ``S1 = sum j x`` (both slide), and its
+  contribution is ``a C0 + b C1`` with constants ``C0 = sum w_j e^{-i w j}``,
+  ``C1 = sum j w_j e^{-i w j}``.
+
+A bin slides as ``Y <- e^{i w} (Y - x_old) + x_new e^{-i w (W-1)}``. Rounding makes that a random
+walk, so every ``reanchor`` bars (and whenever the window becomes NaN-free again) the sums are
+recomputed directly from the window. Sums are kept relative to the window's newest value at the
+anchor, which removes the price level from them (the result does not depend on it).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+#: Number of scalar sliding sums kept beside the DFT bins: S0, S1, offset, bars since the anchor.
+_ST = 4
+
+
+@njit(cache=True, error_model="numpy")
+def bandpass_nb(x: np.ndarray, period: float, bandwidth: float, out: np.ndarray) -> np.ndarray:
+    """Ehlers two-pole bandpass at ``period``; a NaN bar is skipped and repeats the last output."""
+    beta = np.cos(2.0 * np.pi / period)
+    gamma = 1.0 / np.cos(4.0 * np.pi * bandwidth / period)
+    alpha = gamma - np.sqrt(gamma * gamma - 1.0)
+    c0 = 0.5 * (1.0 - alpha)
+    c1 = beta * (1.0 + alpha)
+    x1 = np.nan
+    x2 = np.nan
+    b1 = 0.0
+    b2 = 0.0
+    seen = 0
+    last = np.nan
+    for t in range(x.shape[0]):
+        v = x[t]
+        if np.isnan(v):
+            out[t] = last
+            continue
+        bp = 0.0 if seen < 2 else c0 * (v - x2) + c1 * b1 - alpha * b2
+        b2 = b1
+        b1 = bp
+        x2 = x1
+        x1 = v
+        seen += 1
+        last = bp
+        out[t] = bp
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def goertzel_tables_nb(
+    periods: np.ndarray, window: int, taper: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
+    """Bins, weights and constants: (table[j, bin], rotation, coef, C0, C1, bin frequencies, sum w)."""
+    k = periods.shape[0]
+    m = 3 if taper else 1
+    nb = k * m
+    theta = 2.0 * np.pi / (window - 1)
+    omega = np.empty(nb)
+    coef = np.empty(nb)
+    for p in range(k):
+        w0 = 2.0 * np.pi / periods[p]
+        omega[p * m] = w0
+        coef[p * m] = 0.5 if taper else 1.0
+        if taper:
+            omega[p * m + 1] = w0 - theta
+            omega[p * m + 2] = w0 + theta
+            coef[p * m + 1] = -0.25
+            coef[p * m + 2] = -0.25
+    table = np.empty((window, nb), dtype=np.complex128)
+    for j in range(window):
+        for b in range(nb):
+            a = omega[b] * j
+            table[j, b] = complex(np.cos(a), -np.sin(a))
+    rot = np.empty(nb, dtype=np.complex128)
+    for b in range(nb):
+        rot[b] = complex(np.cos(omega[b]), np.sin(omega[b]))
+    c0 = np.zeros(k, dtype=np.complex128)
+    c1 = np.zeros(k, dtype=np.complex128)
+    wsum = 0.0
+    for j in range(window):
+        w = 0.5 - 0.5 * np.cos(2.0 * np.pi * j / (window - 1)) if taper else 1.0
+        wsum += w
+        for p in range(k):
+            c0[p] += w * table[j, p * m]
+            c1[p] += (j * w) * table[j, p * m]
+    return table, rot, coef, c0, c1, omega, wsum
+
+
+@njit(cache=True, error_model="numpy")
+def _advance_nb(
+    x: np.ndarray,
+    t: int,
+    window: int,
+    table: np.ndarray,
+    rot: np.ndarray,
+    bins: np.ndarray,
+    st: np.ndarray,
+    anchor: bool,
+) -> None:
+    """Move the sums to the window ending at ``t``: slide one bar, or recompute them (``anchor``)."""
+    nb = bins.shape[0]
+    if anchor:
+        base = t - window + 1
+        c = x[t]
+        s0 = 0.0
+        s1 = 0.0
+        bins[:] = 0.0
+        for j in range(window):
+            d = x[base + j] - c
+            s0 += d
+            s1 += j * d
+            for b in range(nb):
+                bins[b] += d * table[j, b]
+        st[0] = s0
+        st[1] = s1
+        st[2] = c
+        st[3] = 0.0
+        return
+    c = st[2]
+    old = x[t - window] - c
+    new = x[t] - c
+    s0 = st[0]
+    st[1] = st[1] - (s0 - old) + (window - 1) * new
+    st[0] = s0 - old + new
+    st[3] += 1.0
+    for b in range(nb):
+        bins[b] = rot[b] * (bins[b] - old) + new * table[window - 1, b]
+
+
+@njit(cache=True, error_model="numpy")
+def _spectrum_nb(
+    bins: np.ndarray,
+    st: np.ndarray,
+    coef: np.ndarray,
+    c0: np.ndarray,
+    c1: np.ndarray,
+    window: int,
+    detrend: bool,
+    out: np.ndarray,
+) -> None:
+    """``X`` per period from the current sums into ``out``."""
+    k = c0.shape[0]
+    m = bins.shape[0] // k
+    a = 0.0
+    b = 0.0
+    if detrend:
+        sj = 0.5 * window * (window - 1.0)
+        sjj = (window - 1.0) * window * (2.0 * window - 1.0) / 6.0
+        b = (window * st[1] - sj * st[0]) / (window * sjj - sj * sj)
+        a = (st[0] - b * sj) / window
+    for p in range(k):
+        acc = 0j
+        for i in range(m):
+            acc += coef[p * m + i] * bins[p * m + i]
+        if detrend:
+            acc -= a * c0[p] + b * c1[p]
+        else:
+            acc += st[2] * c0[p]
+        out[p] = acc
+
+
+@njit(cache=True, error_model="numpy")
+def goertzel_nb(
+    x: np.ndarray, periods: np.ndarray, window: int, detrend: bool, taper: bool, reanchor: int
+) -> np.ndarray:
+    """Complex spectrum ``X[t, p]`` of the last ``window`` bars at each period; NaN until defined."""
+    n = x.shape[0]
+    k = periods.shape[0]
+    table, rot, coef, c0, c1, _, _ = goertzel_tables_nb(periods, window, taper)
+    bins = np.zeros(coef.shape[0], dtype=np.complex128)
+    st = np.zeros(_ST)
+    out = np.empty((n, k), dtype=np.complex128)
+    row = np.empty(k, dtype=np.complex128)
+    nan = complex(np.nan, np.nan)
+    last_nan = -1
+    ready = False
+    for t in range(n):
+        if np.isnan(x[t]):
+            last_nan = t
+        if t - last_nan < window:
+            out[t, :] = nan
+            ready = False
+            continue
+        _advance_nb(x, t, window, table, rot, bins, st, (not ready) or st[3] + 1.0 >= reanchor)
+        ready = True
+        _spectrum_nb(bins, st, coef, c0, c1, window, detrend, row)
+        out[t, :] = row
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def refine_peak_nb(freq: np.ndarray, power: np.ndarray, i: int) -> float:
+    """Frequency of the vertex of the parabola through log power at ``i - 1, i, i + 1``."""
+    x0 = freq[i - 1]
+    x1 = freq[i]
+    x2 = freq[i + 1]
+    if not (power[i - 1] > 0.0 and power[i] > 0.0 and power[i + 1] > 0.0):
+        return x1
+    y0 = np.log(power[i - 1])
+    y1 = np.log(power[i])
+    y2 = np.log(power[i + 1])
+    den = (x1 - x0) * (y1 - y2) - (x1 - x2) * (y1 - y0)
+    if den == 0.0:
+        return x1
+    v = x1 - 0.5 * ((x1 - x0) ** 2 * (y1 - y2) - (x1 - x2) ** 2 * (y1 - y0)) / den
+    lo = min(x0, x2)
+    hi = max(x0, x2)
+    return min(max(v, lo), hi)
+
+
+@njit(cache=True, error_model="numpy")
+def lobe_nb(power: np.ndarray, i: int, lo: int, hi: int) -> tuple[int, int]:
+    """Indices of the local minima (or band edges ``lo``/``hi``) either side of the peak ``i``."""
+    a = i
+    while a > lo and power[a - 1] <= power[a]:
+        a -= 1
+    b = i
+    while b < hi and power[b + 1] <= power[b]:
+        b += 1
+    return a, b
+
+
+@njit(cache=True, error_model="numpy")
+def whiten_nb(periods: np.ndarray, power: np.ndarray, out: np.ndarray) -> bool:
+    """``power`` times ``4 sin^2(pi / P)`` into ``out``: the spectrum of the first differences.
+
+    Prices are close to a random walk, whose power falls as ``1/f^2``, so the raw spectrum's
+    maximum is nearly always the longest period scanned. Differencing (returns instead of
+    prices) has the gain ``|1 - e^{-iw}|^2 = 4 sin^2(w/2)``, which makes a random walk flat and
+    leaves a cycle standing out. Returns True (the signature matches a fitted background).
+    """
+    for g in range(periods.shape[0]):
+        s = np.sin(np.pi / periods[g])
+        out[g] = power[g] * 4.0 * s * s
+    return True
+
+
+@njit(cache=True, error_model="numpy")
+def dominant_nb(periods: np.ndarray, power: np.ndarray, whiten: bool, work: np.ndarray) -> tuple[float, float]:
+    """(refined period, lobe share) of the dominant in-band peak; ``periods[0]``/``[-1]`` are stencil only.
+
+    With ``whiten`` peak, refinement and share use the background-relative power
+    (:func:`whiten_nb`, written to ``work``); otherwise ``power`` itself.
+    """
+    lo = 1
+    hi = periods.shape[0] - 2
+    for g in range(periods.shape[0]):
+        if np.isnan(power[g]):
+            return np.nan, np.nan
+    if not (whiten and whiten_nb(periods, power, work)):
+        work[:] = power
+    best = -1
+    for g in range(lo, hi + 1):
+        if best < 0 or work[g] > work[best]:
+            best = g
+    total = 0.0
+    for g in range(lo, hi + 1):
+        total += work[g]
+    if best < 0 or not total > 0.0:
+        return np.nan, np.nan
+    freq = 1.0 / periods
+    period = 1.0 / refine_peak_nb(freq, work, best)
+    period = min(max(period, periods[lo]), periods[hi])
+    a, b = lobe_nb(work, best, lo, hi)
+    lobe = 0.0
+    for g in range(a, b + 1):
+        lobe += work[g]
+    return period, lobe / total
+
+
+@njit(cache=True, error_model="numpy")
+def dominant_goertzel_nb(
+    x: np.ndarray, periods: np.ndarray, window: int, detrend: bool, taper: bool, reanchor: int, whiten: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-bar dominant period and its lobe share from the sliding Goertzel power on a period grid."""
+    n = x.shape[0]
+    k = periods.shape[0]
+    table, rot, coef, c0, c1, _, _ = goertzel_tables_nb(periods, window, taper)
+    bins = np.zeros(coef.shape[0], dtype=np.complex128)
+    st = np.zeros(_ST)
+    row = np.empty(k, dtype=np.complex128)
+    power = np.empty(k)
+    work = np.empty(k)
+    per = np.full(n, np.nan)
+    share = np.full(n, np.nan)
+    last_nan = -1
+    ready = False
+    for t in range(n):
+        if np.isnan(x[t]):
+            last_nan = t
+        if t - last_nan < window:
+            ready = False
+            continue
+        _advance_nb(x, t, window, table, rot, bins, st, (not ready) or st[3] + 1.0 >= reanchor)
+        ready = True
+        _spectrum_nb(bins, st, coef, c0, c1, window, detrend, row)
+        for p in range(k):
+            power[p] = row[p].real * row[p].real + row[p].imag * row[p].imag
+        per[t], share[t] = dominant_nb(periods, power, whiten, work)
+    return per, share
+
+
+@njit(cache=True, error_model="numpy")
+def dominant_bandpass_nb(
+    x: np.ndarray, periods: np.ndarray, bandwidth: float, window: int, whiten: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-bar dominant period and share from a bandpass bank's mean square over ``window`` bars.
+
+    Also returns the last bar's power per period (the spectrum). A NaN bar is skipped, as in
+    :func:`bandpass_nb`, and repeats the previous outputs.
+    """
+    n = x.shape[0]
+    k = periods.shape[0]
+    alpha = np.empty(k)
+    c0 = np.empty(k)
+    c1 = np.empty(k)
+    for p in range(k):
+        beta = np.cos(2.0 * np.pi / periods[p])
+        gamma = 1.0 / np.cos(4.0 * np.pi * bandwidth / periods[p])
+        alpha[p] = gamma - np.sqrt(gamma * gamma - 1.0)
+        c0[p] = 0.5 * (1.0 - alpha[p])
+        c1[p] = beta * (1.0 + alpha[p])
+    b1 = np.zeros(k)
+    b2 = np.zeros(k)
+    ring = np.zeros((window, k))
+    sums = np.zeros(k)
+    power = np.full(k, np.nan)
+    work = np.empty(k)
+    per = np.full(n, np.nan)
+    share = np.full(n, np.nan)
+    x1 = np.nan
+    x2 = np.nan
+    seen = 0
+    for t in range(n):
+        v = x[t]
+        if np.isnan(v):
+            if t > 0:
+                per[t] = per[t - 1]
+                share[t] = share[t - 1]
+            continue
+        slot = seen % window
+        for p in range(k):
+            bp = 0.0 if seen < 2 else c0[p] * (v - x2) + c1[p] * b1[p] - alpha[p] * b2[p]
+            b2[p] = b1[p]
+            b1[p] = bp
+            sums[p] += bp * bp - ring[slot, p]
+            ring[slot, p] = bp * bp
+        x2 = x1
+        x1 = v
+        seen += 1
+        if slot == window - 1:  # exact re-sum once per window: no drift in the running sums
+            for p in range(k):
+                acc = 0.0
+                for j in range(window):
+                    acc += ring[j, p]
+                sums[p] = acc
+        if seen >= window:
+            for p in range(k):
+                power[p] = sums[p] / window
+            per[t], share[t] = dominant_nb(periods, power, whiten, work)
+    return per, share, power
