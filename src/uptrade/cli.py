@@ -26,6 +26,9 @@ app.add_typer(db_app, name="db")
 app.add_typer(data_app, name="data")
 ind_app = typer.Typer(help="Indicators: list them, run them on stored candles.", no_args_is_help=True)
 app.add_typer(ind_app, name="indicators")
+from uptrade.cli_astro import astro_app  # noqa: E402
+
+app.add_typer(astro_app, name="astro")
 
 DbOption = Annotated[
     str | None,
@@ -433,6 +436,9 @@ def cycles(
         str | None, typer.Option("--base", help="Timeframe of suggested_length (default: the shortest).")
     ] = None,
     end: Annotated[str | None, typer.Option(help="Detect as of this time (default: the latest bar).")] = None,
+    whiten: Annotated[
+        bool, typer.Option("--whiten/--raw", help="Rank periods by the spectrum of returns (prices) or of src.")
+    ] = True,
     store_results: Annotated[bool, typer.Option("--store", help="Write the rows to dominant_cycles.")] = False,
 ) -> None:
     """Dominant cycle per timeframe (bars, minutes, power, nearest Hurst cycle) and their composite."""
@@ -443,7 +449,12 @@ def cycles(
 
     try:
         detector = MTFCycleDetector(
-            timeframes.split(","), base_timeframe=base, method=method, window=window, min_period=min_period
+            timeframes.split(","),
+            base_timeframe=base,
+            method=method,
+            window=window,
+            min_period=min_period,
+            whiten=whiten,
         )
     except (ValueError, UpTradeError) as exc:
         raise _fail(str(exc)) from None

@@ -9,10 +9,11 @@ period in minutes; ``suggested_length`` is that composite in bars of the base ti
 shortest one unless given), rounded and clamped to [7, 200], for controllers that size their
 indicators by the market's cycle.
 
-A timeframe with fewer bars than the window uses what it has; one with fewer than
+In ``detect`` a timeframe with fewer bars than the window uses what it has; one with fewer than
 ``4 * min_period`` bars is skipped and the reason reported (``skipped``). ``rolling`` gives the
-same per base-timeframe bar, causally: a higher timeframe's value counts from the close of the
-bar it was computed on.
+same per base-timeframe bar, causally: every timeframe keeps the full window (NaN until it has
+that many bars), and a higher timeframe's value counts from the close of the bar it was
+computed on.
 """
 
 from __future__ import annotations
@@ -183,6 +184,7 @@ class MTFCycleDetector:
             orient="index",
             columns=["time", "bars", "period_bars", "period_minutes", "power", "hurst_cycle"],
         ).rename_axis("timeframe")
+        table["time"] = pd.DatetimeIndex(table["time"], tz="UTC").as_unit("ns")  # same dtype from any source
         ok = table[np.isfinite(table["period_minutes"].astype(float)) & (table["power"].astype(float) > 0)]
         if ok.empty:
             reasons = "; ".join(f"{k}: {v}" for k, v in skipped.items()) or "no cycle found"
@@ -218,10 +220,9 @@ class MTFCycleDetector:
             if isinstance(got, str):
                 continue
             frame = got.dropna(subset=["high", "low"])
-            scan = self._scan(len(frame))
-            if scan is None:
-                continue
-            w, hi = scan
+            # a fixed window (never the shrunk one a short history gets in ``detect``): causal
+            w = self.window
+            hi = self.max_period if self.max_period is not None else w / 3.0
             dc = dominant_cycle_rolling(
                 hl2(frame).to_numpy(),
                 self.min_period,
