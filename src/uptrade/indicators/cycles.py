@@ -170,6 +170,9 @@ class MTFCycleDetector:
                 bandwidth=self.bandwidth,
                 whiten=self.whiten,
             )
+            if not np.isfinite(dc.period):
+                skipped[tf] = f"no spectral peak between {self.min_period:g} and {hi:g} bars"
+                continue
             minutes = dc.period * self._minutes(tf)
             rows[tf] = {
                 "time": frame.index[-1],

@@ -21,9 +21,15 @@ Choices the spec leaves open:
   :func:`dominant_cycle` leaves it off unless asked. (Fitting the background instead, by least
   squares or Theil-Sen in log-log, was tried: a strong cycle's lobe covers up to a quarter of
   a log-spaced band and tilts the fit towards itself.)
-- ``power`` of a dominant cycle is the share of the band's (whitened) power in the peak's lobe:
-  the grid powers between the minima either side of the peak, over the sum of all grid powers
-  in ``[min_period, max_period]``. A pure sine gives close to 1, white noise a few percent.
+- The dominant cycle is the highest (whitened) grid power in the band; at a band end it is
+  refined with the point beyond and clamped, so a cycle just past ``max_period`` reads as
+  ``max_period``. Its ``power`` is the share of the band's
+  power in its lobe (the grid points between the minima either side), integrated over
+  frequency: each grid power is weighted by ``1/P`` because a log grid packs long periods'
+  points closer in frequency. A pure sine gives close to 1, white noise a few percent.
+- The grid has ``points_per_octave`` points per octave (at least 8), raised when needed so that
+  it is never coarser than half a DFT bin at the shortest period (``2 ln2 window / min_period``
+  per octave: 107 for period 8 and window 618), or a peak between two points loses its power.
 - The peak is refined by a parabola through the log powers of the grid point and its two
   neighbours, in frequency; the grid extends one step beyond each end of the band so the
   refinement also works at the ends, and the result is clamped to the band.
@@ -46,13 +52,16 @@ import pandas as pd
 from uptrade.indicators._osc import check_float, check_int
 from uptrade.indicators.ma import as_series
 from uptrade.indicators.nb.spectral import (
+    bandpass_alpha_nb,
     bandpass_nb,
     dominant_bandpass_nb,
     dominant_goertzel_nb,
     dominant_nb,
     goertzel_nb,
+    goertzel_step_nb,
     goertzel_tables_nb,
-    lobe_nb,
+    is_peak_nb,
+    lobe_share_nb,
     refine_peak_nb,
     whiten_nb,
 )
@@ -90,7 +99,8 @@ class DominantCycle(NamedTuple):
     """The strongest cycle of one window: refined period (bars), lobe power share, the spectrum.
 
     ``spectrum`` is the power ``|X|^2`` per grid period; ``background`` the factor it was
-    divided by when whitened (NaN otherwise); ``peaks`` every local maximum of what was ranked.
+    divided by when whitened (NaN otherwise); ``peaks`` every local maximum of what was ranked
+    (columns ``period``, ``power`` share, ``peak`` power), highest first: row 0 is the dominant one.
     """
 
     period: float
@@ -224,10 +234,20 @@ def spectral_frame(
     return spectral(hl2(candles), periods, **kw)  # type: ignore[arg-type]
 
 
-def period_grid(min_period: float, max_period: float, points_per_octave: int) -> np.ndarray:
-    """Log-spaced periods from ``min_period`` to ``max_period``, plus one stencil point beyond each end."""
+def period_grid(min_period: float, max_period: float, points_per_octave: int, window: int | None = None) -> np.ndarray:
+    """Log-spaced periods from ``min_period`` to ``max_period``, plus one stencil point beyond each end.
+
+    With ``window``, the density is raised where needed so that neighbouring frequencies at the
+    shortest period are at most half a DFT bin (``1/(2 window)``) apart: a log grid is coarsest
+    in frequency at its short end, and a peak falling between two points 2-3 bins apart (16 per
+    octave at period 8 with window 618) loses most of its power, which can hand the dominant
+    cycle to a weaker, longer one.
+    """
+    ppo = float(points_per_octave)
+    if window is not None:
+        ppo = max(ppo, 2.0 * np.log(2.0) * window / min_period)
     octaves = np.log2(max_period / min_period)
-    steps = max(int(np.ceil(octaves * points_per_octave)), 2)
+    steps = max(int(np.ceil(octaves * ppo)), 2)
     ratio = (max_period / min_period) ** (1.0 / steps)
     return min_period * ratio ** np.arange(-1, steps + 2, dtype=np.float64)
 
@@ -247,17 +267,14 @@ def _scan_args(
 
 
 def _peaks(grid: np.ndarray, power: np.ndarray) -> pd.DataFrame:
-    lo, hi = 1, grid.shape[0] - 2
-    total = float(power[lo : hi + 1].sum())
-    freq = 1.0 / grid
+    """Every in-band local maximum: refined period, lobe share, peak power; highest peak first."""
     rows = []
-    for g in range(lo, hi + 1):
-        if power[g] >= power[g - 1] and power[g] > power[g + 1] and total > 0.0:
-            a, b = lobe_nb(power, g, lo, hi)
-            period = min(max(1.0 / refine_peak_nb(freq, power, g), grid[lo]), grid[hi])
-            rows.append((period, float(power[a : b + 1].sum()) / total))
-    peaks = pd.DataFrame(rows, columns=["period", "power"])
-    return peaks.sort_values("power", ascending=False, ignore_index=True)
+    for g in range(1, grid.shape[0] - 1):
+        if is_peak_nb(power, g) and power[g] > 0.0:
+            period = min(max(1.0 / refine_peak_nb(1.0 / grid, power, g), grid[1]), grid[-2])
+            rows.append((period, lobe_share_nb(grid, power, g), float(power[g])))
+    peaks = pd.DataFrame(rows, columns=["period", "power", "peak"])
+    return peaks.sort_values("peak", ascending=False, ignore_index=True)
 
 
 def dominant_cycle(
@@ -274,7 +291,7 @@ def dominant_cycle(
     """The strongest cycle of the last ``window`` bars between ``min_period`` and ``max_period``."""
     x, _ = _source(src)
     lo, hi, w, ppo = _scan_args(min_period, max_period, window, points_per_octave)
-    grid = period_grid(lo, hi, ppo)
+    grid = period_grid(lo, hi, ppo, w)
     if method == "goertzel":
         if x.shape[0] < w:
             raise ValueError(f"src: needs at least window={w} bars, got {x.shape[0]}")
@@ -311,7 +328,7 @@ def dominant_cycle_rolling(
     """Dominant ``period`` (bars) and its ``power`` share at every bar (causal; NaN before ``window - 1``)."""
     x, index = _source(src)
     lo, hi, w, ppo = _scan_args(min_period, max_period, window, points_per_octave)
-    grid = period_grid(lo, hi, ppo)
+    grid = period_grid(lo, hi, ppo, w)
     if method == "goertzel":
         period, share = dominant_goertzel_nb(x, grid, w, True, True, w, bool(whiten))
     elif method == "hurst":
@@ -319,3 +336,114 @@ def dominant_cycle_rolling(
     else:
         raise ValueError(f"method: must be one of {', '.join(METHODS)}, got {method!r}")
     return pd.DataFrame({"period": period, "power": share}, index=index)
+
+
+class GoertzelStream:
+    """Live form of :func:`goertzel_spectrum`: ``update(value)`` returns ``X`` per period for that bar.
+
+    It keeps the last ``window`` values and re-anchors on the batch kernel's schedule, so its
+    values equal the batch kernel's on the same series.
+    """
+
+    def __init__(
+        self,
+        periods: float | Sequence[float] | None = None,
+        window: int = DEFAULT_WINDOW,
+        *,
+        detrend: bool = True,
+        taper: bool = True,
+    ) -> None:
+        self.periods = _periods(periods)
+        self.window = _window(window)
+        self.detrend = bool(detrend)
+        self._tables = goertzel_tables_nb(self.periods, self.window, bool(taper))
+        self.taper_sum = float(self._tables[6])
+        self._bins = np.zeros(self._tables[2].shape[0], dtype=np.complex128)
+        self._st = np.zeros(4)
+        self._buf = np.empty(2 * self.window + 1)
+        self._used = 0
+        self._bars = 0
+        self._last_nan = -1
+        self._ready = False
+        self._out = np.empty(self.periods.shape[0], dtype=np.complex128)
+
+    def update(self, value: float) -> np.ndarray:
+        """Consume one bar; the complex spectrum of the window ending at it (NaN until defined)."""
+        w = self.window
+        if self._used == self._buf.shape[0]:
+            self._buf[: w + 1] = self._buf[self._used - w - 1 : self._used]
+            self._used = w + 1
+        v = float(value)
+        self._buf[self._used] = v
+        t = self._used
+        self._used += 1
+        if np.isnan(v):
+            self._last_nan = self._bars
+        self._bars += 1
+        if self._bars - 1 - self._last_nan < w:
+            self._ready = False
+            return np.full(self.periods.shape[0], complex(np.nan, np.nan))
+        table, rot, coef, c0, c1 = self._tables[:5]
+        anchor = (not self._ready) or self._st[3] + 1.0 >= w
+        goertzel_step_nb(
+            self._buf, t, w, table, rot, self._bins, self._st, coef, c0, c1, self.detrend, anchor, self._out
+        )
+        self._ready = True
+        return self._out.copy()
+
+
+class DominantCycleStream:
+    """Live form of :func:`dominant_cycle_rolling` (Goertzel): ``update(value) -> (period, power)``."""
+
+    def __init__(
+        self,
+        min_period: float = 8.0,
+        max_period: float | None = None,
+        window: int = DEFAULT_WINDOW,
+        *,
+        points_per_octave: int = 16,
+        whiten: bool = False,
+    ) -> None:
+        lo, hi, w, ppo = _scan_args(min_period, max_period, window, points_per_octave)
+        self.grid = period_grid(lo, hi, ppo, w)
+        self.whiten = bool(whiten)
+        self._stream = GoertzelStream(self.grid, w)
+        self._work = np.empty(self.grid.shape[0])
+
+    def update(self, value: float) -> tuple[float, float]:
+        """Consume one bar; the dominant period (bars) and its power share (NaN until defined)."""
+        spec = self._stream.update(value)
+        power = spec.real**2 + spec.imag**2
+        period, share = dominant_nb(self.grid, power, self.whiten, self._work)
+        return float(period), float(share)
+
+
+class BandpassStream:
+    """Live form of the Hurst bandpass bank: ``update(value)`` returns every period's value and the composite."""
+
+    def __init__(self, periods: float | Sequence[float] | None = None, bandwidth: float = DEFAULT_BANDWIDTH) -> None:
+        self.periods = _periods(periods)
+        bw = _bandwidth(bandwidth, self.periods)
+        beta = np.cos(2.0 * np.pi / self.periods)
+        self._alpha = np.array([bandpass_alpha_nb(float(p), bw) for p in self.periods])
+        self._c0 = 0.5 * (1.0 - self._alpha)
+        self._c1 = beta * (1.0 + self._alpha)
+        self._b1 = np.zeros_like(self.periods)
+        self._b2 = np.zeros_like(self.periods)
+        self._last = np.full_like(self.periods, np.nan)
+        self._x1 = np.nan
+        self._x2 = np.nan
+        self._seen = 0
+
+    def update(self, value: float) -> tuple[np.ndarray, float]:
+        """Consume one bar; (value per period, composite). A NaN bar repeats the last values."""
+        v = float(value)
+        if not np.isnan(v):
+            bp = np.zeros_like(self.periods) if self._seen < 2 else self._c0 * (v - self._x2) + self._c1 * self._b1
+            if self._seen >= 2:
+                bp = bp - self._alpha * self._b2
+            self._b2, self._b1 = self._b1, bp
+            self._x2, self._x1 = self._x1, v
+            self._seen += 1
+            self._last = bp
+        return self._last.copy(), float(self._last.sum())

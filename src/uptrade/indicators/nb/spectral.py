@@ -27,11 +27,20 @@ _ST = 4
 
 
 @njit(cache=True, error_model="numpy")
+def bandpass_alpha_nb(period: float, bandwidth: float) -> float:
+    """Ehlers' ``alpha = gamma - sqrt(gamma^2 - 1)``, ``gamma = 1/cos(a)``, as ``(1 - sin a)/cos a``.
+
+    The same number without the cancellation: at period 6547 the spec's form loses 7 digits.
+    """
+    a = 4.0 * np.pi * bandwidth / period
+    return (1.0 - np.sin(a)) / np.cos(a)
+
+
+@njit(cache=True, error_model="numpy")
 def bandpass_nb(x: np.ndarray, period: float, bandwidth: float, out: np.ndarray) -> np.ndarray:
     """Ehlers two-pole bandpass at ``period``; a NaN bar is skipped and repeats the last output."""
     beta = np.cos(2.0 * np.pi / period)
-    gamma = 1.0 / np.cos(4.0 * np.pi * bandwidth / period)
-    alpha = gamma - np.sqrt(gamma * gamma - 1.0)
+    alpha = bandpass_alpha_nb(period, bandwidth)
     c0 = 0.5 * (1.0 - alpha)
     c1 = beta * (1.0 + alpha)
     x1 = np.nan
@@ -246,11 +255,41 @@ def whiten_nb(periods: np.ndarray, power: np.ndarray, out: np.ndarray) -> bool:
 
 
 @njit(cache=True, error_model="numpy")
-def dominant_nb(periods: np.ndarray, power: np.ndarray, whiten: bool, work: np.ndarray) -> tuple[float, float]:
-    """(refined period, lobe share) of the dominant in-band peak; ``periods[0]``/``[-1]`` are stencil only.
+def is_peak_nb(power: np.ndarray, g: int) -> bool:
+    """A local maximum of the band (``power[1:-1]``): above its in-band neighbours (one at an end)."""
+    hi = power.shape[0] - 2
+    left = power[g - 1] if g > 1 else -np.inf
+    right = power[g + 1] if g < hi else -np.inf
+    return power[g] > left and power[g] > right
 
-    With ``whiten`` peak, refinement and share use the background-relative power
-    (:func:`whiten_nb`, written to ``work``); otherwise ``power`` itself.
+
+@njit(cache=True, error_model="numpy")
+def lobe_share_nb(periods: np.ndarray, power: np.ndarray, g: int) -> float:
+    """Share of the band's power in peak ``g``'s lobe, integrated over frequency.
+
+    On a log grid a point stands for a frequency interval proportional to its frequency, so each
+    power is weighted by ``1/P``: long periods' wide lobes get no extra weight for their points.
+    """
+    lo = 1
+    hi = periods.shape[0] - 2
+    a, b = lobe_nb(power, g, lo, hi)
+    lobe = 0.0
+    total = 0.0
+    for i in range(lo, hi + 1):
+        v = power[i] / periods[i]
+        total += v
+        if a <= i <= b:
+            lobe += v
+    return lobe / total if total > 0.0 else np.nan
+
+
+@njit(cache=True, error_model="numpy")
+def dominant_nb(periods: np.ndarray, power: np.ndarray, whiten: bool, work: np.ndarray) -> tuple[float, float]:
+    """(refined period, lobe share) of the highest in-band power; ``periods[0]``/``[-1]`` are stencil only.
+
+    With ``whiten`` the background-relative power (:func:`whiten_nb`, written to ``work``) is
+    ranked, otherwise ``power``. A maximum at a band end is refined with the stencil point
+    beyond and clamped to the band (the spectrum may keep rising past it).
     """
     lo = 1
     hi = periods.shape[0] - 2
@@ -259,23 +298,15 @@ def dominant_nb(periods: np.ndarray, power: np.ndarray, whiten: bool, work: np.n
             return np.nan, np.nan
     if not (whiten and whiten_nb(periods, power, work)):
         work[:] = power
-    best = -1
-    for g in range(lo, hi + 1):
-        if best < 0 or work[g] > work[best]:
+    best = lo
+    for g in range(lo + 1, hi + 1):
+        if work[g] > work[best]:
             best = g
-    total = 0.0
-    for g in range(lo, hi + 1):
-        total += work[g]
-    if best < 0 or not total > 0.0:
+    if not work[best] > 0.0:
         return np.nan, np.nan
-    freq = 1.0 / periods
-    period = 1.0 / refine_peak_nb(freq, work, best)
+    period = 1.0 / refine_peak_nb(1.0 / periods, work, best)
     period = min(max(period, periods[lo]), periods[hi])
-    a, b = lobe_nb(work, best, lo, hi)
-    lobe = 0.0
-    for g in range(a, b + 1):
-        lobe += work[g]
-    return period, lobe / total
+    return period, lobe_share_nb(periods, work, best)
 
 
 @njit(cache=True, error_model="numpy")
@@ -326,8 +357,7 @@ def dominant_bandpass_nb(
     c1 = np.empty(k)
     for p in range(k):
         beta = np.cos(2.0 * np.pi / periods[p])
-        gamma = 1.0 / np.cos(4.0 * np.pi * bandwidth / periods[p])
-        alpha[p] = gamma - np.sqrt(gamma * gamma - 1.0)
+        alpha[p] = bandpass_alpha_nb(periods[p], bandwidth)
         c0[p] = 0.5 * (1.0 - alpha[p])
         c1[p] = beta * (1.0 + alpha[p])
     b1 = np.zeros(k)
@@ -369,3 +399,24 @@ def dominant_bandpass_nb(
                 power[p] = sums[p] / window
             per[t], share[t] = dominant_nb(periods, power, whiten, work)
     return per, share, power
+
+
+@njit(cache=True, error_model="numpy")
+def goertzel_step_nb(
+    buf: np.ndarray,
+    t: int,
+    window: int,
+    table: np.ndarray,
+    rot: np.ndarray,
+    bins: np.ndarray,
+    st: np.ndarray,
+    coef: np.ndarray,
+    c0: np.ndarray,
+    c1: np.ndarray,
+    detrend: bool,
+    anchor: bool,
+    out: np.ndarray,
+) -> None:
+    """One live bar: the window ends at ``buf[t]`` (``buf[t - window]`` is the bar leaving)."""
+    _advance_nb(buf, t, window, table, rot, bins, st, anchor)
+    _spectrum_nb(bins, st, coef, c0, c1, window, detrend, out)
