@@ -63,6 +63,7 @@ from uptrade.indicators.nb.spectral import (
     is_peak_nb,
     lobe_share_nb,
     refine_peak_nb,
+    split_tables_nb,
     whiten_nb,
 )
 
@@ -176,7 +177,12 @@ def goertzel_spectrum(
     """Complex spectrum ``X[t, p]`` of the last ``window`` bars at each period; NaN until defined."""
     x, _ = _source(src)
     w = _window(window)
-    return goertzel_nb(x, _periods(periods), w, bool(detrend), bool(taper), w)
+    p = _periods(periods)
+    return goertzel_nb(x, p, w, bool(detrend), bool(taper), w, _spectrum_out(x.shape[0], p.shape[0]))
+
+
+def _spectrum_out(n: int, k: int) -> np.ndarray:
+    return np.empty((n, k), dtype=np.complex128)
 
 
 def _taper_sum(window: int, taper: bool) -> float:
@@ -207,7 +213,7 @@ def spectral(
     if method != "goertzel":
         raise ValueError(f"method: must be one of {', '.join(METHODS)}, got {method!r}")
     w = _window(window)
-    spec = goertzel_nb(x, p, w, bool(detrend), bool(taper), w)
+    spec = goertzel_nb(x, p, w, bool(detrend), bool(taper), w, _spectrum_out(x.shape[0], p.shape[0]))
     amp = 2.0 * np.abs(spec) / _taper_sum(w, bool(taper))
     phase = np.angle(spec)
     values = amp * np.cos(phase + 2.0 * np.pi * (w - 1) / p)
@@ -298,7 +304,7 @@ def dominant_cycle(
         tail = np.ascontiguousarray(x[-w:])
         if np.isnan(tail).any():
             raise ValueError(f"src: the last window={w} bars contain NaN")
-        spec = goertzel_nb(tail, grid, w, True, True, w)[-1]
+        spec = goertzel_nb(tail, grid, w, True, True, w, _spectrum_out(w, grid.shape[0]))[-1]
         power = spec.real**2 + spec.imag**2
     elif method == "hurst":
         if np.count_nonzero(~np.isnan(x)) < w:
@@ -357,8 +363,10 @@ class GoertzelStream:
         self.window = _window(window)
         self.detrend = bool(detrend)
         self._tables = goertzel_tables_nb(self.periods, self.window, bool(taper))
+        self._split = split_tables_nb(self._tables[0], self._tables[1])
         self.taper_sum = float(self._tables[6])
-        self._bins = np.zeros(self._tables[2].shape[0], dtype=np.complex128)
+        self._br = np.zeros(self._tables[2].shape[0])
+        self._bi = np.zeros(self._tables[2].shape[0])
         self._st = np.zeros(4)
         self._buf = np.empty(2 * self.window + 1)
         self._used = 0
@@ -383,10 +391,10 @@ class GoertzelStream:
         if self._bars - 1 - self._last_nan < w:
             self._ready = False
             return np.full(self.periods.shape[0], complex(np.nan, np.nan))
-        table, rot, coef, c0, c1 = self._tables[:5]
+        coef, c0, c1 = self._tables[2:5]
         anchor = (not self._ready) or self._st[3] + 1.0 >= w
         goertzel_step_nb(
-            self._buf, t, w, table, rot, self._bins, self._st, coef, c0, c1, self.detrend, anchor, self._out
+            self._buf, t, w, self._split, self._br, self._bi, self._st, coef, c0, c1, self.detrend, anchor, self._out
         )
         self._ready = True
         return self._out.copy()

@@ -106,30 +106,57 @@ def goertzel_tables_nb(
 
 
 @njit(cache=True, error_model="numpy")
+def split_tables_nb(table: np.ndarray, rot: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Real and imaginary parts as separate contiguous arrays (the loops below vectorise over bins)."""
+    w, nb = table.shape
+    tr = np.empty((w, nb))
+    ti = np.empty((w, nb))
+    for j in range(w):
+        for b in range(nb):
+            tr[j, b] = table[j, b].real
+            ti[j, b] = table[j, b].imag
+    rr = np.empty(nb)
+    ri = np.empty(nb)
+    for b in range(nb):
+        rr[b] = rot[b].real
+        ri[b] = rot[b].imag
+    return tr, ti, rr, ri
+
+
+@njit(cache=True, error_model="numpy", inline="always")
 def _advance_nb(
     x: np.ndarray,
     t: int,
     window: int,
-    table: np.ndarray,
-    rot: np.ndarray,
-    bins: np.ndarray,
+    tr: np.ndarray,
+    ti: np.ndarray,
+    rr: np.ndarray,
+    ri: np.ndarray,
+    br: np.ndarray,
+    bi: np.ndarray,
     st: np.ndarray,
     anchor: bool,
 ) -> None:
-    """Move the sums to the window ending at ``t``: slide one bar, or recompute them (``anchor``)."""
-    nb = bins.shape[0]
+    """Move the sums to the window ending at ``t``: slide one bar, or recompute them (``anchor``).
+
+    The bins are complex; their real and imaginary parts live in ``br``/``bi`` (and the tables in
+    ``tr``/``ti``, the rotations in ``rr``/``ri``) so that the per-bin loops vectorise.
+    """
+    nb = br.shape[0]
     if anchor:
         base = t - window + 1
         c = x[t]
         s0 = 0.0
         s1 = 0.0
-        bins[:] = 0.0
+        br[:] = 0.0
+        bi[:] = 0.0
         for j in range(window):
             d = x[base + j] - c
             s0 += d
             s1 += j * d
             for b in range(nb):
-                bins[b] += d * table[j, b]
+                br[b] += d * tr[j, b]
+                bi[b] += d * ti[j, b]
         st[0] = s0
         st[1] = s1
         st[2] = c
@@ -142,13 +169,18 @@ def _advance_nb(
     st[1] = st[1] - (s0 - old) + (window - 1) * new
     st[0] = s0 - old + new
     st[3] += 1.0
+    last = window - 1
     for b in range(nb):
-        bins[b] = rot[b] * (bins[b] - old) + new * table[window - 1, b]
+        u = br[b] - old
+        v = bi[b]
+        br[b] = (rr[b] * u - ri[b] * v) + new * tr[last, b]
+        bi[b] = (rr[b] * v + ri[b] * u) + new * ti[last, b]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _spectrum_nb(
-    bins: np.ndarray,
+    br: np.ndarray,
+    bi: np.ndarray,
     st: np.ndarray,
     coef: np.ndarray,
     c0: np.ndarray,
@@ -159,7 +191,7 @@ def _spectrum_nb(
 ) -> None:
     """``X`` per period from the current sums into ``out``."""
     k = c0.shape[0]
-    m = bins.shape[0] // k
+    m = br.shape[0] // k
     a = 0.0
     b = 0.0
     if detrend:
@@ -168,28 +200,34 @@ def _spectrum_nb(
         b = (window * st[1] - sj * st[0]) / (window * sjj - sj * sj)
         a = (st[0] - b * sj) / window
     for p in range(k):
-        acc = 0j
+        re = 0.0
+        im = 0.0
         for i in range(m):
-            acc += coef[p * m + i] * bins[p * m + i]
+            re += coef[p * m + i] * br[p * m + i]
+            im += coef[p * m + i] * bi[p * m + i]
         if detrend:
-            acc -= a * c0[p] + b * c1[p]
+            re -= a * c0[p].real + b * c1[p].real
+            im -= a * c0[p].imag + b * c1[p].imag
         else:
-            acc += st[2] * c0[p]
-        out[p] = acc
+            re += st[2] * c0[p].real
+            im += st[2] * c0[p].imag
+        out[p] = complex(re, im)
 
 
 @njit(cache=True, error_model="numpy")
 def goertzel_nb(
-    x: np.ndarray, periods: np.ndarray, window: int, detrend: bool, taper: bool, reanchor: int
+    x: np.ndarray, periods: np.ndarray, window: int, detrend: bool, taper: bool, reanchor: int, out: np.ndarray
 ) -> np.ndarray:
-    """Complex spectrum ``X[t, p]`` of the last ``window`` bars at each period; NaN until defined."""
+    """Complex spectrum ``X[t, p]`` of the last ``window`` bars per period into ``out`` (n x k); NaN until defined.
+
+    ``out`` comes from NumPy: it backs large arrays with huge pages, numba's allocator does not.
+    """
     n = x.shape[0]
-    k = periods.shape[0]
     table, rot, coef, c0, c1, _, _ = goertzel_tables_nb(periods, window, taper)
-    bins = np.zeros(coef.shape[0], dtype=np.complex128)
+    tr, ti, rr, ri = split_tables_nb(table, rot)
+    br = np.zeros(coef.shape[0])
+    bi = np.zeros(coef.shape[0])
     st = np.zeros(_ST)
-    out = np.empty((n, k), dtype=np.complex128)
-    row = np.empty(k, dtype=np.complex128)
     nan = complex(np.nan, np.nan)
     last_nan = -1
     ready = False
@@ -200,10 +238,9 @@ def goertzel_nb(
             out[t, :] = nan
             ready = False
             continue
-        _advance_nb(x, t, window, table, rot, bins, st, (not ready) or st[3] + 1.0 >= reanchor)
+        _advance_nb(x, t, window, tr, ti, rr, ri, br, bi, st, (not ready) or st[3] + 1.0 >= reanchor)
         ready = True
-        _spectrum_nb(bins, st, coef, c0, c1, window, detrend, row)
-        out[t, :] = row
+        _spectrum_nb(br, bi, st, coef, c0, c1, window, detrend, out[t])
     return out
 
 
@@ -317,7 +354,9 @@ def dominant_goertzel_nb(
     n = x.shape[0]
     k = periods.shape[0]
     table, rot, coef, c0, c1, _, _ = goertzel_tables_nb(periods, window, taper)
-    bins = np.zeros(coef.shape[0], dtype=np.complex128)
+    tr, ti, rr, ri = split_tables_nb(table, rot)
+    br = np.zeros(coef.shape[0])
+    bi = np.zeros(coef.shape[0])
     st = np.zeros(_ST)
     row = np.empty(k, dtype=np.complex128)
     power = np.empty(k)
@@ -332,9 +371,9 @@ def dominant_goertzel_nb(
         if t - last_nan < window:
             ready = False
             continue
-        _advance_nb(x, t, window, table, rot, bins, st, (not ready) or st[3] + 1.0 >= reanchor)
+        _advance_nb(x, t, window, tr, ti, rr, ri, br, bi, st, (not ready) or st[3] + 1.0 >= reanchor)
         ready = True
-        _spectrum_nb(bins, st, coef, c0, c1, window, detrend, row)
+        _spectrum_nb(br, bi, st, coef, c0, c1, window, detrend, row)
         for p in range(k):
             power[p] = row[p].real * row[p].real + row[p].imag * row[p].imag
         per[t], share[t] = dominant_nb(periods, power, whiten, work)
@@ -406,9 +445,9 @@ def goertzel_step_nb(
     buf: np.ndarray,
     t: int,
     window: int,
-    table: np.ndarray,
-    rot: np.ndarray,
-    bins: np.ndarray,
+    tables: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    br: np.ndarray,
+    bi: np.ndarray,
     st: np.ndarray,
     coef: np.ndarray,
     c0: np.ndarray,
@@ -418,5 +457,6 @@ def goertzel_step_nb(
     out: np.ndarray,
 ) -> None:
     """One live bar: the window ends at ``buf[t]`` (``buf[t - window]`` is the bar leaving)."""
-    _advance_nb(buf, t, window, table, rot, bins, st, anchor)
-    _spectrum_nb(bins, st, coef, c0, c1, window, detrend, out)
+    tr, ti, rr, ri = tables
+    _advance_nb(buf, t, window, tr, ti, rr, ri, br, bi, st, anchor)
+    _spectrum_nb(br, bi, st, coef, c0, c1, window, detrend, out)
