@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -51,6 +52,8 @@ def test_demo_loads_the_sample_offline(home: Path) -> None:
     assert "2026-05-16 18:00" in out
     assert "122" in out
     assert "2026-05-15" in out  # the last complete day, aggregated from 1h
+    assert "BTC-USDT dominant cycles" in out
+    assert re.search(r"suggested length: \d+ 1h bars", out), out
     assert (home / "uptrade.db").exists()
     code, again = run("demo")  # idempotent: an upsert, not a second copy
     assert code == 0
@@ -63,7 +66,7 @@ def test_demo_loads_the_sample_offline(home: Path) -> None:
 def test_db_init_reports_mode(home: Path, pg_url: str) -> None:
     code, out = run("db", "init")
     assert code == 0
-    assert "mode: sqlite  schema version: 2" in out
+    assert "mode: sqlite  schema version: 3" in out
     code, out = run("--db", pg_url.replace("+psycopg", ""), "db", "init")
     assert code == 0, out
     assert "mode: postgresql" in out or "mode: timescaledb" in out

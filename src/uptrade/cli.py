@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from uptrade.data.store import Store
+    from uptrade.indicators.cycles import MTFCycles
 
 app = typer.Typer(help="UpTrade: crypto market data, indicators, research and execution.", no_args_is_help=True)
 db_app = typer.Typer(help="Database set-up.", no_args_is_help=True)
@@ -312,7 +313,7 @@ def data_update(
 
 @app.command()
 def demo() -> None:
-    """Offline tour: initialise the store, load the bundled BTC/USDT 1h sample, show coverage."""
+    """Offline tour: initialise the store, load the bundled BTC/USDT 1h sample, show coverage and cycles."""
     from rich.table import Table
 
     from uptrade.data.sample import SAMPLE_SYMBOL, SAMPLE_TIMEFRAME, sample_path
@@ -330,6 +331,10 @@ def demo() -> None:
         for ts, row in daily.iterrows():
             table.add_row(f"{ts:%Y-%m-%d}", *(f"{row[c]:,.2f}" for c in ("open", "high", "low", "close", "volume")))
         console.print(table)
+        from uptrade.indicators.cycles import MTFCycleDetector
+
+        found = MTFCycleDetector(["1h", "4h", "1d"]).detect_store(store, SAMPLE_SYMBOL)
+        _print_cycles(console, found, f"{SAMPLE_SYMBOL} dominant cycles (uptrade cycles; Goertzel, returns spectrum)")
     finally:
         store.close()
 
@@ -423,6 +428,33 @@ def _duration(minutes: float) -> str:
     return " ".join(parts[:2]) or "0m"
 
 
+def _print_cycles(console: Console, found: MTFCycles, title: str) -> None:
+    """The per-timeframe cycle table and the composite line."""
+    from rich.table import Table
+
+    table = Table(title=title)
+    for col in ("timeframe", "as of", "bars", "period (bars)", "period", "power", "nearest Hurst"):
+        table.add_column(col, justify="left" if col in ("timeframe", "as of", "nearest Hurst") else "right")
+    for tf, row in found.table.iterrows():
+        table.add_row(
+            str(tf),
+            f"{row.time:%Y-%m-%d %H:%M}",
+            f"{row.bars:,}",
+            f"{row.period_bars:.2f}",
+            _duration(row.period_minutes),
+            f"{row.power:.1%}",
+            str(row.hurst_cycle),
+        )
+    for tf, reason in found.skipped.items():
+        table.add_row(tf, "-", "-", "-", "-", "-", f"skipped: {reason}")
+    console.print(table)
+    console.print(
+        f"composite period: [bold]{_duration(found.composite_period_minutes)}[/] "
+        f"({found.composite_period_minutes:,.0f} min, power-weighted); suggested length: "
+        f"[bold]{found.suggested_length}[/] {found.base_timeframe} bars"
+    )
+
+
 @app.command()
 def cycles(
     symbol: Annotated[str, typer.Option("--symbol", "-s", help="Stored symbol, e.g. BTC-USDT.")],
@@ -442,8 +474,6 @@ def cycles(
     store_results: Annotated[bool, typer.Option("--store", help="Write the rows to dominant_cycles.")] = False,
 ) -> None:
     """Dominant cycle per timeframe (bars, minutes, power, nearest Hurst cycle) and their composite."""
-    from rich.table import Table
-
     from uptrade.errors import UpTradeError
     from uptrade.indicators.cycles import MTFCycleDetector
 
@@ -465,27 +495,7 @@ def cycles(
             found = detector.detect_store(store, symbol, end=end)
         except ValueError as exc:
             raise _fail(str(exc)) from None
-        table = Table(title=f"dominant cycles of {symbol} ({method}, window {window})")
-        for col in ("timeframe", "as of", "bars", "period (bars)", "period", "power", "nearest Hurst"):
-            table.add_column(col, justify="left" if col in ("timeframe", "as of", "nearest Hurst") else "right")
-        for tf, row in found.table.iterrows():
-            table.add_row(
-                str(tf),
-                f"{row.time:%Y-%m-%d %H:%M}",
-                f"{row.bars:,}",
-                f"{row.period_bars:.2f}",
-                _duration(row.period_minutes),
-                f"{row.power:.1%}",
-                str(row.hurst_cycle),
-            )
-        for tf, reason in found.skipped.items():
-            table.add_row(tf, "-", "-", "-", "-", "-", f"skipped: {reason}")
-        console.print(table)
-        console.print(
-            f"composite period: [bold]{_duration(found.composite_period_minutes)}[/] "
-            f"({found.composite_period_minutes:,.0f} min, power-weighted); suggested length: "
-            f"[bold]{found.suggested_length}[/] {found.base_timeframe} bars"
-        )
+        _print_cycles(console, found, f"dominant cycles of {symbol} ({method}, window {window})")
         if store_results:
             n = store.write_cycles(found.rows(symbol))
             console.print(f"stored {n} rows in dominant_cycles")
