@@ -1,8 +1,14 @@
 """The indicators the CLI (and later the MCP server) can run by name, with their parameters.
 
 Each entry turns an OHLCV frame into a frame of outputs with an int8 ``signal`` and the
-``value`` that is stored beside it in ``indicator_signals``. ``ma`` has no signal of its own in
-the spec; it reports the close crossing its average (1 up, -1 down), confirmed on the close.
+``value`` that is stored beside it in ``indicator_signals``. Where the spec gives no signal,
+the entry's is confirmed on the close of the bar that shows it:
+
+- ``ma``: the close crossing its average (1 up, -1 down);
+- ``spectral``: the composite cycle turning (1 when it rises after a fall, i.e. a trough one bar
+  back, -1 after a peak);
+- ``celestial``: the close crossing a channel level (1 when the previous close was below the
+  level now under the close, -1 when it was at or above the level now over it).
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from uptrade.indicators import sniper, vzo
+from uptrade.indicators import sniper, spectral, vzo
 from uptrade.indicators._osc import check_float
 from uptrade.indicators.ma import check_window, ma_type_of, moving_average
 
@@ -57,6 +63,63 @@ def _ma_frame(
     return pd.DataFrame({"ma": ma, "signal": signal}, index=frame.index)
 
 
+def _turns(x: np.ndarray) -> np.ndarray:
+    """1 where ``x`` rises after not rising (a trough at the previous bar), -1 at a peak; int8."""
+    d = np.diff(x, prepend=np.nan)
+    prev = np.concatenate([[np.nan], d[:-1]])
+    up = (d > 0) & (prev <= 0)
+    down = (d < 0) & (prev >= 0)
+    return np.where(up, 1, np.where(down, -1, 0)).astype(np.int8)
+
+
+def _spectral_frame(
+    frame: pd.DataFrame, method: str = "goertzel", window: int = 618, bandwidth: float = 0.025, cycles: str = "all"
+) -> pd.DataFrame:
+    names = list(spectral.HURST_CYCLES)
+    periods: list[float] | None = None
+    if cycles.strip().lower() != "all":
+        periods = []
+        for item in (c.strip() for c in cycles.split(",") if c.strip()):
+            if item in spectral.HURST_CYCLES:
+                periods.append(spectral.HURST_CYCLES[item])
+            else:
+                try:
+                    periods.append(float(item))
+                except ValueError:
+                    raise ValueError(
+                        f"cycles: {item!r} is neither a period in bars nor a Hurst cycle ({', '.join(names)})"
+                    ) from None
+    res = spectral.spectral_frame(frame, periods, method=method, window=window, bandwidth=bandwidth)
+    out = res.cycles.copy()
+    out.insert(0, "composite", res.composite.to_numpy())
+    out["signal"] = _turns(res.composite.to_numpy())
+    return out
+
+
+def _celestial_frame(
+    frame: pd.DataFrame,
+    body: str = "saturn",
+    scaler: float = 16.18,
+    base: int = 6,
+    n_harmonics: int = 10,
+    mirror: int = 0,
+    body_b: str = "",
+) -> pd.DataFrame:
+    from uptrade.indicators.celestial import celestial_channel_levels, nearest_levels
+
+    if mirror not in (0, 1):
+        raise ValueError(f"mirror: must be 0 or 1, got {mirror!r}")
+    levels = celestial_channel_levels(
+        frame.index, body, scaler, base, n_harmonics, bool(mirror), body_b.strip() or None
+    )
+    close = frame["close"].to_numpy(dtype=np.float64)
+    near = nearest_levels(close, levels.to_numpy())
+    below, above = near["below"].to_numpy(), near["above"].to_numpy()
+    prev = np.concatenate([[np.nan], close[:-1]])
+    signal = np.where(prev < below, 1, np.where(prev >= above, -1, 0)).astype(np.int8)
+    return pd.DataFrame({"below": below, "above": above, "signal": signal}, index=frame.index)
+
+
 INDICATORS: dict[str, IndicatorInfo] = {
     "sniper": IndicatorInfo(
         "sniper",
@@ -84,6 +147,24 @@ INDICATORS: dict[str, IndicatorInfo] = {
         "ma",
         _ma_frame,
         ("close", "ma", "signal"),
+    ),
+    "spectral": IndicatorInfo(
+        "spectral",
+        "Hurst/Goertzel cycles and their composite",
+        ("high", "low"),
+        {"method": "goertzel", "window": 618, "bandwidth": 0.025, "cycles": "all"},
+        "composite",
+        _spectral_frame,
+        ("close", "composite", "signal"),
+    ),
+    "celestial": IndicatorInfo(
+        "celestial",
+        "Celestial channel levels (planetary longitude as price)",
+        ("close",),
+        {"body": "saturn", "scaler": 16.18, "base": 6, "n_harmonics": 10, "mirror": 0, "body_b": ""},
+        "below",
+        _celestial_frame,
+        ("close", "below", "above", "signal"),
     ),
 }
 
