@@ -118,6 +118,15 @@ class MTFCycleDetector:
         self.bandwidth = bandwidth
         self.whiten = bool(whiten)
 
+    def _options(self) -> dict[str, Any]:
+        """Keyword options shared by the snapshot and the rolling scan."""
+        return {
+            "points_per_octave": self.points_per_octave,
+            "method": self.method,
+            "bandwidth": self.bandwidth,
+            "whiten": self.whiten,
+        }
+
     def _minutes(self, tf: str) -> float:
         return parse_timeframe(tf).seconds / 60.0
 
@@ -160,16 +169,7 @@ class MTFCycleDetector:
             if hi is not None and hi <= self.min_period:
                 skipped[tf] = f"window {w} too short for min_period {self.min_period:g}"
                 continue
-            dc = dominant_cycle(
-                hl2(frame).to_numpy(),
-                self.min_period,
-                hi,
-                w,
-                points_per_octave=self.points_per_octave,
-                method=self.method,
-                bandwidth=self.bandwidth,
-                whiten=self.whiten,
-            )
+            dc = dominant_cycle(hl2(frame).to_numpy(), self.min_period, hi, w, **self._options())
             if not np.isfinite(dc.period):
                 skipped[tf] = f"no spectral peak between {self.min_period:g} and {hi:g} bars"
                 continue
@@ -226,16 +226,7 @@ class MTFCycleDetector:
             # a fixed window (never the shrunk one a short history gets in ``detect``): causal
             w = self.window
             hi = self.max_period if self.max_period is not None else w / 3.0
-            dc = dominant_cycle_rolling(
-                hl2(frame).to_numpy(),
-                self.min_period,
-                hi,
-                w,
-                points_per_octave=self.points_per_octave,
-                method=self.method,
-                bandwidth=self.bandwidth,
-                whiten=self.whiten,
-            )
+            dc = dominant_cycle_rolling(hl2(frame).to_numpy(), self.min_period, hi, w, **self._options())
             closes = frame.index + pd.Timedelta(minutes=self._minutes(tf))
             # the value of the last bar of ``tf`` that has closed by each base bar's close
             pos = np.searchsorted(closes.asi8, base_close.as_unit(closes.unit).asi8, side="right") - 1
