@@ -1,14 +1,44 @@
 """Check that the numba kernels (``uptrade.indicators.nb``) give the same results under Hummingbot's stack.
 
 Hummingbot runs Python 3.12, numba 0.61.2 and numpy 2.2, older than the dev environment. This
-script calls every public kernel entry point (rolling, MA machines and batch kernels, the 2-D
-sweep, SniperProX and VZOProX in batch and streaming form) on fixed inputs: 5000 real BTCUSDT 1h
-candles, once clean and once with leading NaNs and NaN holes. ``dump`` saves every output;
-``compare`` recomputes them in the running interpreter and checks them against the saved ones
-(same keys, dtypes and NaN positions, floats within 1e-12 relative, bools and ints identical),
-printing the versions, the max relative difference and the first-call (compile) time per entry
-point; it exits 1 on any mismatch or failure. Only numpy, numba and the standard library are
-imported (no pandas), so a bare ``pip install numba==0.61.2 "numpy>=2.2,<2.3"`` venv is enough.
+script calls every public kernel entry point on fixed inputs: 5000 real BTCUSDT 1h candles, once
+clean and once with leading NaNs and NaN holes, and ephemeris tables. Covered:
+
+- ``rolling``: first_valid, sma, wma, linreg, ema (SMA seed and given alpha), rolling_extreme;
+- ``ma_step``: ma_size/ma_init/ma_step, driven bar by bar as ``MovingAverageStream`` does;
+- ``ma_batch``: has_gap, ma_loop, ma_1d, jma, kama, trima and the 2-D sweep ma_2d (C and F order);
+- ``osc``: stoch, dmi, SniperProX and VZOProX in batch (sniper/vzo) and streaming form
+  (*_layout/*_init/*_step);
+- ``spectral`` (on hl2): bandpass_alpha, bandpass (the 11 Hurst cycles), goertzel_tables,
+  split_tables, goertzel (the Hurst cycles and periods 8/20/50, windows 64 and 300 with every
+  detrend/taper pair, plus Hurst at window 618 and with reanchor 7; complex outputs, compared per
+  real and imaginary part), goertzel_step driven as ``GoertzelStream.update`` does
+  (and ``DominantCycleStream``: dominant per bar), the peak helpers as ``dominant_cycle`` calls
+  them (whiten, is_peak, refine_peak, lobe, lobe_share, dominant, whiten False/True),
+  dominant_goertzel and dominant_bandpass (period grids of windows 64 and 300, whiten False/True);
+- ``astro``: tt_from_utc (random and edge UTC instants 1900-2050, pre-1972 Delta T days, leap
+  second days, NaT), lagrange_weights, lahiri, lahiri_rate, sun_deflection (table rows, incl.
+  conjunctions behind the solar disc) and longitude (parallel; moon, mercury, jupiter, true_node;
+  tropical/sidereal, with and without speed; random TT 1900-2050, grid nodes, out-of-table and NaN
+  instants, dense runs through conjunctions and stations). There are no root-finding kernels:
+  ``astro_events`` bisects in NumPy on top of longitude_nb.
+
+The astro kernels take ephemeris tables built with skyfield, which the 0.61 venv lacks, so
+``dump`` builds the inputs with the real code (``uptrade.indicators.astro_tables`` and
+``spectral.period_grid``; pandas and skyfield are imported in dump mode only) and saves them in
+the npz under ``__in__/``: the time table (``astro/time/*``), the tables of the four bodies
+(``astro/table/<body>/{data,t0,step,deflect}``), the UTC instants (``astro/utc_ns``), the TT sets
+(``astro/tt/...``), the table rows for sun_deflection (``astro/deflect_rows/<body>``), the Hurst
+periods and the dominant-cycle period grids (``spectral/...``); the npz is about 75 MB. ``compare``
+runs every kernel on exactly those inputs.
+
+``dump`` saves every output; ``compare`` recomputes them in the running interpreter and checks
+them against the saved ones (same keys, dtypes and NaN positions, floats within 1e-12 relative,
+complex numbers per real and imaginary part, bools and ints identical), printing the versions,
+the max relative difference and the first-call (compile) time per entry point and per kernel
+module; it exits 1 on any mismatch or failure. Only numpy, numba and the standard library are
+imported in compare mode (no pandas, no skyfield), so a bare
+``pip install numba==0.61.2 "numpy>=2.2,<2.3"`` venv is enough.
 
 Run from the project root (fresh cache directories, so the first calls really compile; while
 ``src`` is being edited, point both PYTHONPATHs at one copy of it):
@@ -29,6 +59,7 @@ import platform
 import sys
 import traceback
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from time import perf_counter
 from typing import Any
@@ -36,7 +67,7 @@ from typing import Any
 import numba
 import numpy as np
 
-from uptrade.indicators.nb import ma_batch, ma_step, osc, rolling
+from uptrade.indicators.nb import astro, ma_batch, ma_step, osc, rolling, spectral
 
 DATA = Path("/work/shared/data/market/btcusdt_1h_binance.csv.gz")
 ROWS = 5000
@@ -49,6 +80,17 @@ VOLUME_CODE = 32  # VWMA
 STREAM_WINDOW = 9
 RTOL = 1e-12
 META = "__meta__"
+INPUT = "__in__/"  # prefix of the saved inputs in the npz
+
+# spectral: extra period set beside the Hurst cycles, windows, bandwidths (spectral.DEFAULT_BANDWIDTH first)
+PERIOD_SETS = {"p8_20_50": (8.0, 20.0, 50.0)}
+GOERTZEL_WINDOWS = (64, 300)
+BANDWIDTHS = (0.025, 0.1)
+SCAN_WINDOWS = (64, 300)  # dominant-cycle grids: 8 .. window/3 bars, 16 points per octave (as the wrappers)
+# astro: bodies, random TT instants, UTC instants
+ASTRO_BODIES = ("moon", "mercury", "jupiter", "true_node")
+N_TT = 6000  # more than longitude_nb's chunk (4096): the prange loop runs several chunks
+N_UTC = 3000
 
 # Parameter vectors in the order of sniper.sniper_params / vzo.vzo_params (see the comments
 # above sniper_layout_nb / vzo_layout_nb in nb/osc.py). "default" is each indicator's DEFAULTS.
@@ -68,6 +110,7 @@ VZO_PARAMS = {
 }
 
 Data = dict[str, np.ndarray]
+Inputs = dict[str, np.ndarray]  # saved inputs (keys without the INPUT prefix)
 KERNELS = Path(rolling.__file__).parent
 
 
@@ -118,6 +161,7 @@ class Runner:
     def __init__(self) -> None:
         self.out: dict[str, np.ndarray] = {}
         self.first_call: dict[str, float] = {}
+        self.module: dict[str, str] = {}  # entry point -> kernel module
         self.failures: dict[str, str] = {}
 
     def call(self, entry: str, fn: Callable[..., Any], *args: Any) -> Any:
@@ -126,6 +170,7 @@ class Runner:
         t0 = perf_counter()
         res = fn(*args)
         self.first_call[entry] = perf_counter() - t0
+        self.module[entry] = getattr(fn, "py_func", fn).__module__.rsplit(".", 1)[-1]
         return res
 
     def put(self, key: str, value: object) -> None:
@@ -279,6 +324,325 @@ def run_vzo(r: Runner, data: dict[str, Data]) -> None:
             r.put(f"vzo_step_nb/state/{name}/{tag}", st)
 
 
+# --- spectral ---------------------------------------------------------------------------------
+def hl2(d: Data) -> np.ndarray:
+    """The spectral wrappers' default source, ``(high + low) / 2`` (NaN where either is)."""
+    return (d["high"] + d["low"]) / 2.0
+
+
+def period_sets(inp: Inputs) -> dict[str, np.ndarray]:
+    hurst = {"hurst": inp["spectral/periods/hurst"]}
+    return hurst | {name: np.array(p, dtype=np.float64) for name, p in PERIOD_SETS.items()}
+
+
+def run_spectral_parts(r: Runner, data: dict[str, Data], inp: Inputs) -> None:
+    """bandpass_alpha/bandpass per Hurst cycle (as ``spectral(method="hurst")``), the Goertzel tables."""
+    hurst = inp["spectral/periods/hurst"]
+    for bw in BANDWIDTHS:
+        alphas = [r.call("bandpass_alpha_nb", spectral.bandpass_alpha_nb, float(p), bw) for p in hurst]
+        r.put(f"bandpass_alpha_nb/bw{bw:g}", alphas)
+    for tag, d in data.items():
+        x = hl2(d)
+        for bw in BANDWIDTHS:
+            for p in hurst:
+                out = r.call("bandpass_nb", spectral.bandpass_nb, x, float(p), bw, np.empty_like(x))
+                r.put(f"bandpass_nb/p{p:g}/bw{bw:g}/{tag}", out)
+    parts = ("table", "rot", "coef", "c0", "c1", "omega", "wsum")
+    for name, periods in period_sets(inp).items():
+        for w in GOERTZEL_WINDOWS:
+            for taper in (False, True):
+                sfx = f"{name}/w{w:03d}/taper{int(taper)}"
+                tab = r.call("goertzel_tables_nb", spectral.goertzel_tables_nb, periods, w, taper)
+                for part, v in zip(parts, tab, strict=True):
+                    r.put(f"goertzel_tables_nb/{part}/{sfx}", v)
+                split = r.call("split_tables_nb", spectral.split_tables_nb, tab[0], tab[1])
+                for part, v in zip(("tr", "ti", "rr", "ri"), split, strict=True):
+                    r.put(f"split_tables_nb/{part}/{sfx}", v)
+    for w in (*GOERTZEL_WINDOWS, 618):  # as spectral._taper_sum
+        for taper in (False, True):
+            wsum = r.call("goertzel_tables_nb", spectral.goertzel_tables_nb, np.array([float(w)]), w, taper)[6]
+            r.put(f"goertzel_tables_nb/taper_sum/w{w:03d}/taper{int(taper)}", wsum)
+
+
+def goertzel_batch(r: Runner, x: np.ndarray, periods: np.ndarray, w: int, detrend: bool, taper: bool) -> np.ndarray:
+    out = np.empty((x.shape[0], periods.shape[0]), dtype=np.complex128)
+    return r.call("goertzel_nb", spectral.goertzel_nb, x, periods, w, detrend, taper, w, out)
+
+
+def run_goertzel(r: Runner, data: dict[str, Data], inp: Inputs) -> None:
+    """goertzel_nb as ``goertzel_spectrum``/``spectral(method="goertzel")`` call it (reanchor = window)."""
+    for tag, d in data.items():
+        x = hl2(d)
+        for name, periods in period_sets(inp).items():
+            for w in GOERTZEL_WINDOWS:
+                for detrend, taper in itertools.product((False, True), repeat=2):
+                    out = goertzel_batch(r, x, periods, w, detrend, taper)
+                    r.put(f"goertzel_nb/{name}/w{w:03d}/detrend{int(detrend)}_taper{int(taper)}/{tag}", out)
+        hurst = inp["spectral/periods/hurst"]
+        r.put(f"goertzel_nb/hurst/w618/detrend1_taper1/{tag}", goertzel_batch(r, x, hurst, 618, True, True))
+        # a short re-anchoring period: sliding and re-anchored bars interleave
+        out = np.empty((x.shape[0], hurst.shape[0]), dtype=np.complex128)
+        out = r.call("goertzel_nb", spectral.goertzel_nb, x, hurst, 300, True, True, 7, out)
+        r.put(f"goertzel_nb/hurst/w300/detrend1_taper1_reanchor7/{tag}", out)
+
+
+def peak_helpers(r: Runner, key: str, grid: np.ndarray, power: np.ndarray) -> None:
+    """What ``dominant_cycle`` does with one spectrum: whiten_nb, the peaks table and dominant_nb (leaves first)."""
+    work = np.empty_like(power)
+    r.put(f"whiten_nb/ok/{key}", r.call("whiten_nb", spectral.whiten_nb, grid, power, work))
+    r.put(f"whiten_nb/work/{key}", work)
+    hi = grid.shape[0] - 2
+    gs = range(1, grid.shape[0] - 1)  # every in-band point, as _peaks (not only the peaks)
+    freq = 1.0 / grid
+    for which, pw in (("raw", power), ("white", work)):
+        r.put(f"is_peak_nb/{key}/{which}", [r.call("is_peak_nb", spectral.is_peak_nb, pw, g) for g in gs])
+        r.put(f"lobe_nb/{key}/{which}", [r.call("lobe_nb", spectral.lobe_nb, pw, g, 1, hi) for g in gs])
+        r.put(
+            f"refine_peak_nb/{key}/{which}",
+            [r.call("refine_peak_nb", spectral.refine_peak_nb, freq, pw, g) for g in gs],
+        )
+        r.put(
+            f"lobe_share_nb/{key}/{which}",
+            [r.call("lobe_share_nb", spectral.lobe_share_nb, grid, pw, g) for g in gs],
+        )
+    for whiten in (False, True):
+        work = np.empty_like(power)
+        per, share = r.call("dominant_nb", spectral.dominant_nb, grid, power, whiten, work)
+        r.put(f"dominant_nb/{key}/whiten{int(whiten)}", [per, share])
+        r.put(f"dominant_nb/work/{key}/whiten{int(whiten)}", work)
+
+
+def run_spectral_peaks(r: Runner, data: dict[str, Data], inp: Inputs) -> None:
+    """``dominant_cycle(method="goertzel")``: the last window's spectrum on the grid, then the helpers."""
+    x = hl2(data["clean"])
+    for w in SCAN_WINDOWS:
+        grid = inp[f"spectral/grid/w{w:03d}"]
+        for end in (x.shape[0], x.shape[0] // 2):
+            tail = np.ascontiguousarray(x[end - w : end])
+            spec = goertzel_batch(r, tail, grid, w, True, True)[-1]
+            power = spec.real**2 + spec.imag**2
+            peak_helpers(r, f"goertzel/w{w:03d}/end{end}", grid, power)
+
+
+def goertzel_stream(
+    r: Runner, x: np.ndarray, periods: np.ndarray, w: int, detrend: bool, taper: bool
+) -> tuple[np.ndarray, ...]:
+    """``GoertzelStream(periods, w, detrend=, taper=).update`` over ``x``: spectra per bar and the final sums."""
+    tables = r.call("goertzel_tables_nb", spectral.goertzel_tables_nb, periods, w, taper)
+    split = r.call("split_tables_nb", spectral.split_tables_nb, tables[0], tables[1])
+    br = np.zeros(tables[2].shape[0])
+    bi = np.zeros(tables[2].shape[0])
+    st = np.zeros(4)
+    buf = np.empty(2 * w + 1)
+    used = 0
+    bars = 0
+    last_nan = -1
+    ready = False
+    row = np.empty(periods.shape[0], dtype=np.complex128)
+    res = np.empty((x.shape[0], periods.shape[0]), dtype=np.complex128)
+    coef, c0, c1 = tables[2:5]
+    for i, value in enumerate(x.tolist()):
+        if used == buf.shape[0]:
+            buf[: w + 1] = buf[used - w - 1 : used]
+            used = w + 1
+        v = float(value)
+        buf[used] = v
+        t = used
+        used += 1
+        if np.isnan(v):
+            last_nan = bars
+        bars += 1
+        if bars - 1 - last_nan < w:
+            ready = False
+            res[i] = complex(np.nan, np.nan)
+            continue
+        anchor = (not ready) or st[3] + 1.0 >= w
+        args = (buf, t, w, split, br, bi, st, coef, c0, c1, detrend, anchor, row)
+        r.call("goertzel_step_nb", spectral.goertzel_step_nb, *args)
+        ready = True
+        res[i] = row
+    return res, br, bi, st
+
+
+def run_goertzel_stream(r: Runner, data: dict[str, Data], inp: Inputs) -> None:
+    """goertzel_step_nb as ``GoertzelStream`` and ``DominantCycleStream`` drive it."""
+    hurst = inp["spectral/periods/hurst"]
+    configs = [("hurst", hurst, w, dt, tp) for w in GOERTZEL_WINDOWS for dt, tp in ((True, True), (False, False))]
+    configs.append(("p8_20_50", period_sets(inp)["p8_20_50"], 64, True, False))
+    for tag, d in data.items():
+        x = hl2(d)
+        for name, periods, w, detrend, taper in configs:
+            sfx = f"{name}/w{w:03d}/detrend{int(detrend)}_taper{int(taper)}/{tag}"
+            res, br, bi, st = goertzel_stream(r, x, periods, w, detrend, taper)
+            r.put(f"goertzel_step_nb/{sfx}", res)
+            r.put(f"goertzel_step_nb/state/{sfx}", np.concatenate([br, bi, st]))
+        w = SCAN_WINDOWS[0]
+        grid = inp[f"spectral/grid/w{w:03d}"]
+        spec = goertzel_stream(r, x, grid, w, True, True)[0]
+        for whiten in (False, True):
+            work = np.empty(grid.shape[0])
+            out = np.empty((x.shape[0], 2))
+            for i in range(x.shape[0]):
+                power = spec[i].real ** 2 + spec[i].imag ** 2
+                out[i] = r.call("dominant_nb", spectral.dominant_nb, grid, power, whiten, work)
+            r.put(f"dominant_nb/stream/w{w:03d}/whiten{int(whiten)}/{tag}", out)
+
+
+def run_dominant(r: Runner, data: dict[str, Data], inp: Inputs) -> None:
+    """dominant_goertzel_nb / dominant_bandpass_nb as ``dominant_cycle_rolling`` (and ``dominant_cycle``) call them."""
+    bw = BANDWIDTHS[0]
+    for w in SCAN_WINDOWS:
+        grid = inp[f"spectral/grid/w{w:03d}"]
+        for tag, d in data.items():
+            x = hl2(d)
+            for whiten in (False, True):
+                sfx = f"w{w:03d}/whiten{int(whiten)}/{tag}"
+                args = (x, grid, w, True, True, w, whiten)
+                per, share = r.call("dominant_goertzel_nb", spectral.dominant_goertzel_nb, *args)
+                r.put(f"dominant_goertzel_nb/period/{sfx}", per)
+                r.put(f"dominant_goertzel_nb/share/{sfx}", share)
+                per, share, power = r.call(
+                    "dominant_bandpass_nb", spectral.dominant_bandpass_nb, x, grid, bw, w, whiten
+                )
+                r.put(f"dominant_bandpass_nb/period/{sfx}", per)
+                r.put(f"dominant_bandpass_nb/share/{sfx}", share)
+                r.put(f"dominant_bandpass_nb/power/{sfx}", power)
+                if whiten:  # dominant_cycle(method="hurst") ranks the last bar's bank power
+                    peak_helpers(r, f"bandpass/w{w:03d}/{tag}", grid, power)
+
+
+# --- astro ------------------------------------------------------------------------------------
+def astro_table(inp: Inputs, body: str) -> tuple[np.ndarray, float, float, bool]:
+    """(data, t0, step, deflect) typed as ``astro_tables.Table`` holds them (float, float, bool)."""
+    k = f"astro/table/{body}/"
+    return inp[k + "data"], float(inp[k + "t0"]), float(inp[k + "step"]), bool(inp[k + "deflect"])
+
+
+def run_astro_parts(r: Runner, inp: Inputs) -> None:
+    """tt_from_utc_nb as ``astro.tt_days`` calls it, and the scalar helpers."""
+    ns = inp["astro/utc_ns"]
+    out = np.empty(ns.shape[0])
+    start, end = inp["astro/time/start"], inp["astro/time/end"]
+    r.call("tt_from_utc_nb", astro.tt_from_utc_nb, ns, int(inp["astro/time/first_day"]), start, end, out)
+    r.put("tt_from_utc_nb/utc_ns", out)
+    us = np.concatenate([np.linspace(-0.5, astro.ORDER - 0.5, 41), np.arange(astro.ORDER, dtype=np.float64)])
+    for want_d in (False, True):
+        ws = np.empty((us.shape[0], astro.ORDER))
+        dws = np.zeros((us.shape[0], astro.ORDER))
+        for i, u in enumerate(us.tolist()):
+            r.call("lagrange_weights_nb", astro.lagrange_weights_nb, u, ws[i], dws[i], want_d)
+        r.put(f"lagrange_weights_nb/w/d{int(want_d)}", ws)
+        if want_d:
+            r.put("lagrange_weights_nb/dw/d1", dws)
+    tt = inp["astro/tt/random"]
+    tt = tt[np.isfinite(tt)].tolist()
+    r.put("lahiri_nb/random", [r.call("lahiri_nb", astro.lahiri_nb, t) for t in tt])
+    r.put("lahiri_rate_nb/random", [r.call("lahiri_rate_nb", astro.lahiri_rate_nb, t) for t in tt])
+    for body in ASTRO_BODIES:
+        if f"astro/deflect_rows/{body}" not in inp:
+            continue
+        tab = astro_table(inp, body)[0]
+        rows = inp[f"astro/deflect_rows/{body}"]
+        # as astro_tables.interpolation_error: numpy float64 scalars (lon, lat, dist, sun lon, lat, dist)
+        res = [r.call("sun_deflection_nb", astro.sun_deflection_nb, *tab[i, [0, 2, 3, 4, 5, 6]]) for i in rows]
+        r.put(f"sun_deflection_nb/{body}", res)
+
+
+def run_astro_longitude(r: Runner, inp: Inputs) -> None:
+    """longitude_nb as ``astro.evaluate`` calls it (speed_out empty without want_speed)."""
+    for body in ASTRO_BODIES:
+        data, t0, step, deflect = astro_table(inp, body)
+        sets = sorted(k for k in inp if k.startswith("astro/tt/") and (k.count("/") == 2 or k.endswith(f"/{body}")))
+        for name in sets:
+            tt = inp[name]
+            label = name.removeprefix("astro/tt/").removesuffix(f"/{body}")
+            for sidereal, want_speed in itertools.product((False, True), repeat=2):
+                lon = np.empty(tt.shape[0])
+                spd = np.empty(tt.shape[0] if want_speed else 0)
+                r.call("longitude_nb", astro.longitude_nb, data, t0, step, tt, deflect, sidereal, want_speed, lon, spd)
+                sfx = f"{body}/{label}/{'sidereal' if sidereal else 'tropical'}"
+                r.put(f"longitude_nb/lon/{sfx}/speed{int(want_speed)}", lon)
+                if want_speed:
+                    r.put(f"longitude_nb/speed/{sfx}", spd)
+
+
+def build_inputs() -> Inputs:
+    """The spectral grids and the astro tables and instants, from the real code (dump only: pandas, skyfield)."""
+    from uptrade.indicators import astro_tables as at
+    from uptrade.indicators import spectral as spectral_py
+
+    inp: Inputs = {"spectral/periods/hurst": np.array(list(spectral_py.HURST_CYCLES.values()), dtype=np.float64)}
+    for w in SCAN_WINDOWS:  # as dominant_cycle(_rolling) with min_period 8, max_period None, 16 per octave
+        lo, hi, ww, ppo = spectral_py._scan_args(8.0, None, w, 16)
+        inp[f"spectral/grid/w{w:03d}"] = spectral_py.period_grid(lo, hi, ppo, ww)
+
+    tt_tab = at.time_table()
+    inp["astro/time/first_day"] = np.array(tt_tab.first_day, dtype=np.int64)
+    inp["astro/time/start"] = tt_tab.start
+    inp["astro/time/end"] = tt_tab.end
+    rng = np.random.default_rng(20240611)
+
+    def ns(text: str) -> int:
+        return int(np.datetime64(text, "ns").astype(np.int64))
+
+    lo_ns, hi_ns = ns("1900-01-01"), ns("2051-01-01")  # astro.VALID_START .. VALID_END
+    edges = ["1900-01-01", "1900-01-01T00:00:00.000000001", "1969-12-31T23:59:59.999999999", "1970-01-01",
+             "1971-12-31T12:00", "1971-12-31T23:59:59.999999999", "1972-01-01", "1972-06-30T23:59:59.999999999",
+             "1972-07-01", "2000-01-01T11:58:55.816", "2016-12-31T23:59:59.999999999", "2017-01-01",
+             "2050-12-31T23:59:59.999999999"]  # fmt: skip
+    utc = np.concatenate(
+        [
+            rng.integers(lo_ns, hi_ns, N_UTC, dtype=np.int64),
+            np.array([ns(e) for e in edges], dtype=np.int64),
+            np.array([np.iinfo(np.int64).min] * 2, dtype=np.int64),  # NaT
+        ]
+    )
+    utc[[5, 500]] = np.iinfo(np.int64).min
+    inp["astro/utc_ns"] = utc
+
+    tables = {b: at.table(b) for b in ASTRO_BODIES}
+    for body, tab in tables.items():
+        k = f"astro/table/{body}/"
+        inp[k + "data"] = tab.data
+        inp[k + "t0"] = np.array(tab.t0, dtype=np.float64)
+        inp[k + "step"] = np.array(tab.step, dtype=np.float64)
+        inp[k + "deflect"] = np.array(tab.deflect)
+
+    # random TT 1900-2050, exact grid nodes (multiples of every step), out-of-table and NaN instants
+    t0 = at.T_START
+    rand = np.sort(rng.uniform(-36524.0, 18627.0, N_TT))
+    nodes = t0 + 2.0 * np.array([3, 4, 5, 1000, 9000, 13000])
+    outside = np.array([t0 - 10.0, t0, t0 + 1.0, t0 + 2.9, at.T_END + 5.0, at.T_END + 1000.0, np.nan])
+    inp["astro/tt/random"] = np.concatenate([rand, nodes, outside])
+
+    def sep_deg(tab: np.ndarray) -> np.ndarray:
+        """Approximate angular distance body - Sun at the table rows (for picking conjunctions)."""
+        dlon = (tab[:, 0] - tab[:, 4] + 180.0) % 360.0 - 180.0
+        return np.hypot(dlon * np.cos(np.radians(tab[:, 2])), tab[:, 2] - tab[:, 5])
+
+    for body in ("mercury", "jupiter"):
+        tab = tables[body]
+        sep = sep_deg(tab.data)
+        behind = tab.data[:, 3] > tab.data[:, 6]
+        picks = [int(np.argmin(np.where(behind, sep, np.inf)))]  # closest passage behind the Sun (inside the disc)
+        if body == "mercury":
+            picks.append(int(np.argmin(np.where(behind, np.inf, sep))))  # inferior conjunction (transit)
+        dense = [tab.t0 + tab.step * i + np.linspace(-1.0, 1.0, 2001) for i in picks]
+        inp[f"astro/tt/conj/{body}"] = np.concatenate(dense)
+        rows = np.concatenate(
+            [np.arange(i - 20, i + 21) for i in picks] + [rng.integers(10, tab.data.shape[0] - 10, 200)]
+        )
+        inp[f"astro/deflect_rows/{body}"] = rows.astype(np.int64)
+    for body in ("mercury", "jupiter", "true_node"):  # stations: the tabulated longitude turns
+        tab = tables[body]
+        d = np.diff(tab.data[:, 0])
+        i = np.flatnonzero(np.sign(d[:-1]) * np.sign(d[1:]) < 0) + 1
+        i = i[tab.t0 + tab.step * i > 0.0][:3]  # the first three after J2000
+        dense = [tab.t0 + tab.step * k + np.linspace(-1.5, 1.5, 301) for k in i]
+        inp[f"astro/tt/stations/{body}"] = np.concatenate(dense)
+    return {k: np.ascontiguousarray(v) if v.ndim else v for k, v in inp.items()}
+
+
 # leaves first, so each first-call time is mostly the entry point's own compilation
 GROUPS: tuple[Callable[[Runner, dict[str, Data]], None], ...] = (
     run_rolling,
@@ -291,15 +655,29 @@ GROUPS: tuple[Callable[[Runner, dict[str, Data]], None], ...] = (
 )
 
 
-def compute() -> Runner:
+# groups that run on the saved inputs (spectral grids, astro tables and instants), same order rule
+INPUT_GROUPS: tuple[Callable[[Runner, dict[str, Data], Inputs], None], ...] = (
+    run_spectral_parts,
+    run_goertzel,
+    run_spectral_peaks,
+    run_goertzel_stream,
+    run_dominant,
+)
+ASTRO_GROUPS: tuple[Callable[[Runner, Inputs], None], ...] = (run_astro_parts, run_astro_longitude)
+
+
+def compute(inputs: Inputs) -> Runner:
     clean = load_candles()
     data = {"clean": clean, "gap": with_holes(clean)}
     r = Runner()
-    for group in GROUPS:
+    runs: list[tuple[str, Callable[[], None]]] = [(g.__name__, partial(g, r, data)) for g in GROUPS]
+    runs += [(g.__name__, partial(g, r, data, inputs)) for g in INPUT_GROUPS]
+    runs += [(g.__name__, partial(g, r, inputs)) for g in ASTRO_GROUPS]
+    for name, run in runs:
         try:
-            group(r, data)
+            run()
         except Exception as exc:  # a compile error must not hide the other groups' results
-            r.failures[group.__name__] = "".join(traceback.format_exception(exc))
+            r.failures[name] = "".join(traceback.format_exception(exc))
     return r
 
 
@@ -325,6 +703,16 @@ def print_header(title: str, v: dict[str, str]) -> None:
     print(f"   NUMBA_CACHE_DIR={numba.config.CACHE_DIR or '(default)'}, kernels {KERNELS}")
 
 
+def module_times(first_call: dict[str, float], module: dict[str, str]) -> dict[str, tuple[int, float]]:
+    """Kernel module -> (entry points, sum of their first-call times)."""
+    out: dict[str, tuple[int, float]] = {}
+    for entry, seconds in first_call.items():
+        m = module.get(entry, "?")
+        n, total = out.get(m, (0, 0.0))
+        out[m] = (n + 1, total + seconds)
+    return out
+
+
 def print_failures(failures: dict[str, str]) -> None:
     for group, tb in failures.items():
         print(f"\n!! {group} raised:\n{tb}")
@@ -335,7 +723,16 @@ def dump(path: Path) -> int:
     v = versions()
     print_header("dump", v)
     t0 = perf_counter()
-    r = compute()
+    try:
+        inputs = build_inputs()
+    except Exception as exc:
+        print_failures({"build_inputs": "".join(traceback.format_exception(exc))})
+        print("\nFAILED: no reference written")
+        return 1
+    size = sum(a.nbytes for a in inputs.values()) / 1e6
+    print(f"   {len(inputs)} inputs ({size:.1f} MB) built in {perf_counter() - t0:.1f} s")
+    t0 = perf_counter()
+    r = compute(inputs)
     print(f"   {len(r.out)} arrays in {perf_counter() - t0:.1f} s")
     print(f"\n{'entry point':<22} {'arrays':>6} {'first call s':>13}")
     counts: dict[str, int] = {}
@@ -343,12 +740,24 @@ def dump(path: Path) -> int:
         counts[entry_of(key)] = counts.get(entry_of(key), 0) + 1
     for entry, seconds in r.first_call.items():
         print(f"{entry:<22} {counts.get(entry, 0):>6} {seconds:>13.3f}")
+    print(f"\n{'kernel module':<22} {'entries':>7} {'first calls s':>13}")
+    for m, (n, total) in module_times(r.first_call, r.module).items():
+        print(f"{m:<22} {n:>7} {total:>13.3f}")
     if r.failures:
         print_failures(r.failures)
         print("\nFAILED: no reference written")
         return 1
-    meta = {"versions": v, "first_call": r.first_call, "sources": SOURCES, "rows": ROWS, "data": str(DATA)}
-    np.savez_compressed(path, **r.out, **{META: np.array(json.dumps(meta))})
+    meta = {
+        "versions": v,
+        "first_call": r.first_call,
+        "modules": r.module,
+        "sources": SOURCES,
+        "rows": ROWS,
+        "data": str(DATA),
+        "inputs": sorted(inputs),
+    }
+    saved_inputs = {INPUT + k: a for k, a in inputs.items()}
+    np.savez_compressed(path, **r.out, **saved_inputs, **{META: np.array(json.dumps(meta))})
     print(f"\nwrote {path}")
     return 0
 
@@ -362,6 +771,10 @@ def compare_arrays(ref: np.ndarray, got: np.ndarray) -> tuple[float, str]:
     a, b = ref.ravel(), got.ravel()
     if ref.dtype.kind == "f":
         return compare_floats(a, b)
+    if ref.dtype.kind == "c":  # real and imaginary parts, each by the float rule
+        (w_re, p_re), (w_im, p_im) = compare_floats(a.real, b.real), compare_floats(a.imag, b.imag)
+        problem = "; ".join(f"{part}: {p}" for part, p in (("real", p_re), ("imag", p_im)) if p)
+        return max(w_re, w_im), problem
     bad = np.flatnonzero(a != b)
     if bad.size:
         i = bad[0]
@@ -392,14 +805,16 @@ def compare(path: Path) -> int:
     with np.load(path, allow_pickle=False) as z:
         ref = {k: z[k] for k in z.files}
     meta = json.loads(str(ref.pop(META)))
+    inputs = {k.removeprefix(INPUT): ref.pop(k) for k in [k for k in ref if k.startswith(INPUT)]}
     v = versions()
     print_header("reference", meta["versions"])
     print_header("this run ", v)
     changed = sorted(k for k in SOURCES.keys() | meta["sources"].keys() if SOURCES.get(k) != meta["sources"].get(k))
     if changed:
         print(f"!! kernel sources differ from the reference's ({', '.join(changed)}): differences may be edits")
+    print(f"   {len(inputs)} saved inputs ({sum(a.nbytes for a in inputs.values()) / 1e6:.1f} MB)")
     t0 = perf_counter()
-    r = compute()
+    r = compute(inputs)
     print(f"   {len(r.out)} arrays in {perf_counter() - t0:.1f} s")
 
     problems: list[str] = []
@@ -413,7 +828,7 @@ def compare(path: Path) -> int:
         s = stats.setdefault(entry_of(key), [0, 0.0, 0, 0])
         s[0] += 1
         s[1] = max(s[1], worst)
-        s[3] += int(np.array_equal(ref[key], r.out[key], equal_nan=ref[key].dtype.kind == "f"))
+        s[3] += int(np.array_equal(ref[key], r.out[key], equal_nan=ref[key].dtype.kind in "fc"))
         if problem:
             s[2] += 1
             problems.append(f"{key}: {problem}")
@@ -428,6 +843,18 @@ def compare(path: Path) -> int:
         tt = r.first_call.get(entry)
         times = f"{tr if tr is None else f'{tr:.3f}':>6} {tt if tt is None else f'{tt:.3f}':>6}"
         print(f"{entry:<22} {arrays:>6} {same:>9} {rel} {bad:>4} {times}")
+    tot = [sum(s[0] for s in stats.values()), max((s[1] for s in stats.values()), default=0.0)]
+    tot += [sum(s[2] for s in stats.values()), sum(s[3] for s in stats.values())]
+    print(f"{'total':<22} {tot[0]:>6} {tot[3]:>9} {tot[1]:12.2e} {tot[2]:>4}")
+
+    ref_mod = module_times(ref_first, meta.get("modules", r.module))
+    this_mod = module_times(r.first_call, r.module)
+    print(f"\n{'kernel module':<22} {'entries':>7} {'first calls s':>13}")
+    print(f"{'':<22} {'':>7} {'ref':>6} {'this':>6}")
+    for m in sorted(ref_mod.keys() | this_mod.keys()):
+        n = max(ref_mod.get(m, (0, 0.0))[0], this_mod.get(m, (0, 0.0))[0])
+        tr, tt = (f"{d[m][1]:.3f}" if m in d else "-" for d in (ref_mod, this_mod))
+        print(f"{m:<22} {n:>7} {tr:>6} {tt:>6}")
 
     if r.failures:
         print_failures(r.failures)
