@@ -30,6 +30,9 @@ app.add_typer(ind_app, name="indicators")
 from uptrade.cli_astro import astro_app  # noqa: E402
 
 app.add_typer(astro_app, name="astro")
+from uptrade.cli_signals import signals_app  # noqa: E402
+
+app.add_typer(signals_app, name="signals")
 
 DbOption = Annotated[
     str | None,

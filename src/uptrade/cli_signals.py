@@ -1,0 +1,140 @@
+"""``uptrade signals list|run``: indicator signals and their combination (spec section 7) on stored candles."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+signals_app = typer.Typer(help="Signals: adapters from indicators, the combiner, storage.", no_args_is_help=True)
+
+
+def _params(pairs: list[str], indicators: set[str]) -> dict[str, dict[str, Any]]:
+    """``indicator.name=value`` pairs, typed after the indicator's defaults."""
+    from uptrade.indicators.registry import get_indicator, parse_params
+
+    out: dict[str, dict[str, Any]] = {name: {} for name in indicators}
+    for pair in pairs:
+        target, sep, rest = pair.partition(".")
+        if not sep or target.strip().lower() not in indicators:
+            raise ValueError(
+                f"--param {pair!r}: expected INDICATOR.name=value for one of {', '.join(sorted(indicators))}"
+            )
+        key = target.strip().lower()
+        out[key].update(parse_params(get_indicator(key), [rest]))
+    return out
+
+
+def _weights(pairs: list[str]) -> dict[str, float] | None:
+    if not pairs:
+        return None
+    out: dict[str, float] = {}
+    for pair in pairs:
+        name, sep, raw = pair.rpartition("=")
+        try:
+            out[name.strip().lower()] = float(raw)
+        except ValueError:
+            raise ValueError(f"--weight {pair!r}: expected SOURCE=number") from None
+        if not sep:
+            raise ValueError(f"--weight {pair!r}: expected SOURCE=number")
+    return out
+
+
+@signals_app.command("list")
+def signals_list() -> None:
+    """The signal sources (indicator:kind) and the combiner's modes."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from uptrade.signals import ADAPTERS, MODES
+
+    table = Table(title="signal sources (uptrade signals run --source INDICATOR:KIND)")
+    for col in ("source", "reads"):
+        table.add_column(col)
+    for name, adapter in ADAPTERS.items():
+        reads = f"{adapter.buy} / {adapter.sell}" if adapter.buy else f"{adapter.indicator}'s signal"
+        table.add_row(name, f"{reads}: {adapter.description}")
+    console = Console()
+    console.print(table)
+    console.print(f"combiner modes: {', '.join(MODES)}")
+
+
+@signals_app.command("run")
+def signals_run(
+    symbol: Annotated[str, typer.Option("--symbol", "-s", help="Stored symbol, e.g. BTC-USDT.")],
+    timeframe: Annotated[str, typer.Option("--timeframe", "-t", help="Timeframe, e.g. 1h.")],
+    source: Annotated[list[str], typer.Option("--source", "-i", help="INDICATOR[:KIND], repeatable.")],
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="INDICATOR.name=value.")] = None,
+    mode: Annotated[str, typer.Option(help="and, or, weighted or confirm.")] = "and",
+    weight: Annotated[list[str] | None, typer.Option("--weight", "-w", help="SOURCE=weight (weighted).")] = None,
+    threshold: Annotated[float, typer.Option(help="Score threshold (weighted).")] = 0.5,
+    primary: Annotated[str | None, typer.Option(help="Primary source (confirm).")] = None,
+    confirm_window: Annotated[int, typer.Option(help="Bars a confirmation may lag (confirm).")] = 3,
+    last: Annotated[int, typer.Option(help="How many of the latest non-zero combined signals to show.")] = 10,
+    store_as: Annotated[
+        str | None, typer.Option("--store", help="Write the combined signal to indicator_signals under this name.")
+    ] = None,
+) -> None:
+    """Compute each source's signal on the stored candles, combine them, print the latest, optionally store."""
+    from rich.table import Table
+
+    from uptrade.cli import _console, _fail, _open_store
+    from uptrade.errors import UpTradeError
+    from uptrade.signals import combine, compute_signal, parse_source, store_signal
+
+    try:
+        adapters = [parse_source(s) for s in source]
+        names = [a.name for a in adapters]
+        if len(set(names)) != len(names):
+            raise ValueError(f"--source: each source once, got {', '.join(names)}")
+        params = _params(param or [], {a.indicator for a in adapters})
+        weights = _weights(weight or [])
+        if primary is not None:
+            primary = parse_source(primary).name
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    store = _open_store()
+    console = _console()
+    try:
+        candles = store.read_ohlcv(symbol, timeframe)
+        if candles.empty:
+            raise _fail(f"no {symbol} {timeframe} candles stored; import or backfill them first")
+        try:
+            signals = {a.name: compute_signal(candles, a.name, **params[a.indicator]) for a in adapters}
+            combined = combine(
+                signals, mode, weights=weights, threshold=threshold, primary=primary, confirm_window=confirm_window
+            )
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
+        table = Table(title=f"{mode} of {', '.join(names)} on {symbol} {timeframe} ({len(candles):,} bars)")
+        table.add_column("time")
+        table.add_column("close", justify="right")
+        for name in names:
+            table.add_column(name, justify="right")
+        table.add_column("combined", justify="right")
+        hits = combined[combined != 0].index[-max(last, 1) :]
+        for ts in hits:
+            cells = [str(int(signals[n].loc[ts])) for n in names]
+            table.add_row(
+                f"{ts:%Y-%m-%d %H:%M}", f"{candles['close'].loc[ts]:,.2f}", *cells, str(int(combined.loc[ts]))
+            )
+        console.print(table)
+        for name in names:
+            s = signals[name]
+            console.print(f"{name}: {int((s == 1).sum())} long, {int((s == -1).sum())} short")
+        console.print(f"combined: {int((combined == 1).sum())} long, {int((combined == -1).sum())} short")
+        if store_as:
+            spec = {
+                "sources": {n: params[parse_source(n).indicator] for n in names},
+                "mode": mode,
+                "weights": weights,
+                "threshold": threshold,
+                "primary": primary,
+                "confirm_window": confirm_window,
+            }
+            n = store_signal(store, symbol, timeframe, store_as, combined, spec)
+            console.print(f"stored {n:,} rows in indicator_signals as {store_as!r}")
+    except UpTradeError as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        store.close()
