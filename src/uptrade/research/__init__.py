@@ -1,0 +1,1 @@
+"""Research: backtests (vectorbt research mode; the Hummingbot-faithful engine is to come), statistics, reports."""
