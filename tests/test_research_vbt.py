@@ -108,3 +108,21 @@ def test_statistics_against_numpy() -> None:
     assert t["profit_factor"] == pytest.approx(8 / 3)
     assert t["by_close_type"] == {"a": 3, "b": 2}
     assert trade_stats(ex.iloc[:1])["profit_factor"] == float("inf")
+
+
+def test_html_report_holds_the_figure_stats_and_trades(tmp_path, btc_1h: pd.DataFrame) -> None:
+    from uptrade.research.report import write_report
+
+    candles = btc_1h.iloc[-800:]
+    r = run_vectorbt(candles, compute_signal(candles, "sniper:minor"), stop_loss=0.02, take_profit=0.04)
+    out = write_report(tmp_path / "r" / "report.html", candles, r.trades, r.equity, r.stats, "BTC test")
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("<!doctype html>")
+    assert "<title>BTC test</title>" in text
+    assert "plotly" in text.lower()
+    assert '"name":"equity"' in text
+    assert '"name":"drawdown"' in text
+    assert f"<h2>Executors ({len(r.trades)})</h2>" in text
+    assert text.count("<tr>") >= len(r.trades) + len(r.stats)
+    assert "net_pnl_quote" in text
+    assert not (tmp_path / "r" / "report.html.tmp").exists()
