@@ -33,6 +33,9 @@ app.add_typer(astro_app, name="astro")
 from uptrade.cli_signals import signals_app  # noqa: E402
 
 app.add_typer(signals_app, name="signals")
+from uptrade.cli_research import backtest  # noqa: E402
+
+app.command("backtest")(backtest)
 
 DbOption = Annotated[
     str | None,

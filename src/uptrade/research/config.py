@@ -1,0 +1,99 @@
+"""Backtest configuration (YAML), shared by the research modes: market, signals, executor.
+
+The executor fields carry Hummingbot's V2 directional-controller names (``total_amount_quote``,
+``max_executors_per_side``, ``cooldown_time``, ``stop_loss``, ``take_profit``, ``time_limit``,
+``trailing_stop``, ``trade_cost``), so that one file describes the research backtest and the
+bot. Fractions are fractions (``0.02`` is 2%); times are seconds.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from uptrade.errors import ConfigError
+from uptrade.signals.adapters import parse_source
+from uptrade.signals.combine import CombinerConfig
+
+
+class TrailingStop(BaseModel):
+    """Hummingbot's trailing stop: armed at a PnL of ``activation_price``, then trails by ``trailing_delta``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    activation_price: float = Field(gt=0, lt=1)
+    trailing_delta: float = Field(gt=0, lt=1)
+
+
+class ExecutorConfig(BaseModel):
+    """Position sizing and the triple barrier of each executor."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    total_amount_quote: float = Field(default=1000.0, gt=0)
+    max_executors_per_side: int = Field(default=2, ge=1)
+    cooldown_time: int = Field(default=300, ge=0)
+    leverage: int = Field(default=1, ge=1)
+    position_mode: Literal["HEDGE", "ONEWAY"] = "HEDGE"
+    stop_loss: float | None = Field(default=0.03, gt=0, lt=1)
+    take_profit: float | None = Field(default=0.02, gt=0, lt=1)
+    time_limit: int | None = Field(default=2700, gt=0)
+    trailing_stop: TrailingStop | None = None
+    trade_cost: float = Field(default=0.0006, ge=0, lt=0.1)
+    slippage: float = Field(default=0.0, ge=0, lt=0.1)
+
+    @property
+    def amount_quote(self) -> float:
+        """Quote amount of one executor: the total split over the executors one side may hold."""
+        return self.total_amount_quote / self.max_executors_per_side
+
+
+class SignalsConfig(BaseModel):
+    """Signal sources (``indicator:kind`` -> indicator parameters) and how to combine them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sources: dict[str, dict[str, Any]] = Field(min_length=1)
+    combine: CombinerConfig = Field(default_factory=CombinerConfig)
+
+    @field_validator("sources")
+    @classmethod
+    def _known(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        return {parse_source(k).name: dict(v or {}) for k, v in value.items()}
+
+
+class BacktestConfig(BaseModel):
+    """One backtest: which candles, which signals, which executors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    symbol: str
+    timeframe: str = "1h"
+    start: str | None = None
+    end: str | None = None
+    signals: SignalsConfig
+    executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> BacktestConfig:
+        """Load and validate a YAML file; ``ConfigError`` names the file and the bad field."""
+        p = Path(path)
+        try:
+            raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{p}: no such file") from None
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{p}: not valid YAML ({exc})") from None
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{p}: expected a mapping of settings at the top level")
+        try:
+            return cls.model_validate(raw)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(x) for x in first["loc"])
+            raise ConfigError(f"{p}: {where}: {first['msg']}") from None
+        except ValueError as exc:
+            raise ConfigError(f"{p}: {exc}") from None

@@ -1,0 +1,73 @@
+"""Run a configured backtest: candles from the store, the combined signal, the chosen engine.
+
+Research mode (vectorbt) keeps one position at a time and has no time limit, cooldown or
+trailing activation; :func:`vectorbt_gaps` lists the settings of a config it cannot honour, and
+the CLI prints them, so a result is never mistaken for what the bot would do.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from uptrade.errors import ConfigError
+from uptrade.research.config import BacktestConfig
+from uptrade.research.vbt_mode import ResearchResult, run_vectorbt
+from uptrade.signals import combine, compute_signal
+
+if TYPE_CHECKING:
+    from uptrade.data.store import Store
+
+
+def load_candles(store: Store, cfg: BacktestConfig) -> pd.DataFrame:
+    """The config's candles from the store; ``ConfigError`` when there are none."""
+    candles = store.read_ohlcv(cfg.symbol, cfg.timeframe, start=cfg.start, end=cfg.end)
+    if candles.empty:
+        raise ConfigError(
+            f"no {cfg.symbol} {cfg.timeframe} candles between {cfg.start or 'the start'} and {cfg.end or 'now'} "
+            "in the store; import or backfill them (uptrade demo loads the BTC-USDT 1h sample)"
+        )
+    return candles
+
+
+def combined_signal(candles: pd.DataFrame, cfg: BacktestConfig) -> tuple[pd.Series, dict[str, pd.Series]]:
+    """Each source's signal and their combination (int8 Series on the candles' index)."""
+    signals = {name: compute_signal(candles, name, **params) for name, params in cfg.signals.sources.items()}
+    return combine(signals, **cfg.signals.combine.model_dump()), signals  # type: ignore[return-value]
+
+
+def vectorbt_gaps(cfg: BacktestConfig) -> list[str]:
+    """The executor settings research mode does not model (empty when it models them all)."""
+    ex = cfg.executor
+    gaps = []
+    if ex.max_executors_per_side > 1:
+        gaps.append(f"max_executors_per_side={ex.max_executors_per_side} (one position at a time)")
+    if ex.cooldown_time:
+        gaps.append(f"cooldown_time={ex.cooldown_time}s")
+    if ex.time_limit:
+        gaps.append(f"time_limit={ex.time_limit}s")
+    if ex.trailing_stop is not None:
+        gaps.append("trailing_stop activation (trails from the entry by stop_loss)")
+    if ex.leverage != 1:
+        gaps.append(f"leverage={ex.leverage}")
+    return gaps
+
+
+def run_research(cfg: BacktestConfig, candles: pd.DataFrame) -> tuple[ResearchResult, pd.Series]:
+    """The vectorbt backtest of ``cfg`` on ``candles``; also returns the combined signal."""
+    signal, _ = combined_signal(candles, cfg)
+    ex = cfg.executor
+    result = run_vectorbt(
+        candles,
+        signal,
+        amount_quote=ex.amount_quote,
+        init_cash=ex.total_amount_quote,
+        fees=ex.trade_cost,
+        slippage=ex.slippage,
+        stop_loss=ex.stop_loss,
+        take_profit=ex.take_profit,
+        trailing_stop=ex.trailing_stop is not None and ex.stop_loss is not None,
+        timeframe=cfg.timeframe,
+    )
+    return result, signal
