@@ -85,7 +85,7 @@ def test_cli_backtest_prints_stats_and_writes_the_report(tmp_path: Path, store: 
     url = store.engine.url.render_as_string(hide_password=False)
     cfg_path = write_config(tmp_path)
     out = tmp_path / "report.html"
-    args = ["--db", url, "backtest", "-c", str(cfg_path), "--report", str(out)]
+    args = ["--db", url, "backtest", "-c", str(cfg_path), "--mode", "vectorbt", "--report", str(out)]
     result = runner.invoke(app, args, env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     cfg = BacktestConfig.from_yaml(cfg_path)
@@ -98,7 +98,7 @@ def test_cli_backtest_prints_stats_and_writes_the_report(tmp_path: Path, store: 
     assert out.exists()
     assert f"<h2>Executors ({len(research.trades)})</h2>" in out.read_text()
     for args, message in (
-        (["--mode", "hummingbot"], "only 'vectorbt'"),
+        (["--mode", "zipline"], "must be hummingbot or vectorbt"),
         (["-c", str(tmp_path / "nope.yml")], "no such file"),
     ):
         bad = runner.invoke(app, ["--db", url, "backtest", "-c", str(cfg_path), *args], env={"COLUMNS": "200"})
@@ -108,3 +108,20 @@ def test_cli_backtest_prints_stats_and_writes_the_report(tmp_path: Path, store: 
     bad = runner.invoke(app, ["--db", url, "backtest", "-c", str(empty)], env={"COLUMNS": "200"})
     assert bad.exit_code == 1
     assert "no ETH-USDT 1h candles" in bad.output
+
+
+def test_cli_backtest_default_is_the_hummingbot_engine(tmp_path: Path, store: Store, btc_1h: pd.DataFrame) -> None:
+    from uptrade.research.run import run_hummingbot
+
+    store.write_ohlcv(btc_1h.loc["2025-05-01":"2025-10-31"], "BTC-USDT", "1h")
+    url = store.engine.url.render_as_string(hide_password=False)
+    cfg_path = write_config(tmp_path)
+    result = runner.invoke(app, ["--db", url, "backtest", "-c", str(cfg_path)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    cfg = BacktestConfig.from_yaml(cfg_path)
+    hb, _ = run_hummingbot(cfg, store.read_ohlcv("BTC-USDT", "1h", start=cfg.start, end=cfg.end))
+    assert "(hummingbot)" in result.output
+    assert "research mode ignores" not in result.output
+    assert f"Hummingbot's summary: net_pnl_quote {hb.hummingbot_summary['net_pnl_quote']:,.4f}" in result.output
+    line = next(ln for ln in result.output.splitlines() if " executors " in ln)
+    assert line.split("│")[2].strip() == str(len(hb.executors))

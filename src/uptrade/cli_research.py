@@ -10,7 +10,9 @@ import typer
 
 def backtest(
     config: Annotated[Path, typer.Option("--config", "-c", help="Backtest YAML (see examples/).")],
-    mode: Annotated[str, typer.Option(help="vectorbt (research mode).")] = "vectorbt",
+    mode: Annotated[
+        str, typer.Option(help="hummingbot (Hummingbot V2's own rules) or vectorbt (fast research mode).")
+    ] = "hummingbot",
     report: Annotated[Path | None, typer.Option(help="Write an HTML report here.")] = None,
 ) -> None:
     """Backtest the config's combined signal on the stored candles; print the statistics."""
@@ -19,10 +21,10 @@ def backtest(
     from uptrade.cli import _console, _fail, _open_store
     from uptrade.errors import UpTradeError
     from uptrade.research.config import BacktestConfig
-    from uptrade.research.run import load_candles, run_research, vectorbt_gaps
+    from uptrade.research.run import load_candles, run_hummingbot, run_research, vectorbt_gaps
 
-    if mode != "vectorbt":
-        raise _fail(f"--mode: only 'vectorbt' (research mode) is available, got {mode!r}")
+    if mode not in ("hummingbot", "vectorbt"):
+        raise _fail(f"--mode: must be hummingbot or vectorbt, got {mode!r}")
     try:
         cfg = BacktestConfig.from_yaml(config)
     except UpTradeError as exc:
@@ -32,14 +34,14 @@ def backtest(
     try:
         candles = load_candles(store, cfg)
         try:
-            result, signal = run_research(cfg, candles)
+            result, signal = (run_research if mode == "vectorbt" else run_hummingbot)(cfg, candles)
         except ValueError as exc:
             raise _fail(str(exc)) from None
     except UpTradeError as exc:
         raise _fail(str(exc)) from None
     finally:
         store.close()
-    gaps = vectorbt_gaps(cfg)
+    gaps = vectorbt_gaps(cfg) if mode == "vectorbt" else []
     if gaps:
         console.print(f"[yellow]research mode ignores:[/] {'; '.join(gaps)}")
     title = f"{cfg.symbol} {cfg.timeframe} {candles.index[0]:%Y-%m-%d}..{candles.index[-1]:%Y-%m-%d} ({mode})"
@@ -59,11 +61,19 @@ def backtest(
             text = str(value)
         table.add_row(key, text)
     console.print(table)
+    if mode == "hummingbot":
+        hb = result.hummingbot_summary
+        console.print(
+            f"Hummingbot's summary: net_pnl_quote {hb['net_pnl_quote']:,.4f}, accuracy {hb['accuracy']:.2%}, "
+            f"profit_factor {hb['profit_factor']:.4f}, max_drawdown_usd {hb['max_drawdown_usd']:,.4f}, "
+            f"sharpe_ratio {hb['sharpe_ratio']:.4f}, close_types {hb['close_types']}"
+        )
     console.print(
         f"signals: {int((signal == 1).sum())} long, {int((signal == -1).sum())} short over {len(candles):,} bars"
     )
     if report is not None:
         from uptrade.research.report import write_report
 
-        path = write_report(report, candles, result.trades, result.equity, result.stats, f"Backtest {title}")
+        trades = result.trades if mode == "vectorbt" else result.executors
+        path = write_report(report, candles, trades, result.equity, result.stats, f"Backtest {title}")
         console.print(f"report: {path}")

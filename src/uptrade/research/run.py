@@ -1,4 +1,5 @@
-"""Run a configured backtest: candles from the store, the combined signal, the chosen engine.
+"""Run a configured backtest: candles from the store, the combined signal, the chosen engine
+(``run_hummingbot``: Hummingbot V2's rules; ``run_research``: vectorbt).
 
 Research mode (vectorbt) keeps one position at a time and has no time limit, cooldown or
 trailing activation; :func:`vectorbt_gaps` lists the settings of a config it cannot honour, and
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from uptrade.errors import ConfigError
+from uptrade.research.backtest import BacktestResult, run_backtest
 from uptrade.research.config import BacktestConfig
 from uptrade.research.vbt_mode import ResearchResult, run_vectorbt
 from uptrade.signals import combine, compute_signal
@@ -71,3 +73,9 @@ def run_research(cfg: BacktestConfig, candles: pd.DataFrame) -> tuple[ResearchRe
         timeframe=cfg.timeframe,
     )
     return result, signal
+
+
+def run_hummingbot(cfg: BacktestConfig, candles: pd.DataFrame) -> tuple[BacktestResult, pd.Series]:
+    """The Hummingbot-faithful backtest of ``cfg`` on ``candles``; also returns the combined signal."""
+    signal, _ = combined_signal(candles, cfg)
+    return run_backtest(candles, signal, cfg.executor, cfg.timeframe), signal

@@ -1,0 +1,112 @@
+"""Numba event loop of the Hummingbot-faithful backtest (see :mod:`uptrade.research.backtest`)."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+#: Close types, numbered as Hummingbot's ``CloseType``.
+TIME_LIMIT, STOP_LOSS, TAKE_PROFIT, TRAILING_STOP = 1, 2, 3, 6
+
+
+@njit(cache=True, error_model="numpy")
+def simulate_executor_nb(
+    i: int,
+    side: int,
+    ts: np.ndarray,
+    high: np.ndarray,
+    low: np.ndarray,
+    close: np.ndarray,
+    sl: float,
+    tp: float,
+    tl: float,
+    act: float,
+    delta: float,
+    tc: float,
+) -> tuple[int, int, float]:
+    """(close bar, close type, net PnL fraction) of an executor opened at bar ``i``'s close.
+
+    NaN ``sl``/``tp``/``tl``/``act`` switch that barrier off. Checked per bar in Hummingbot's
+    order: take profit (close-based, fees in), stop loss (high/low against the level, the
+    entry bar included), trailing stop (close-based), then the time limit.
+    """
+    n = close.shape[0]
+    entry = close[i]
+    end_ts = ts[i] + tl if not np.isnan(tl) else ts[n - 1]
+    sl_price = entry * (1.0 - side * sl)
+    peak = -np.inf
+    armed = False
+    last = i
+    for k in range(i, n):
+        if ts[k] > end_ts:
+            break
+        last = k
+        pnl = side * (close[k] / entry - 1.0) - 2.0 * tc
+        if not np.isnan(tp) and pnl > tp:
+            return k, TAKE_PROFIT, pnl
+        if not np.isnan(sl) and ((side == 1 and low[k] <= sl_price) or (side == -1 and high[k] >= sl_price)):
+            return k, STOP_LOSS, pnl
+        if not np.isnan(act):
+            if not armed and pnl > act:
+                armed = True
+            trail = pnl - delta
+            peak = max(peak, trail)
+            if armed and pnl < peak:
+                return k, TRAILING_STOP, pnl
+    pnl = side * (close[last] / entry - 1.0) - 2.0 * tc
+    return last, TIME_LIMIT, pnl
+
+
+@njit(cache=True, error_model="numpy")
+def backtest_nb(
+    ts: np.ndarray,
+    high: np.ndarray,
+    low: np.ndarray,
+    close: np.ndarray,
+    signal: np.ndarray,
+    total_amount_quote: float,
+    max_per_side: int,
+    cooldown: float,
+    sl: float,
+    tp: float,
+    tl: float,
+    act: float,
+    delta: float,
+    tc: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Executors of one backtest: (open bar, side, close bar, close type, net PnL fraction, notional).
+
+    At most one executor opens per bar, on a non-zero signal, when the executors still active at
+    that bar allow it (see :mod:`uptrade.research.backtest` for the rules, Hummingbot's own).
+    """
+    n = close.shape[0]
+    o_bar = np.empty(n, dtype=np.int64)
+    o_side = np.empty(n, dtype=np.int64)
+    c_bar = np.empty(n, dtype=np.int64)
+    c_type = np.empty(n, dtype=np.int64)
+    pnl = np.empty(n)
+    notional = np.empty(n)
+    m = 0
+    for i in range(n):
+        s = signal[i]
+        if s == 0:
+            continue
+        count = 0
+        latest = 0.0
+        for e in range(m):
+            # active at bar i: opened on an earlier bar and not closed by this one
+            if o_bar[e] < i and c_bar[e] > i and (s < 0 or o_side[e] == 1):
+                count += 1
+                latest = max(latest, ts[o_bar[e]])
+        if count >= max_per_side or not (ts[i] - latest > cooldown):
+            continue
+        side = 1 if s > 0 else -1
+        k, kind, frac = simulate_executor_nb(i, side, ts, high, low, close, sl, tp, tl, act, delta, tc)
+        o_bar[m] = i
+        o_side[m] = side
+        c_bar[m] = k
+        c_type[m] = kind
+        pnl[m] = frac
+        notional[m] = total_amount_quote / close[i] / max_per_side * close[i]
+        m += 1
+    return o_bar[:m], o_side[:m], c_bar[:m], c_type[:m], pnl[:m], notional[:m]
