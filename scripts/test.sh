@@ -36,6 +36,15 @@ if ! pg_up; then
 fi
 echo "== PostgreSQL answers at $PG_HOST:$PG_PORT"
 
+# Hummingbot's own engine (Python 3.12, its own venv) for the backtest cross-check tests
+HB_VENV=${UPTRADE_HB_VENV:-.hbvenv}
+case "$HB_VENV" in /*) ;; *) HB_VENV=$PWD/$HB_VENV ;; esac
+if UPTRADE_HB_VENV="$HB_VENV" bash scripts/hummingbot_env.sh; then
+  export UPTRADE_HB_PYTHON=${UPTRADE_HB_PYTHON:-$HB_VENV/bin/python}
+else
+  echo "== WARNING: no Hummingbot environment; the cross-check tests against it will be skipped" >&2
+fi
+
 export NUMBA_CACHE_DIR=${NUMBA_CACHE_DIR:-$PWD/.cache/numba}
 echo "== ruff check"
 "$VENV/bin/ruff" check .

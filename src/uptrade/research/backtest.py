@@ -46,7 +46,7 @@ import pandas as pd
 from uptrade.data.frames import infer_timeframe
 from uptrade.data.timeframes import parse_timeframe
 from uptrade.research.config import ExecutorConfig
-from uptrade.research.engine_nb import STOP_LOSS, TAKE_PROFIT, TIME_LIMIT, TRAILING_STOP, backtest_nb
+from uptrade.research.engine_nb import STOP_LOSS, TAKE_PROFIT, TIME_LIMIT, TRAILING_STOP, backtest_nb, equity_nb
 from uptrade.research.stats import summarize
 from uptrade.research.vbt_mode import TRADE_COLUMNS
 from uptrade.signals.conventions import SignalError, as_signal
@@ -122,34 +122,10 @@ def run_backtest(
         },
         columns=list(TRADE_COLUMNS),
     )
-    equity, exposure = _equity(close, o_bar, c_bar, side, notional, frac, ex, index)
+    value, exposure = equity_nb(close, o_bar, c_bar, side, notional, frac, float(ex.total_amount_quote), ex.trade_cost)
+    equity = pd.Series(value, index=index, name="equity")
     stats = summarize(executors, equity, exposure, float(ex.total_amount_quote), tf.seconds)
     return BacktestResult(executors, equity, stats, _hummingbot_summary(executors, o_bar, c_bar, len(bars), ex))
-
-
-def _equity(
-    close: np.ndarray,
-    o_bar: np.ndarray,
-    c_bar: np.ndarray,
-    side: np.ndarray,
-    notional: np.ndarray,
-    frac: np.ndarray,
-    ex: ExecutorConfig,
-    index: pd.DatetimeIndex,
-) -> tuple[pd.Series, float]:
-    """Capital + realised PnL + open executors marked at each close; share of bars with one open."""
-    n = close.shape[0]
-    realized = np.zeros(n)
-    np.add.at(realized, c_bar, frac * notional)
-    value = float(ex.total_amount_quote) + np.cumsum(realized)
-    open_count = np.zeros(n + 1, dtype=np.int64)
-    for o, c, s, q in zip(o_bar, c_bar, side, notional, strict=True):
-        if c > o:  # marked from its entry bar up to the bar before it closes
-            value[o:c] += q * (s * (close[o:c] / close[o] - 1.0) - 2.0 * ex.trade_cost)
-        open_count[o] += 1
-        open_count[c + 1] -= 1
-    exposure = float((np.cumsum(open_count)[:n] > 0).mean()) if n else 0.0
-    return pd.Series(value, index=index, name="equity"), exposure
 
 
 def _hummingbot_summary(
@@ -162,11 +138,13 @@ def _hummingbot_summary(
     wins = pnl > 0
     losses = pnl < 0
     gross_loss = -pnl[losses].sum()
-    # realised PnL per bar as Hummingbot's engine detects closes (an executor opened on the last
-    # bar is counted in the totals but never reaches its PnL timeseries)
+    # realised PnL per bar as Hummingbot's engine detects closes: at the closing bar, but an
+    # executor is created after that bar's update, so one closing on its own entry bar is seen
+    # on the next bar, and one opened on the last bar never reaches the PnL timeseries
     level = np.zeros(n)
-    opened_last = o_bar == n - 1
-    np.add.at(level, c_bar[~opened_last], pnl[~opened_last])
+    seen = np.maximum(c_bar, o_bar + 1)
+    inside = seen <= n - 1
+    np.add.at(level, seen[inside], pnl[inside])
     level = np.cumsum(level)
     total = float(ex.total_amount_quote)
     drawdown = float((level - np.maximum.accumulate(np.concatenate([[0.0], level]))[1:]).min()) if n else 0.0

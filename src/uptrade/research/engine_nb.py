@@ -110,3 +110,42 @@ def backtest_nb(
         notional[m] = total_amount_quote / close[i] / max_per_side * close[i]
         m += 1
     return o_bar[:m], o_side[:m], c_bar[:m], c_type[:m], pnl[:m], notional[:m]
+
+
+@njit(cache=True, error_model="numpy")
+def equity_nb(
+    close: np.ndarray,
+    o_bar: np.ndarray,
+    c_bar: np.ndarray,
+    side: np.ndarray,
+    notional: np.ndarray,
+    frac: np.ndarray,
+    capital: float,
+    tc: float,
+) -> tuple[np.ndarray, float]:
+    """Capital + realised PnL + open executors marked at each close; the share of bars with one open."""
+    n = close.shape[0]
+    value = np.zeros(n)
+    busy = np.zeros(n + 1, dtype=np.int64)
+    for e in range(o_bar.shape[0]):
+        o = o_bar[e]
+        c = c_bar[e]
+        value[c] += frac[e] * notional[e]
+        busy[o] += 1
+        busy[c + 1] -= 1
+    acc = capital
+    for t in range(n):
+        acc += value[t]
+        value[t] = acc
+    for e in range(o_bar.shape[0]):
+        o = o_bar[e]
+        entry = close[o]
+        for t in range(o, c_bar[e]):  # marked from its entry bar up to the bar before it closes
+            value[t] += notional[e] * (side[e] * (close[t] / entry - 1.0) - 2.0 * tc)
+    open_bars = 0
+    running = 0
+    for t in range(n):
+        running += busy[t]
+        if running > 0:
+            open_bars += 1
+    return value, open_bars / n if n else 0.0
