@@ -33,9 +33,10 @@ app.add_typer(astro_app, name="astro")
 from uptrade.cli_signals import signals_app  # noqa: E402
 
 app.add_typer(signals_app, name="signals")
-from uptrade.cli_research import backtest  # noqa: E402
+from uptrade.cli_research import backtest, optimize  # noqa: E402
 
 app.command("backtest")(backtest)
+app.command("optimize")(optimize)
 
 DbOption = Annotated[
     str | None,

@@ -77,3 +77,137 @@ def backtest(
         trades = result.trades if mode == "vectorbt" else result.executors
         path = write_report(report, candles, trades, result.equity, result.stats, f"Backtest {title}")
         console.print(f"report: {path}")
+
+
+def _cell(value: object) -> str:
+    import math
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def optimize(
+    config: Annotated[Path, typer.Option("--config", "-c", help="Backtest YAML: the base point of the search.")],
+    grid: Annotated[
+        list[str],
+        typer.Option(
+            "--grid",
+            "-g",
+            help="Dimensions, e.g. 'overbought_oversold=1:2:0.25,stop_loss=0.01,0.02,none' "
+            "(a:b:step, a list, a:b for --random; repeatable).",
+        ),
+    ],
+    random: Annotated[int | None, typer.Option("--random", help="Sample N points instead of the whole grid.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of --random.")] = 0,
+    objective: Annotated[str, typer.Option(help="sharpe, sortino, calmar or net_pnl (maximised).")] = "sharpe",
+    min_trades: Annotated[int, typer.Option(help="Points with fewer executors are ranked last.")] = 10,
+    walk_forward: Annotated[
+        str | None, typer.Option(help="Rolling train/test windows, e.g. 'train=365d,test=90d[,step=30d][,anchored]'.")
+    ] = None,
+    cluster: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")] = None,
+    top: Annotated[int, typer.Option(help="How many of the best points to print.")] = 10,
+    report: Annotated[Path | None, typer.Option(help="Write an HTML report (heatmaps, folds) here.")] = None,
+    output: Annotated[Path | None, typer.Option(help="Write every point's results as CSV here.")] = None,
+) -> None:
+    """Grid or random search of indicator and executor parameters (Hummingbot V2's rules), optionally walk-forward."""
+    from rich.table import Table
+
+    from uptrade.cli import _console, _fail, _open_store, _progress
+    from uptrade.errors import UpTradeError
+    from uptrade.research.config import BacktestConfig
+    from uptrade.research.optimize import OBJECTIVES, WalkForward
+    from uptrade.research.optimize import optimize as run_optimize
+    from uptrade.research.run import load_candles
+    from uptrade.research.space import ParamSpace
+
+    console = _console()
+    try:
+        cfg = BacktestConfig.from_yaml(config)
+        space = ParamSpace.parse(grid, cfg)
+        wf = WalkForward.parse(walk_forward) if walk_forward else None
+        store = _open_store()
+        try:
+            candles = load_candles(store, cfg)
+        finally:
+            store.close()
+        size = space.grid_size
+        count = len(space.grid()) if random is None else min(random, size or random)
+        where = f"on the Dask cluster {cluster}" if cluster else "on all local cores"
+        console.print(
+            f"{count:,} points over {', '.join(space.names)}, {len(candles):,} {cfg.symbol} {cfg.timeframe} bars, "
+            f"{where}" + (f", walk-forward {walk_forward}" if wf else "")
+        )
+        with _progress() as bar:
+            tasks: dict[str, object] = {}
+
+            def progress(phase: str, done: int, total: int) -> None:
+                if phase not in tasks:
+                    tasks[phase] = bar.add_task(phase, total=total)
+                bar.update(tasks[phase], completed=done)  # type: ignore[arg-type]
+
+            result = run_optimize(
+                cfg,
+                candles,
+                space,
+                objective=objective,
+                min_trades=min_trades,
+                random=random,
+                seed=seed,
+                walk_forward=wf,
+                cluster=cluster,
+                progress=progress,
+            )
+    except (UpTradeError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    for note in result.notes:
+        console.print(f"[yellow]note:[/] {note}")
+    column = OBJECTIVES[objective]
+    shown = [
+        "rank",
+        *space.names,
+        "executors",
+        "net_pnl_quote",
+        "sharpe",
+        "sortino",
+        "calmar",
+        "max_drawdown_pct",
+        "win_rate",
+    ]
+    if column not in shown:
+        shown.append(column)
+    table = Table(title=f"top {min(top, len(result.table))} of {len(result.table):,} by {objective} (whole period)")
+    for name in shown:
+        table.add_column(name, justify="right")
+    for _, row in result.table.sort_values("rank").head(top).iterrows():
+        style = None if row["eligible"] else "dim"
+        table.add_row(*(_cell(row[c]) for c in shown), style=style)
+    console.print(table)
+    if result.best is not None:
+        console.print("best: " + ", ".join(f"{k}={_cell(v)}" for k, v in result.best.items()))
+    if result.folds is not None:
+        folds = Table(title="walk-forward: best point on train, scored on the following test window")
+        cols = ["fold", "test_start", "test_end", *space.names, "is_objective", "oos_objective", "oos_percentile"]
+        for name in cols:
+            folds.add_column(name, justify="right")
+        for _, row in result.folds.iterrows():
+            folds.add_row(*(f"{row[c]:%Y-%m-%d}" if c in ("test_start", "test_end") else _cell(row[c]) for c in cols))
+        console.print(folds)
+        s = result.walk_forward
+        console.print(
+            f"{objective}: in sample {s['is_objective_mean']:.4f}, out of sample {s['oos_objective_mean']:.4f} "
+            f"(efficiency {_cell(s['efficiency'])}); out-of-sample net PnL {s['oos_net_pnl_quote']:,.2f} quote, "
+            f"{s['oos_profitable_folds']:.0%} of folds profitable; the chosen point's mean percentile on test "
+            f"{_cell(s['oos_percentile_mean'])} (0.5 = no better than a random point)"
+        )
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        result.table.to_csv(output)
+        console.print(f"results: {output}")
+    if report is not None:
+        from uptrade.research.report import write_optimize_report
+
+        title = f"Optimisation {cfg.symbol} {cfg.timeframe} {candles.index[0]:%Y-%m-%d}..{candles.index[-1]:%Y-%m-%d}"
+        console.print(f"report: {write_optimize_report(report, result, space.names, title)}")

@@ -87,13 +87,16 @@ def backtest_nb(
     pnl = np.empty(n)
     notional = np.empty(n)
     m = 0
+    first = 0  # executors before `first` are all closed by bar i (bars only move forward)
     for i in range(n):
         s = signal[i]
         if s == 0:
             continue
+        while first < m and c_bar[first] <= i:
+            first += 1
         count = 0
         latest = 0.0
-        for e in range(m):
+        for e in range(first, m):
             # active at bar i: opened on an earlier bar and not closed by this one
             if o_bar[e] < i and c_bar[e] > i and (s < 0 or o_side[e] == 1):
                 count += 1

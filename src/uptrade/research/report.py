@@ -120,3 +120,108 @@ def write_report(
     tmp.write_text(body, encoding="utf-8")
     tmp.replace(out)
     return out
+
+
+def _axis(values: pd.Series) -> list[Any]:
+    """Sorted distinct values of a dimension, ``none`` (NaN) last."""
+    distinct = list(dict.fromkeys(values.tolist()))
+    numbers = sorted(
+        v for v in distinct if isinstance(v, (int, float)) and not (isinstance(v, float) and math.isnan(v))
+    )
+    words = sorted(str(v) for v in distinct if isinstance(v, str))
+    blanks = [v for v in distinct if v is None or (isinstance(v, float) and math.isnan(v))]
+    return numbers + words + (["none"] if blanks else [])
+
+
+def sweep_figures(table: pd.DataFrame, names: list[str], column: str, max_pairs: int = 6) -> list[Any]:
+    """Heatmaps of ``column`` over each pair of varied dimensions (the best over the others, eligible points only)."""
+    import plotly.graph_objects as go
+
+    data = table[table["eligible"]].copy()
+    for name in names:
+        data[name] = data[name].map(lambda v: "none" if v is None or (isinstance(v, float) and math.isnan(v)) else v)
+    varied = [n for n in names if table[n].nunique(dropna=False) > 1]
+    figs: list[Any] = []
+    if len(varied) == 1:
+        x = varied[0]
+        best = data.groupby(x, sort=False)[column].max()
+        axis = [v for v in _axis(table[x]) if v in best.index]
+        fig = go.Figure(go.Scatter(x=[str(v) for v in axis], y=[best[v] for v in axis], mode="lines+markers"))
+        fig.update_layout(title=f"{column} by {x}", xaxis_title=x, yaxis_title=column, height=400)
+        figs.append(fig)
+    pairs = [(a, b) for i, a in enumerate(varied) for b in varied[i + 1 :]][:max_pairs]
+    for x, y in pairs:
+        best = data.groupby([y, x], sort=False)[column].max()
+        xs, ys = _axis(table[x]), _axis(table[y])
+        z = [[best.get((vy, vx), np.nan) for vx in xs] for vy in ys]
+        fig = go.Figure(
+            go.Heatmap(
+                z=z,
+                x=[str(v) for v in xs],
+                y=[str(v) for v in ys],
+                colorscale="RdYlGn",
+                colorbar={"title": column},
+                hovertemplate=f"{x}=%{{x}}<br>{y}=%{{y}}<br>{column}=%{{z:.4f}}<extra></extra>",
+            )
+        )
+        fig.update_layout(title=f"best {column} by {x} and {y}", xaxis_title=x, yaxis_title=y, height=450)
+        figs.append(fig)
+    return figs
+
+
+def walk_forward_figure(folds: pd.DataFrame) -> Any:
+    """In-sample against out-of-sample objective per fold (bars)."""
+    import plotly.graph_objects as go
+
+    labels = [f"{r.fold}: {r.test_start:%Y-%m-%d}" for r in folds.itertuples()]
+    fig = go.Figure(
+        [
+            go.Bar(x=labels, y=folds["is_objective"], name="in sample (train, best point)"),
+            go.Bar(x=labels, y=folds["oos_objective"], name="out of sample (test, same point)"),
+        ]
+    )
+    fig.update_layout(barmode="group", title="walk-forward: the train window's best point on the next test window")
+    fig.update_layout(xaxis_title="fold: test start", height=420)
+    return fig
+
+
+def write_optimize_report(
+    path: str | Path, result: Any, names: list[str], title: str = "Optimisation", top: int = 50
+) -> Path:
+    """Heatmaps, the top points, and the walk-forward folds of an :class:`~uptrade.research.optimize.OptimizeResult`."""
+    from uptrade.research.optimize import OBJECTIVES
+
+    column = OBJECTIVES[result.objective]
+    parts = [
+        fig.to_html(full_html=False, include_plotlyjs=i == 0)
+        for i, fig in enumerate(sweep_figures(result.table, names, column))
+    ]
+    summary = ""
+    if result.folds is not None:
+        parts.append(walk_forward_figure(result.folds).to_html(full_html=False, include_plotlyjs=not parts))
+        rows = "".join(
+            f"<tr><th>{html.escape(k)}</th><td>{html.escape(_fmt(v))}</td></tr>" for k, v in result.walk_forward.items()
+        )
+        folds = result.folds.to_html(index=False, float_format=lambda v: f"{v:,.6g}", na_rep="-", border=0)
+        summary = f"<h2>Walk-forward</h2><table>{rows}</table><h3>Folds</h3>{folds}"
+    best = result.table.sort_values("rank").head(top)
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in result.notes)
+    body = (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        "<style>body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse}"
+        "td,th{padding:2px 8px;text-align:right;border-bottom:1px solid #ddd}</style></head><body>"
+        f"<h1>{html.escape(title)}</h1><p>objective: {html.escape(result.objective)}; points: {len(result.table):,}; "
+        f"eligible (at least {result.min_trades} executors): {int(result.table['eligible'].sum()):,}</p>"
+        + (f"<ul>{notes}</ul>" if notes else "")
+        + "".join(parts)
+        + summary
+        + f"<h2>Top {len(best)} points (whole period)</h2>"
+        + best.to_html(float_format=lambda v: f"{v:,.6g}", na_rep="-", border=0)
+        + "</body></html>"
+    )
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(out.suffix + ".tmp")
+    tmp.write_text(body, encoding="utf-8")
+    tmp.replace(out)
+    return out

@@ -7,6 +7,9 @@
   annualised with the number of bars per year of the timeframe (365 days: crypto trades daily).
 - ``max_drawdown_pct`` / ``max_drawdown_quote``: the largest fall of the equity curve from its
   running peak, as a fraction of that peak and in quote.
+- ``calmar``: the compound annual growth rate of the equity curve (its span in years is the
+  bars between the first and last value) over ``max_drawdown_pct``; ``inf`` when it grew without
+  a drawdown, NaN when it did neither.
 - ``win_rate``: executors with a positive net PnL over all closed executors; ``profit_factor``:
   gross profit over gross loss (``inf`` without losses, NaN without trades).
 - ``exposure``: the share of bars with at least one executor open.
@@ -26,7 +29,13 @@ SECONDS_PER_YEAR = 365 * 86_400
 def equity_stats(equity: pd.Series, bar_seconds: int) -> dict[str, float]:
     """Sharpe, Sortino and drawdowns of a per-bar equity curve."""
     values = equity.to_numpy(dtype=np.float64)
-    out = {"sharpe": float("nan"), "sortino": float("nan"), "max_drawdown_pct": 0.0, "max_drawdown_quote": 0.0}
+    out = {
+        "sharpe": float("nan"),
+        "sortino": float("nan"),
+        "calmar": float("nan"),
+        "max_drawdown_pct": 0.0,
+        "max_drawdown_quote": 0.0,
+    }
     if values.size < 2:
         return out
     returns = np.diff(values) / values[:-1]
@@ -40,6 +49,13 @@ def equity_stats(equity: pd.Series, bar_seconds: int) -> dict[str, float]:
     peak = np.maximum.accumulate(values)
     out["max_drawdown_quote"] = float((peak - values).max())
     out["max_drawdown_pct"] = float(((peak - values) / peak).max())
+    years = (values.size - 1) * bar_seconds / SECONDS_PER_YEAR
+    growth = values[-1] / values[0]
+    cagr = growth ** (1.0 / years) - 1.0 if growth > 0 else -1.0
+    if out["max_drawdown_pct"] > 0:
+        out["calmar"] = float(cagr / out["max_drawdown_pct"])
+    elif cagr > 0:
+        out["calmar"] = float("inf")
     return out
 
 

@@ -1,0 +1,312 @@
+"""Parameter spaces for ``uptrade optimize``: the ``--grid`` syntax, names, grid and random points.
+
+A space is a list of dimensions, written ``name=values`` and separated by commas:
+``length=20:60:4,stop_loss=0.01,0.02,0.03``. A token without ``=`` is one more value of the
+dimension before it. Values are
+
+- ``a:b:step``: every value from ``a`` to ``b`` inclusive (exact decimal steps, so
+  ``0.01:0.03:0.01`` is ``0.01, 0.02, 0.03``, not ``0.030000000000000002``);
+- ``a:b``: the continuous range, for random search only (integers when both ends are);
+- a list of numbers, words (``jma``) or ``none`` (a barrier switched off).
+
+Names are resolved against the backtest config: an executor field (``stop_loss``,
+``take_profit``, ``time_limit``, ``cooldown_time``, ``max_executors_per_side``,
+``total_amount_quote``, ``trade_cost``, ``activation_price``, ``trailing_delta``), a combiner
+field (``confirm_window``, ``threshold``, ``mode``, ``primary``), or an indicator parameter of one
+of the config's sources. ``source.param`` (``sniper:minor.length``, or ``sniper.length`` when one
+source uses that indicator), ``executor.x`` and ``combine.x`` say which one explicitly; a bare name
+that fits more than one is refused with the candidates. Every error is a :class:`ConfigError`
+naming the dimension.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import ValidationError
+
+from uptrade.errors import ConfigError
+from uptrade.research.config import BacktestConfig, ExecutorConfig
+from uptrade.signals.combine import CombinerConfig
+
+EXECUTOR_FIELDS = tuple(f for f in ExecutorConfig.model_fields if f != "trailing_stop")
+TRAILING_FIELDS = ("activation_price", "trailing_delta")
+COMBINE_FIELDS = ("mode", "threshold", "confirm_window", "primary")
+#: Refuse grids that would take hours before they start (``--random`` samples larger spaces).
+MAX_GRID_POINTS = 1_000_000
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One searched parameter: where it goes, and its values (or continuous range)."""
+
+    name: str
+    target: Literal["source", "combine", "executor", "trailing"]
+    field: str
+    source: str | None = None
+    values: tuple[Any, ...] = ()
+    low: float | None = None
+    high: float | None = None
+    integer: bool = False
+
+    @property
+    def continuous(self) -> bool:
+        return self.low is not None
+
+
+def _number(text: str) -> Decimal | None:
+    try:
+        d = Decimal(text)
+    except InvalidOperation:
+        return None
+    return d if d.is_finite() else None
+
+
+def _scalar(text: str) -> Any:
+    low = text.strip().lower()
+    if low in ("none", "null", "off"):
+        return None
+    d = _number(text.strip())
+    if d is None:
+        return text.strip()
+    return int(d) if d == d.to_integral_value() and "." not in text and "e" not in low else float(d)
+
+
+def _tokens(spec: str) -> list[tuple[str, list[str]]]:
+    dims: list[tuple[str, list[str]]] = []
+    for raw in spec.split(","):
+        token = raw.strip()
+        if not token:
+            continue
+        name, sep, value = token.partition("=")
+        if sep:
+            if not name.strip():
+                raise ConfigError(f"--grid {token!r}: a dimension needs a name before '='")
+            dims.append((name.strip(), [value.strip()] if value.strip() else []))
+        elif not dims:
+            raise ConfigError(f"--grid {token!r}: expected name=values first, e.g. length=20:60:4")
+        else:
+            dims[-1][1].append(token)
+    return dims
+
+
+def _values(name: str, parts: list[str]) -> tuple[tuple[Any, ...], float | None, float | None, bool]:
+    if not parts:
+        raise ConfigError(f"--grid {name}: no values given")
+    if len(parts) == 1 and parts[0].count(":") in (1, 2):
+        bits = parts[0].split(":")
+        nums = [_number(b.strip()) for b in bits]
+        if all(n is not None for n in nums):
+            a, b = nums[0], nums[1]
+            integer = all(n == n.to_integral_value() and "." not in s for n, s in zip(nums, bits, strict=True))
+            if b < a:
+                raise ConfigError(f"--grid {name}={parts[0]}: the end is below the start")
+            if len(nums) == 2:
+                return (), float(a), float(b), integer
+            step = nums[2]
+            if step <= 0:
+                raise ConfigError(f"--grid {name}={parts[0]}: the step must be positive")
+            count = int((b - a) / step) + 1
+            if count > MAX_GRID_POINTS:
+                raise ConfigError(f"--grid {name}={parts[0]}: {count:,} values; use a larger step")
+            vals = [a + i * step for i in range(count)]
+            return tuple(int(v) if integer else float(v) for v in vals), None, None, integer
+    vals = tuple(_scalar(p) for p in parts)
+    if len(set(map(repr, vals))) != len(vals):
+        raise ConfigError(f"--grid {name}: a value is given twice")
+    return vals, None, None, False
+
+
+def _resolve(name: str, cfg: BacktestConfig) -> tuple[str, str, str | None]:
+    """(target, field, source) of a dimension name in ``cfg``."""
+    from uptrade.indicators.registry import get_indicator
+    from uptrade.signals.adapters import parse_source
+
+    sources = {key: parse_source(key).indicator for key in cfg.signals.sources}
+    head, dot, field = name.rpartition(".")
+    if dot:
+        if head == "executor":
+            if field in EXECUTOR_FIELDS:
+                return "executor", field, None
+            if field in TRAILING_FIELDS:
+                return "trailing", field, None
+            raise ConfigError(
+                f"--grid {name}: the executor has no field {field!r}; valid: {', '.join(EXECUTOR_FIELDS)}"
+            )
+        if head == "combine":
+            if field in COMBINE_FIELDS:
+                return "combine", field, None
+            raise ConfigError(f"--grid {name}: the combiner has no field {field!r}; valid: {', '.join(COMBINE_FIELDS)}")
+        matches = [k for k, ind in sources.items() if head in (k, ind)]
+        if not matches:
+            raise ConfigError(f"--grid {name}: {head!r} is not a source of the config ({', '.join(sources)})")
+        if len(matches) > 1:
+            raise ConfigError(f"--grid {name}: {head!r} is more than one source; write one of {', '.join(matches)}")
+        params = get_indicator(sources[matches[0]]).params
+        if field not in params:
+            raise ConfigError(
+                f"--grid {name}: {sources[matches[0]]} has no parameter {field!r}; valid: {', '.join(params)}"
+            )
+        return "source", field, matches[0]
+    found: list[tuple[str, str, str | None]] = []
+    if name in EXECUTOR_FIELDS:
+        found.append(("executor", name, None))
+    if name in TRAILING_FIELDS:
+        found.append(("trailing", name, None))
+    if name in COMBINE_FIELDS:
+        found.append(("combine", name, None))
+    for key, ind in sources.items():
+        if name in get_indicator(ind).params:
+            found.append(("source", name, key))
+    if not found:
+        known = sorted(
+            {*EXECUTOR_FIELDS, *TRAILING_FIELDS, *COMBINE_FIELDS}
+            | {f"{k}.{p}" for k, ind in sources.items() for p in get_indicator(ind).params}
+        )
+        raise ConfigError(f"--grid {name}: no such parameter; valid: {', '.join(known)}")
+    if len(found) > 1:
+        options = [f"{src}.{f}" if src else f"{t if t != 'trailing' else 'executor'}.{f}" for t, f, src in found]
+        raise ConfigError(f"--grid {name}: ambiguous, write one of {', '.join(options)}")
+    return found[0]
+
+
+class ParamSpace:
+    """Dimensions parsed from ``--grid`` text and resolved against a backtest config."""
+
+    def __init__(self, dims: list[Dimension], cfg: BacktestConfig) -> None:
+        if not dims:
+            raise ConfigError("--grid: give at least one dimension, e.g. length=20:60:4")
+        self.dims = dims
+        self.cfg = cfg
+
+    @classmethod
+    def parse(cls, specs: str | list[str], cfg: BacktestConfig) -> ParamSpace:
+        """Parse one or more ``--grid`` strings for ``cfg``."""
+        dims: list[Dimension] = []
+        seen: set[tuple[str, str, str | None]] = set()
+        for spec in [specs] if isinstance(specs, str) else specs:
+            for name, parts in _tokens(spec):
+                target, field, source = _resolve(name, cfg)
+                if (target, field, source) in seen:
+                    raise ConfigError(f"--grid {name}: given twice")
+                seen.add((target, field, source))
+                values, low, high, integer = _values(name, parts)
+                dims.append(Dimension(name, target, field, source, values, low, high, integer))  # type: ignore[arg-type]
+        space = cls(dims, cfg)
+        space.check(space.first_point())
+        return space
+
+    @property
+    def names(self) -> list[str]:
+        return [d.name for d in self.dims]
+
+    @property
+    def grid_size(self) -> int | None:
+        """Number of grid points, or None when a dimension is continuous."""
+        if any(d.continuous for d in self.dims):
+            return None
+        return math.prod(len(d.values) for d in self.dims)
+
+    def first_point(self) -> dict[str, Any]:
+        return {d.name: (d.values[0] if not d.continuous else d.low) for d in self.dims}
+
+    def grid(self) -> list[dict[str, Any]]:
+        """Every combination, the last dimension varying fastest."""
+        size = self.grid_size
+        if size is None:
+            cont = [d.name for d in self.dims if d.continuous]
+            raise ConfigError(f"--grid {cont[0]}: a:b is a range for --random; a grid needs a:b:step or a list")
+        if size > MAX_GRID_POINTS:
+            raise ConfigError(f"--grid: {size:,} combinations (limit {MAX_GRID_POINTS:,}); sample them with --random N")
+        return [
+            dict(zip(self.names, combo, strict=True)) for combo in itertools.product(*(d.values for d in self.dims))
+        ]
+
+    def sample(self, n: int, seed: int = 0) -> list[dict[str, Any]]:
+        """``n`` random points (distinct grid points while the grid has that many), reproducible by ``seed``."""
+        if n < 1:
+            raise ConfigError(f"--random: must be >= 1, got {n}")
+        rng = np.random.default_rng(seed)
+        size = self.grid_size
+        if size is not None:
+            points = []
+            for flat in rng.choice(size, size=min(n, size), replace=False):
+                point, rest = {}, int(flat)
+                for d in reversed(self.dims):
+                    rest, k = divmod(rest, len(d.values))
+                    point[d.name] = d.values[k]
+                points.append({name: point[name] for name in self.names})
+            return points
+        out = []
+        for _ in range(n):
+            point = {}
+            for d in self.dims:
+                if d.continuous:
+                    lo, hi = float(d.low), float(d.high)  # type: ignore[arg-type]
+                    point[d.name] = int(rng.integers(int(lo), int(hi) + 1)) if d.integer else float(rng.uniform(lo, hi))
+                else:
+                    point[d.name] = d.values[int(rng.integers(0, len(d.values)))]
+            out.append(point)
+        return out
+
+    def apply(self, point: dict[str, Any]) -> BacktestConfig:
+        """The config with ``point``'s values set; ``ConfigError`` names the dimension that is invalid."""
+        raw = self.cfg.model_dump()
+        for d in self.dims:
+            value = point[d.name]
+            if d.target == "executor":
+                raw["executor"][d.field] = value
+            elif d.target == "trailing":
+                trail = raw["executor"].get("trailing_stop") or {}
+                trail[d.field] = value
+                raw["executor"]["trailing_stop"] = trail
+            elif d.target == "combine":
+                raw["signals"]["combine"][d.field] = value
+            else:
+                raw["signals"]["sources"][d.source][d.field] = value
+        try:
+            cfg = BacktestConfig.model_validate(raw)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(x) for x in first["loc"])
+            raise ConfigError(f"--grid: {where}: {first['msg']} (at {point})") from None
+        except ValueError as exc:
+            raise ConfigError(f"--grid: {exc} (at {point})") from None
+        return cfg
+
+    def check(self, point: dict[str, Any]) -> None:
+        """Validate one point through the config and the indicators (fails fast, before a long run)."""
+        cfg = self.apply(point)
+        from uptrade.indicators.registry import _typed, get_indicator
+        from uptrade.signals.adapters import parse_source
+
+        for d in self.dims:
+            if d.target != "source":
+                continue
+            info = get_indicator(parse_source(d.source or "").indicator)
+            for value in d.values or (d.low, d.high):
+                if value is None:
+                    raise ConfigError(f"--grid {d.name}: an indicator parameter cannot be none")
+                _typed_value(d.name, value, info.params[d.field], _typed)
+        CombinerConfig.model_validate(cfg.signals.combine.model_dump())
+
+
+def _typed_value(name: str, value: Any, default: Any, typed: Any) -> Any:
+    try:
+        return typed(name, str(value), default)
+    except ValueError as exc:
+        raise ConfigError(str(exc).replace("--param", "--grid")) from None
+
+
+def signal_key(cfg: BacktestConfig) -> str:
+    """A stable key of what decides the combined signal (sources with parameters, combiner)."""
+    import json
+
+    return json.dumps(
+        {"sources": cfg.signals.sources, "combine": cfg.signals.combine.model_dump()}, sort_keys=True, default=str
+    )
