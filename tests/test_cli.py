@@ -55,6 +55,19 @@ def test_demo_loads_the_sample_offline(home: Path) -> None:
     assert "BTC-USDT dominant cycles" in out
     assert re.search(r"suggested length: \d+ 1h bars", out), out
     assert (home / "uptrade.db").exists()
+    # the whole loop: signals -> combined -> Hummingbot-faithful backtest -> stats and a report
+    from uptrade.research.run import demo_config, load_candles, run_hummingbot
+
+    store = open_store(f"sqlite:///{home / 'uptrade.db'}")
+    cfg = demo_config()
+    result, signal = run_hummingbot(cfg, load_candles(store, cfg))
+    store.close()
+    assert f"{int((signal == 1).sum())} long, {int((signal == -1).sum())} short" in out
+    line = next(ln for ln in out.splitlines() if " executors " in ln)
+    assert line.split("│")[2].strip() == str(result.stats["executors"])
+    assert f"Hummingbot's summary: net_pnl_quote {result.hummingbot_summary['net_pnl_quote']:,.4f}" in out
+    report = (home / "demo_report.html").read_text()
+    assert f"<h2>Executors ({len(result.executors)})</h2>" in report
     code, again = run("demo")  # idempotent: an upsert, not a second copy
     assert code == 0
     assert "73,265 of 73,265" in again

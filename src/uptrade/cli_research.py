@@ -3,9 +3,40 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+
+def stats_table(stats: dict[str, Any], title: str) -> Table:
+    """A backtest's statistics as a two-column rich table (fractions as percentages)."""
+    from rich.table import Table
+
+    table = Table(title=title)
+    table.add_column("statistic")
+    table.add_column("value", justify="right")
+    for key, value in stats.items():
+        if isinstance(value, float):
+            pct = key in ("net_pnl_pct", "max_drawdown_pct", "win_rate", "exposure")
+            text = f"{value:.2%}" if pct else f"{value:,.4f}"
+        elif isinstance(value, dict):
+            text = ", ".join(f"{k} {v}" for k, v in value.items()) or "-"
+        else:
+            text = str(value)
+        table.add_row(key, text)
+    return table
+
+
+def hummingbot_line(hb: dict[str, Any]) -> str:
+    """Hummingbot's own summary figures of a backtest, on one line."""
+    return (
+        f"Hummingbot's summary: net_pnl_quote {hb['net_pnl_quote']:,.4f}, accuracy {hb['accuracy']:.2%}, "
+        f"profit_factor {hb['profit_factor']:.4f}, max_drawdown_usd {hb['max_drawdown_usd']:,.4f}, "
+        f"sharpe_ratio {hb['sharpe_ratio']:.4f}, close_types {hb['close_types']}"
+    )
 
 
 def backtest(
@@ -16,8 +47,6 @@ def backtest(
     report: Annotated[Path | None, typer.Option(help="Write an HTML report here.")] = None,
 ) -> None:
     """Backtest the config's combined signal on the stored candles; print the statistics."""
-    from rich.table import Table
-
     from uptrade.cli import _console, _fail, _open_store
     from uptrade.errors import UpTradeError
     from uptrade.research.config import BacktestConfig
@@ -45,29 +74,9 @@ def backtest(
     if gaps:
         console.print(f"[yellow]research mode ignores:[/] {'; '.join(gaps)}")
     title = f"{cfg.symbol} {cfg.timeframe} {candles.index[0]:%Y-%m-%d}..{candles.index[-1]:%Y-%m-%d} ({mode})"
-    table = Table(title=f"backtest {title}")
-    table.add_column("statistic")
-    table.add_column("value", justify="right")
-    for key, value in result.stats.items():
-        if isinstance(value, float):
-            text = (
-                f"{value:.2%}"
-                if key in ("net_pnl_pct", "max_drawdown_pct", "win_rate", "exposure")
-                else f"{value:,.4f}"
-            )
-        elif isinstance(value, dict):
-            text = ", ".join(f"{k} {v}" for k, v in value.items()) or "-"
-        else:
-            text = str(value)
-        table.add_row(key, text)
-    console.print(table)
+    console.print(stats_table(result.stats, f"backtest {title}"))
     if mode == "hummingbot":
-        hb = result.hummingbot_summary
-        console.print(
-            f"Hummingbot's summary: net_pnl_quote {hb['net_pnl_quote']:,.4f}, accuracy {hb['accuracy']:.2%}, "
-            f"profit_factor {hb['profit_factor']:.4f}, max_drawdown_usd {hb['max_drawdown_usd']:,.4f}, "
-            f"sharpe_ratio {hb['sharpe_ratio']:.4f}, close_types {hb['close_types']}"
-        )
+        console.print(hummingbot_line(result.hummingbot_summary))
     console.print(
         f"signals: {int((signal == 1).sum())} long, {int((signal == -1).sum())} short over {len(candles):,} bars"
     )

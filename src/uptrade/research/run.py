@@ -22,6 +22,30 @@ if TYPE_CHECKING:
     from uptrade.data.store import Store
 
 
+def demo_config(symbol: str = "BTC-USDT", timeframe: str = "1h", start: str | None = "2024-01-01") -> BacktestConfig:
+    """The demo's strategy (as ``examples/sniper_btc_1h.yml``): SniperProX minor turns confirmed by VZOProX."""
+    return BacktestConfig.model_validate(
+        {
+            "symbol": symbol,
+            "timeframe": timeframe,
+            "start": start,
+            "signals": {
+                "sources": {"sniper:minor": {}, "vzo:minor": {"vzo_length": 14}},
+                "combine": {"mode": "confirm", "primary": "sniper:minor", "confirm_window": 3},
+            },
+            "executor": {
+                "total_amount_quote": 1000,
+                "max_executors_per_side": 1,
+                "cooldown_time": 3600,
+                "stop_loss": 0.03,
+                "take_profit": 0.06,
+                "time_limit": 259200,
+                "trade_cost": 0.0006,
+            },
+        }
+    )
+
+
 def load_candles(store: Store, cfg: BacktestConfig) -> pd.DataFrame:
     """The config's candles from the store; ``ConfigError`` when there are none."""
     candles = store.read_ohlcv(cfg.symbol, cfg.timeframe, start=cfg.start, end=cfg.end)
