@@ -19,6 +19,12 @@ from uptrade.signals.adapters import parse_source
 from uptrade.signals.combine import CombinerConfig
 
 
+def first_error(exc: ValidationError) -> str:
+    """``field.path: message`` of a validation error's first problem."""
+    first = exc.errors()[0]
+    return f"{'.'.join(str(x) for x in first['loc'])}: {first['msg']}"
+
+
 class TrailingStop(BaseModel):
     """Hummingbot's trailing stop: armed at a PnL of ``activation_price``, then trails by ``trailing_delta``."""
 
@@ -92,8 +98,6 @@ class BacktestConfig(BaseModel):
         try:
             return cls.model_validate(raw)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(x) for x in first["loc"])
-            raise ConfigError(f"{p}: {where}: {first['msg']}") from None
+            raise ConfigError(f"{p}: {first_error(exc)}") from None
         except ValueError as exc:
             raise ConfigError(f"{p}: {exc}") from None

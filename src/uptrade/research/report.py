@@ -36,6 +36,16 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _write_html(path: str | Path, body: str) -> Path:
+    """Write ``body`` to ``path`` through a temporary file, so a reader never sees half a report."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(out.suffix + ".tmp")
+    tmp.write_text(body, encoding="utf-8")
+    tmp.replace(out)
+    return out
+
+
 def figure(candles: pd.DataFrame, trades: pd.DataFrame, equity: pd.Series) -> Any:
     """The three-row plotly figure (price and executors, equity, drawdown)."""
     import plotly.graph_objects as go
@@ -114,12 +124,7 @@ def write_report(
         + fig.to_html(full_html=False, include_plotlyjs=True)
         + f"<h2>Statistics</h2><table>{stats_rows}</table><h2>Executors ({len(trades)})</h2>{table}</body></html>"
     )
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(out.suffix + ".tmp")
-    tmp.write_text(body, encoding="utf-8")
-    tmp.replace(out)
-    return out
+    return _write_html(path, body)
 
 
 def _axis(values: pd.Series) -> list[Any]:
@@ -219,9 +224,4 @@ def write_optimize_report(
         + best.to_html(float_format=lambda v: f"{v:,.6g}", na_rep="-", border=0)
         + "</body></html>"
     )
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(out.suffix + ".tmp")
-    tmp.write_text(body, encoding="utf-8")
-    tmp.replace(out)
-    return out
+    return _write_html(path, body)

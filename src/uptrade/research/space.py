@@ -31,7 +31,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from uptrade.errors import ConfigError
-from uptrade.research.config import BacktestConfig, ExecutorConfig
+from uptrade.research.config import BacktestConfig, ExecutorConfig, first_error
 from uptrade.signals.combine import CombinerConfig
 
 EXECUTOR_FIELDS = tuple(f for f in ExecutorConfig.model_fields if f != "trailing_stop")
@@ -272,9 +272,7 @@ class ParamSpace:
         try:
             cfg = BacktestConfig.model_validate(raw)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(x) for x in first["loc"])
-            raise ConfigError(f"--grid: {where}: {first['msg']} (at {point})") from None
+            raise ConfigError(f"--grid: {first_error(exc)} (at {point})") from None
         except ValueError as exc:
             raise ConfigError(f"--grid: {exc} (at {point})") from None
         return cfg
