@@ -143,7 +143,9 @@ def optimize(
         finally:
             store.close()
         size = space.grid_size
-        count = len(space.grid()) if random is None else min(random, size or random)
+        if random is None and size is None:
+            space.grid()  # a:b without a step: refuse it before the candles are read
+        count = size if random is None else min(random, size or random)
         where = f"on the Dask cluster {cluster}" if cluster else "on all local cores"
         console.print(
             f"{count:,} points over {', '.join(space.names)}, {len(candles):,} {cfg.symbol} {cfg.timeframe} bars, "

@@ -72,23 +72,41 @@ def _nan(value: float | None) -> float:
     return float("nan") if value is None else float(value)
 
 
+class EngineBars(NamedTuple):
+    """The engine's inputs from a candle frame: which bars it keeps, their times and prices."""
+
+    index: pd.DatetimeIndex
+    keep: np.ndarray  # bars with high, low and close (Hummingbot drops the others)
+    ts: np.ndarray  # open times, epoch seconds
+    high: np.ndarray
+    low: np.ndarray
+    close: np.ndarray
+
+
+def engine_bars(candles: pd.DataFrame) -> EngineBars:
+    """Contiguous float64 arrays of the bars the engine keeps; ``ValueError`` names missing columns."""
+    missing = [c for c in ("high", "low", "close") if c not in candles.columns]
+    if missing:
+        raise ValueError(f"candles: missing column(s) {', '.join(missing)}")
+    keep = candles[["high", "low", "close"]].notna().all(axis=1).to_numpy()
+    bars = candles.loc[keep]
+    ts = (bars.index.as_unit("ns").asi8 // 1_000_000_000).astype(np.float64)
+    high, low, close = (np.ascontiguousarray(bars[c].to_numpy(np.float64)) for c in ("high", "low", "close"))
+    return EngineBars(bars.index, keep, ts, high, low, close)  # type: ignore[arg-type]
+
+
 def run_backtest(
     candles: pd.DataFrame, signal: Any, executor: ExecutorConfig | None = None, timeframe: str | None = None
 ) -> BacktestResult:
     """Backtest ``signal`` (int8, one per candle) with Hummingbot's directional rules (module docstring)."""
     ex = executor or ExecutorConfig()
-    missing = [c for c in ("high", "low", "close") if c not in candles.columns]
-    if missing:
-        raise ValueError(f"candles: missing column(s) {', '.join(missing)}")
+    b = engine_bars(candles)
     sig = as_signal(signal, "signal", len(candles))
     if isinstance(signal, pd.Series) and not signal.index.equals(candles.index):
         raise SignalError("signal: its index differs from the candles'")
     tf = parse_timeframe(timeframe or infer_timeframe(candles.index))
-    keep = candles[["high", "low", "close"]].notna().all(axis=1).to_numpy()
-    bars = candles.loc[keep]
-    sig = sig[keep]
-    ts = (bars.index.as_unit("ns").asi8 // 1_000_000_000).astype(np.float64)
-    high, low, close = (np.ascontiguousarray(bars[c].to_numpy(np.float64)) for c in ("high", "low", "close"))
+    sig = sig[b.keep]
+    ts, high, low, close = b.ts, b.high, b.low, b.close
     trail = ex.trailing_stop
     o_bar, side, c_bar, kind, frac, notional = backtest_nb(
         ts,
@@ -106,7 +124,7 @@ def run_backtest(
         _nan(trail.trailing_delta if trail else None),
         float(ex.trade_cost),
     )
-    index = bars.index
+    index = b.index
     executors = pd.DataFrame(
         {
             "open_time": index[o_bar],
@@ -125,7 +143,7 @@ def run_backtest(
     value, exposure = equity_nb(close, o_bar, c_bar, side, notional, frac, float(ex.total_amount_quote), ex.trade_cost)
     equity = pd.Series(value, index=index, name="equity")
     stats = summarize(executors, equity, exposure, float(ex.total_amount_quote), tf.seconds)
-    return BacktestResult(executors, equity, stats, _hummingbot_summary(executors, o_bar, c_bar, len(bars), ex))
+    return BacktestResult(executors, equity, stats, _hummingbot_summary(executors, o_bar, c_bar, len(index), ex))
 
 
 def _hummingbot_summary(

@@ -30,7 +30,6 @@ the fold table shows both, with where the chosen point ranks among all points on
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import re
 from collections.abc import Callable
@@ -40,10 +39,11 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from uptrade.data.frames import infer_timeframe
 from uptrade.data.timeframes import parse_timeframe
 from uptrade.errors import ConfigError
+from uptrade.research.backtest import engine_bars
 from uptrade.research.config import BacktestConfig, ExecutorConfig
+from uptrade.research.run import combined_signal
 from uptrade.research.space import ParamSpace, signal_key
 from uptrade.research.sweep_nb import METRICS, PARAMS, sweep_parallel_nb, sweep_serial_nb
 
@@ -190,7 +190,7 @@ def plan(space: ParamSpace, points: list[dict[str, Any]]) -> _Plan:
 
 class _Bars(NamedTuple):
     candles: pd.DataFrame  # as given (the indicators need every column)
-    keep: np.ndarray  # bars with finite high/low/close, as the engine keeps them
+    keep: np.ndarray  # bars the engine keeps
     ts: np.ndarray
     high: np.ndarray
     low: np.ndarray
@@ -198,35 +198,18 @@ class _Bars(NamedTuple):
 
 
 def _bars(candles: pd.DataFrame) -> _Bars:
-    missing = [c for c in ("high", "low", "close") if c not in candles.columns]
-    if missing:
-        raise ValueError(f"candles: missing column(s) {', '.join(missing)}")
-    keep = candles[["high", "low", "close"]].notna().all(axis=1).to_numpy()
-    bars = candles.loc[keep]
-    ts = (bars.index.as_unit("ns").asi8 // 1_000_000_000).astype(np.float64)
-    cols = (np.ascontiguousarray(bars[c].to_numpy(np.float64)) for c in ("high", "low", "close"))
-    return _Bars(candles, keep, ts, *cols)
+    b = engine_bars(candles)
+    return _Bars(candles, b.keep, b.ts, b.high, b.low, b.close)
 
 
 def signal_matrix(
     candles: pd.DataFrame, keep: np.ndarray, sets: list[BacktestConfig], progress: Progress | None = None
 ) -> np.ndarray:
-    """The combined int8 signal of every set on the kept bars (source signals computed once each)."""
-    from uptrade.signals import combine, compute_signal
-
-    cache: dict[str, np.ndarray] = {}
+    """The combined int8 signal of every set on the kept bars (each source signal computed once)."""
+    cache: dict[str, pd.Series] = {}
     out = np.empty((len(sets), int(keep.sum())), dtype=np.int8)
     for i, cfg in enumerate(sets):
-        named = {}
-        for name, params in cfg.signals.sources.items():
-            key = json.dumps([name, params], sort_keys=True, default=str)
-            if key not in cache:
-                try:
-                    cache[key] = compute_signal(candles, name, **params).to_numpy()
-                except ValueError as exc:
-                    raise ConfigError(f"{name} {params}: {exc}") from None
-            named[name] = cache[key]
-        out[i] = np.asarray(combine(named, **cfg.signals.combine.model_dump()))[keep]
+        out[i] = combined_signal(candles, cfg, cache)[0].to_numpy()[keep]
         if progress:
             progress("signals", i + 1, len(sets))
     return out
@@ -366,7 +349,7 @@ def optimize(
     n = len(bars.ts)
     if n < 2:
         raise ConfigError(f"{cfg.symbol} {cfg.timeframe}: {n} bar(s) with prices; a backtest needs at least 2")
-    bar_seconds = float(parse_timeframe(cfg.timeframe or infer_timeframe(candles.index)).seconds)
+    bar_seconds = float(parse_timeframe(cfg.timeframe).seconds)
     index = candles.index[bars.keep]
     folds = walk_forward.folds(index) if walk_forward is not None else []
     windows = np.array([(0, n)] + [w for f in folds for w in ((f[0], f[1]), (f[2], f[3]))], dtype=np.int64)

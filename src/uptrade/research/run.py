@@ -8,6 +8,7 @@ the CLI prints them, so a result is never mistaken for what the bot would do.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -57,9 +58,28 @@ def load_candles(store: Store, cfg: BacktestConfig) -> pd.DataFrame:
     return candles
 
 
-def combined_signal(candles: pd.DataFrame, cfg: BacktestConfig) -> tuple[pd.Series, dict[str, pd.Series]]:
-    """Each source's signal and their combination (int8 Series on the candles' index)."""
-    signals = {name: compute_signal(candles, name, **params) for name, params in cfg.signals.sources.items()}
+def combined_signal(
+    candles: pd.DataFrame, cfg: BacktestConfig, cache: dict[str, pd.Series] | None = None
+) -> tuple[pd.Series, dict[str, pd.Series]]:
+    """Each source's signal and their combination (int8 Series on the candles' index).
+
+    ``cache`` (source and parameters -> signal) lets many configs on the same candles compute
+    each source signal once; a source's bad parameter is a ``ConfigError`` naming it.
+    """
+    signals = {}
+    for name, params in cfg.signals.sources.items():
+        key = json.dumps([name, params], sort_keys=True, default=str)
+        value = None if cache is None else cache.get(key)
+        if value is None:
+            try:
+                value = compute_signal(candles, name, **params)
+            except ConfigError:
+                raise
+            except ValueError as exc:
+                raise ConfigError(f"{name} {params}: {exc}") from None
+            if cache is not None:
+                cache[key] = value
+        signals[name] = value
     return combine(signals, **cfg.signals.combine.model_dump()), signals  # type: ignore[return-value]
 
 
