@@ -227,3 +227,34 @@ def test_file_source_serves_a_range_and_names_bad_rows(tmp_path, btc_1h: pd.Data
     bad.to_csv(path, index=False)
     with pytest.raises(OHLCVValidationError, match="line 9"):
         fetch(FileSource(path, clock=lambda: 4e9), "BTC-USDT", "1h", btc_1h.index[0])
+
+
+def test_blocking_calls_reuse_daemon_workers_run_concurrently_and_raise() -> None:
+    import threading
+
+    from uptrade.data.sources import base
+    from uptrade.data.sources.base import run_blocking
+
+    def who() -> tuple[str, bool]:
+        me = threading.current_thread()
+        return me.name, me.daemon
+
+    barrier = threading.Barrier(8, timeout=10)
+
+    def meet() -> int:
+        return barrier.wait()  # only returns when 8 calls run at the same time
+
+    def fail() -> None:
+        raise KeyError("boom")
+
+    async def scenario() -> None:
+        started = base._WORKERS._started
+        seen = {await run_blocking(who) for _ in range(200)}
+        assert base._WORKERS._started - started <= 1  # one call at a time: no thread started per call
+        assert all(daemon for _, daemon in seen)  # never holds up interpreter exit
+        assert sorted(await asyncio.gather(*(run_blocking(meet) for _ in range(8)))) == list(range(8))
+        with pytest.raises(KeyError, match="boom"):
+            await run_blocking(fail)
+        assert (await run_blocking(who))[1]  # still serving after an error
+
+    asyncio.run(scenario())
