@@ -258,3 +258,27 @@ def test_blocking_calls_reuse_daemon_workers_run_concurrently_and_raise() -> Non
         assert (await run_blocking(who))[1]  # still serving after an error
 
     asyncio.run(scenario())
+
+
+def test_blocking_calls_work_in_a_forked_child() -> None:
+    """A child forked while the parent has idle workers gets its own (the parent's are not there)."""
+    import multiprocessing
+
+    from uptrade.data.sources.base import run_blocking
+
+    assert asyncio.run(run_blocking(lambda: 1)) == 1  # the parent now has an idle worker
+    ctx = multiprocessing.get_context("fork")
+    parent, child = ctx.Pipe()
+
+    def in_child() -> None:
+        child.send(asyncio.run(asyncio.wait_for(run_blocking(lambda: 42), 10)))
+
+    proc = ctx.Process(target=in_child, daemon=True)
+    proc.start()
+    try:
+        assert parent.poll(20), "the forked child's blocking call never ran"
+        assert parent.recv() == 42
+    finally:
+        proc.join(10)
+        if proc.is_alive():
+            proc.kill()

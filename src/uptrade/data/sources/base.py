@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import queue
 import threading
 import time
@@ -177,11 +178,16 @@ class _DaemonWorkers:
     shutdown; the stdlib has no daemon variant. A thread per call avoids that but costs a thread
     start per request, and ``Thread.start`` blocks the event loop until the new thread has run
     (measured: two thirds of the loop's time with 400 live feeds on 2 cores). These workers are
-    daemons, reused, and exit after ``idle_timeout`` seconds without work.
+    daemons, reused, and exit after ``idle_timeout`` seconds without work. A forked child starts
+    with none (its parent's threads do not exist there).
     """
 
     def __init__(self, idle_timeout: float = 30.0) -> None:
         self.idle_timeout = idle_timeout
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)
+
+    def _reset(self) -> None:
         self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._idle = 0
