@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -32,12 +31,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.conftest import load_market  # noqa: E402
+from tests.hbenv import hummingbot_python  # noqa: E402
 
 from uptrade.research.backtest import run_backtest  # noqa: E402
 from uptrade.research.config import ExecutorConfig  # noqa: E402
 from uptrade.signals import compute_signal  # noqa: E402
 
-HB_PYTHON = Path(os.environ.get("UPTRADE_HB_PYTHON", ROOT / ".hbvenv" / "bin" / "python"))
+HB_PYTHON = hummingbot_python()
 CONFIG = {
     "max_executors_per_side": 2,
     "cooldown_time": 3600,

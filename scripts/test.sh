@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The test command: own virtualenv, install with the dev extra, PostgreSQL up, ruff, pytest.
-# Extra arguments go to pytest (e.g. `bash scripts/test.sh -k store`).
+# The test command: own virtualenv, install with the dev extra, PostgreSQL up, the Hummingbot
+# environment (built once per machine, cached under ~/.cache/uptrade), ruff, pytest on both cores.
+# Extra arguments go to pytest instead of the default selection (e.g. `bash scripts/test.sh -k store`).
+# Prints the time of each phase at the end, whether the run passed or not.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,6 +10,21 @@ PYTHON=${PYTHON:-$(command -v python3.11 || command -v python3)}
 VENV=${UPTRADE_VENV:-.venv}
 PG_HOST=127.0.0.1
 PG_PORT=5432
+export UPTRADE_CACHE=${UPTRADE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/uptrade}
+
+PHASES=()
+PHASE_START=$SECONDS
+phase_done() {
+  PHASES+=("$(printf '  %-44s %5d s' "$1" $((SECONDS - PHASE_START)))")
+  PHASE_START=$SECONDS
+}
+report_phases() {
+  local status=$?
+  echo "== phases (total $SECONDS s)"
+  for line in "${PHASES[@]}"; do echo "$line"; done
+  return $status
+}
+trap report_phases EXIT
 
 if [ ! -x "$VENV/bin/python" ]; then
   echo "== creating $VENV with $("$PYTHON" --version)"
@@ -16,6 +33,7 @@ fi
 echo "== installing uptrade[dev]"
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+phase_done "virtualenv and install"
 
 pg_up() {
   "$VENV/bin/python" - "$PG_HOST" "$PG_PORT" <<'PY' >/dev/null 2>&1
@@ -35,26 +53,32 @@ if ! pg_up; then
   fi
 fi
 echo "== PostgreSQL answers at $PG_HOST:$PG_PORT"
+phase_done "PostgreSQL"
 
-# Hummingbot's own engine (Python 3.12, its own venv) for the backtest cross-check tests
-HB_VENV=${UPTRADE_HB_VENV:-.hbvenv}
-case "$HB_VENV" in /*) ;; *) HB_VENV=$PWD/$HB_VENV ;; esac
-if UPTRADE_HB_VENV="$HB_VENV" bash scripts/hummingbot_env.sh; then
-  export UPTRADE_HB_PYTHON=${UPTRADE_HB_PYTHON:-$HB_VENV/bin/python}
+# Hummingbot's own engine (Python 3.12, its own venv in the cache) for the backtest cross-check
+if HB_PYTHON=$(bash scripts/hummingbot_env.sh | tail -n 1) && [ -x "$HB_PYTHON" ]; then
+  export UPTRADE_HB_PYTHON=$HB_PYTHON
+elif [ "${CI:-}" = "true" ]; then
+  echo "FATAL: no Hummingbot environment; CI does not skip the cross-check against Hummingbot's engine" >&2
+  exit 1
 else
   echo "== WARNING: no Hummingbot environment; the cross-check tests against it will be skipped" >&2
 fi
+phase_done "Hummingbot environment (cached per machine)"
 
+# numba keys its cache on each source file's path and time stamp: a fresh clone compiles afresh
 export NUMBA_CACHE_DIR=${NUMBA_CACHE_DIR:-$PWD/.cache/numba}
 echo "== ruff check"
 "$VENV/bin/ruff" check .
+phase_done "ruff"
+
 if [ "$#" -gt 0 ]; then
   echo "== pytest $*"
-  exec "$VENV/bin/python" -m pytest "$@"
+  "$VENV/bin/python" -m pytest "$@"
+  phase_done "pytest $*"
+  exit 0
 fi
-# The real-time scale test (100 feeds at 288x speed) measures lag in real seconds, so it runs in
-# a process of its own, as the updater does in production, not after everything else in one.
-echo "== pytest"
-"$VENV/bin/python" -m pytest --ignore=tests/test_updater_scale.py
-echo "== pytest: real-time updater scale test, own process"
-"$VENV/bin/python" -m pytest tests/test_updater_scale.py
+# Two workers, one per core; every test is independent of the others and of the host's speed.
+echo "== pytest (2 workers)"
+"$VENV/bin/python" -m pytest -n 2 --dist loadgroup --durations=15
+phase_done "pytest"

@@ -24,6 +24,11 @@ PG_ADMIN_URL = os.environ.get("UPTRADE_TEST_POSTGRES_URL", "postgresql+psycopg:/
 BACKENDS = ("sqlite", "postgresql")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``long`` run first: with two workers (``-n 2``) each starts on one of them."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 def market_file(name: str) -> Path:
     path = MARKET / name
     if not path.exists():

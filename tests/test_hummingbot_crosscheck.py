@@ -1,15 +1,15 @@
 """Our backtest against Hummingbot's own BacktestingEngine (hummingbot==20260922, its own Python 3.12
 environment, offline): the same real candles, signals and configs must give the same executors.
 
-The environment is ``scripts/hummingbot_env.sh`` (``.hbvenv``; ``UPTRADE_HB_PYTHON`` points
-elsewhere). ``scripts/test.sh`` creates it when Python 3.12 is available; without it these tests
-are skipped with that reason.
+The environment is ``scripts/hummingbot_env.sh`` (cached under ``~/.cache/uptrade``, see
+``tests/hbenv.py``; ``UPTRADE_HB_PYTHON`` points elsewhere). ``scripts/test.sh`` builds it once
+per machine and reuses it; in CI a missing environment fails the run, elsewhere these tests are
+skipped with that reason.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
@@ -17,12 +17,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.hbenv import hummingbot_python
 from uptrade.research.backtest import run_backtest
 from uptrade.research.config import ExecutorConfig, TrailingStop
 from uptrade.signals import compute_signal
 
 ROOT = Path(__file__).resolve().parents[1]
-HB_PYTHON = Path(os.environ.get("UPTRADE_HB_PYTHON", ROOT / ".hbvenv" / "bin" / "python"))
+HB_PYTHON = hummingbot_python()
 SCRIPT = ROOT / "scripts" / "hb_crosscheck" / "run_hummingbot.py"
 
 pytestmark = pytest.mark.skipif(

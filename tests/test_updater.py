@@ -125,9 +125,7 @@ def test_a_failing_feed_backs_off_without_stopping_the_others(store: Store, mont
         async def scenario() -> dict[str, FeedStatus]:
             runner = asyncio.create_task(service.run())
             btc, eth = service.status.values()
-            for _ in range(400):
-                if btc.state == "done" and eth.errors >= 3:
-                    break
+            while not (btc.state == "done" and eth.errors >= 3):  # no time limit: pytest-timeout bounds a hang
                 await asyncio.sleep(0.05)
             service.stop()
             return await runner
@@ -146,7 +144,7 @@ def test_a_refused_key_stops_the_feed_with_the_reason(store: Store, polygon: Fak
     service = DataUpdaterService(
         store, month_feeds("1m", "5m"), settings=settings_for(polygon, polygon_api_key="bad"), clock=polygon.clock
     )
-    status = asyncio.run(asyncio.wait_for(service.run(), 20))
+    status = asyncio.run(service.run())  # no time limit: pytest-timeout bounds a hang
     assert {s.state for s in status.values()} == {"failed"}
     assert all("Unknown API Key" in (s.last_error or "") for s in status.values())
     saved = {row["feed"]: row for row in store.feed_status()}

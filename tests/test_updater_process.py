@@ -75,21 +75,27 @@ BACKFILL = [
 ]  # fmt: skip
 
 
+@pytest.mark.long
 def test_sigkill_twenty_times_mid_write_then_complete(db_url: str, q1: Market, tmp_path: Path) -> None:
+    """Each run is killed at a random moment within one page's latency after it has written something.
+
+    Independent of the host's speed: a run writes at least one page (we wait for it, with no time
+    limit) and at most about three before the kill (every page takes the server's 20 ms), so 20
+    runs store at most ~60 of the 131 pages of 1,000 bars and the last run always has work left.
+    """
     rng = random.Random(20)
     with serve_polygon(q1, FakeClock((Q1_END + pd.Timedelta(minutes=2)).timestamp()), latency=0.02) as fake:
-        env = cli_env(db_url, fake, tmp_path, page_limit=2000)
+        env = cli_env(db_url, fake, tmp_path, page_limit=1000)
         subprocess.run([*BACKFILL[:3], "db", "init"], env=env, check=True, capture_output=True)
         engine = open_store(db_url).engine
         kills_during_progress = 0
         for _ in range(20):
             before = count_rows(engine)
             proc = subprocess.Popen(BACKFILL, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            deadline = time.monotonic() + 60
-            while proc.poll() is None and count_rows(engine) == before and time.monotonic() < deadline:
+            while proc.poll() is None and count_rows(engine) == before:
                 time.sleep(0.005)
             assert proc.poll() is None, f"backfill ended before it could be killed: {proc.stderr.read()!r}"  # type: ignore[union-attr]
-            time.sleep(rng.uniform(0, 0.06))
+            time.sleep(rng.uniform(0, 0.02))
             proc.send_signal(signal.SIGKILL)
             proc.wait()
             proc.stderr.close()  # type: ignore[union-attr]
@@ -115,15 +121,12 @@ def test_sigterm_finishes_the_write_and_exits_cleanly(q1: Market, tmp_path: Path
         cmd = [sys.executable, "-m", "uptrade.cli", "data", "update", "--config", str(feeds)]
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         engine = open_store(url).engine
-        deadline = time.monotonic() + 60
-        while count_rows(engine) < 10_000 and time.monotonic() < deadline:
+        while count_rows(engine) < 10_000:  # no time limit: pytest-timeout bounds a hang
             time.sleep(0.01)
         proc.send_signal(signal.SIGTERM)
-        started = time.monotonic()
-        _, err = proc.communicate(timeout=30)
+        _, err = proc.communicate(timeout=120)  # a hang, not a slow host: the write in progress is one page
         engine.dispose()
     assert proc.returncode == 0, err
-    assert time.monotonic() - started < 10
     assert "Traceback" not in err
     with open_store(url) as store:
         (row,) = store.feed_status()
@@ -202,15 +205,19 @@ def test_postgres_restart_while_updating_loses_nothing(cluster: PrivateCluster, 
         def outage() -> None:
             while count_rows(probe) < 20_000:
                 time.sleep(0.01)
+            # hold the source's replies while the database is down, so the backfill (still 110 of its
+            # 131k bars to go) meets the outage however fast or slow this host stops a server
+            fake.latency = 1.0
             cluster.stop()
             time.sleep(2.0)
             cluster.start()
+            fake.latency = 0.02
             restarted.set()
 
         thread = threading.Thread(target=outage, daemon=True)
         thread.start()
-        status = asyncio.run(asyncio.wait_for(service.run(), 180))
-        thread.join(30)
+        status = asyncio.run(service.run())  # no time limit: pytest-timeout bounds a hang
+        thread.join()
         assert restarted.is_set()
         st = status["polygon:BTC-USDT:1m"]
         assert st.state == "done"

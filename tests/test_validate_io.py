@@ -160,7 +160,7 @@ def test_gzip_and_parquet_round_trip_exactly(tmp_path: Path) -> None:
     )
 )
 def test_fast_batch_check_agrees_with_the_full_validation(rows: list[tuple]) -> None:
-    """The NumPy yes/no used on live pages accepts exactly what validate_table accepts."""
+    """The compiled yes/no used on live pages accepts exactly what validate_table accepts."""
     from uptrade.data.frames import MISSING_COUNT, OHLCVBatch
     from uptrade.data.timeframes import parse_timeframe
     from uptrade.data.validate import batch_is_valid, validate_table

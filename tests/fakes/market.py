@@ -7,6 +7,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,9 @@ class FakeClock:
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds / self.speed if self.speed > 0 else seconds)
+
+    def track(self, task: asyncio.Task[Any]) -> None:
+        """Nothing to do: this clock runs on its own (see ``tests.fakes.clock.SimClock`` for one that waits)."""
 
 
 @dataclass

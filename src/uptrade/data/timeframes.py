@@ -59,6 +59,9 @@ def parse_timeframe(value: str | Timeframe) -> Timeframe:
     """Parse ``value`` (e.g. ``"1h"``) or raise :class:`TimeframeError` listing the valid ones."""
     if isinstance(value, Timeframe):
         return value
+    known = _BY_NAME.get(value)  # the canonical spelling: one dict look-up (live feeds ask every poll)
+    if known is not None:
+        return known
     raw = str(value).strip()
     if raw.endswith("M"):  # ccxt/Binance spell one month "1M"; never read it as minutes
         raise TimeframeError(

@@ -161,11 +161,19 @@ def _utc(value: datetime | pd.Timestamp) -> pd.Timestamp:
 
 # ----------------------------------------------------------------------------- clock and status
 class Clock(Protocol):
-    """Wall time for candle arithmetic, and sleeping in that time (tests run it faster)."""
+    """Wall time for candle arithmetic, and every wait of a feed in that time.
+
+    Tests inject a simulated clock: it learns the feed tasks from :meth:`track` and moves time
+    only when all of them sleep on it, so a test's outcome does not depend on the host's speed.
+    """
 
     def now(self) -> float: ...
 
     async def sleep(self, seconds: float) -> None: ...
+
+    def track(self, task: asyncio.Task[Any]) -> None:
+        """A task whose waits all go through :meth:`sleep` (a wall clock has nothing to do)."""
+        ...
 
 
 class SystemClock:
@@ -174,6 +182,9 @@ class SystemClock:
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
+
+    def track(self, task: asyncio.Task[Any]) -> None:
+        return None
 
 
 @dataclass
@@ -261,6 +272,8 @@ class DataUpdaterService:
         flusher = asyncio.create_task(self._flush_status_forever(), name="uptrade-status")
         writer = asyncio.create_task(self._write_forever(), name="uptrade-writer")
         self._tasks = [asyncio.create_task(self._feed_loop(f), name=f.key) for f in self.config.feeds]
+        for task in self._tasks:
+            self.clock.track(task)
         stopper = asyncio.create_task(self._stopping.wait())
         try:
             await asyncio.wait(
@@ -351,7 +364,7 @@ class DataUpdaterService:
                     "feed failed, backing off",
                     extra={"feed": feed.key, "error": str(exc), "failures": failures, "delay_s": round(delay, 3)},
                 )
-                await asyncio.sleep(delay)
+                await self.clock.sleep(delay)
 
     def _target(self, feed: FeedConfig) -> int:
         """Open time of the newest bar this feed should hold now."""

@@ -1,0 +1,220 @@
+"""Live polling in real time: the updater's lag, CPU per poll and the highest speed it keeps up with.
+
+The fleet of ``tests/test_updater_scale.py`` (100 symbols x 1m/5m/15m/1h, real BTC 1m candles
+scaled per symbol, the fake Polygon server in its own process, real HTTP through the official
+client) runs against a clock that goes ``--speed`` times real time. Every 50 ms of real time the
+benchmark reads each feed's status and counts the candles the source has closed that the feed
+has not stored (its lag). It prints, per speed:
+
+* lag percentiles in candles over every observation after the warm-up (each feed's backfill);
+* CPU per poll: this process's CPU time over the feed cycles it ran, beside the anchor of the
+  same requests made one after another through ``PolygonSource`` alone (nothing stored);
+* whether any feed fell behind (a lag above one candle: polling every 0.8 of a candle, a feed that
+  keeps up is never more than one closed candle short).
+
+``--find-max`` doubles the speed from ``--speed`` until a feed falls behind, then bisects, and
+prints the highest speed at which none did, against the 288x (a simulated day in 5 minutes) the
+data issue set. These are figures of this machine at this moment, not assertions: the tests
+check the updater's behaviour in simulated time, independent of the host's speed.
+
+    python benchmarks/bench_updater.py [--speed 288] [--seconds 30] [--find-max] [--pg URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.fakes.market import FakeClock, Market, Series  # noqa: E402
+from tests.fakes.polygon import serve_polygon  # noqa: E402
+
+from uptrade.data.io import read_table  # noqa: E402
+from uptrade.data.sources.polygon import PolygonSource  # noqa: E402
+from uptrade.data.store import open_store  # noqa: E402
+from uptrade.data.timeframes import parse_timeframe  # noqa: E402
+from uptrade.data.updater import DataUpdaterService, UpdaterConfig  # noqa: E402
+from uptrade.settings import Settings  # noqa: E402
+
+MARKET = ROOT.parent / "shared" / "data" / "market"
+DAY = pd.Timestamp("2024-05-01", tz="UTC")
+TIMEFRAMES = ("1m", "5m", "15m", "1h")
+TARGET_SPEED = 288.0
+#: Days of candles served: 30 s at 20,000x after the warm-up.
+HORIZON_DAYS = 8
+
+
+class CountingClock(FakeClock):
+    """The real-time fake clock, counting the feed cycles (every cycle ends in one sleep)."""
+
+    def __init__(self, now: float, speed: float) -> None:
+        super().__init__(now, speed)
+        self.cycles = 0
+
+    async def sleep(self, seconds: float) -> None:
+        self.cycles += 1
+        await super().sleep(seconds)
+
+
+def market_for(symbols: int) -> tuple[Market, list[str]]:
+    table = read_table(MARKET / "btcusdt_1m_binance.csv.gz").table
+    frame = table.set_index(pd.DatetimeIndex(table.pop("time"), name="time"))
+    base = frame.loc[DAY - pd.Timedelta(hours=2) : DAY + pd.Timedelta(days=HORIZON_DAYS)]
+    market = Market()
+    names = [f"S{k:03d}-USD" for k in range(symbols)]
+    for k, sym in enumerate(names):
+        market.add(f"X:{sym.replace('-', '')}", Series(base, 60, scale=1 + k / 1000))
+    return market, names
+
+
+def anchor_cpu_per_request(base_url: str, clock: FakeClock, requests: int = 2000) -> float:
+    """CPU seconds per request of ``PolygonSource`` alone: one closed 1m bar per request, in sequence."""
+    source = PolygonSource("bench", base_url, clock=clock.now)
+    now = int(clock.now()) // 60 * 60
+
+    async def go() -> float:
+        for k in range(requests + 100):
+            if k == 100:  # after a warm-up: imports done, kernels loaded, connections open
+                cpu = time.process_time()
+            t = now - 60 * (2 + k % 60)
+            await source.fetch_ohlcv("S000-USD", "1m", t, t)
+        await source.aclose()
+        return (time.process_time() - cpu) / requests
+
+    return asyncio.run(go())
+
+
+def run_at(speed: float, seconds: float, symbols: list[str], market: Market, url: str, warmup: float) -> dict:
+    """Run the fleet at ``speed`` for ``seconds`` of real time after ``warmup`` simulated seconds."""
+    clock = CountingClock(DAY.timestamp(), speed)
+    config = UpdaterConfig.parse(
+        {
+            "feeds": [
+                {"source": "polygon", "symbol": s, "timeframe": tf, "start": DAY - pd.Timedelta(hours=1)}
+                for s in symbols
+                for tf in TIMEFRAMES
+            ],
+            "status_interval": 5.0,
+        }
+    )
+    tfs = {f.key: parse_timeframe(f.timeframe).seconds for f in config.feeds}
+    lags: list[int] = []
+    with serve_polygon(market, clock, process=True, api_key="bench") as fake, open_store(url) as store:
+        settings = Settings(polygon_api_key="bench", polygon_base_url=fake.base_url)  # type: ignore[call-arg]
+        service = DataUpdaterService(store, config, settings=settings, clock=clock)
+        counted: dict[str, float] = {}
+
+        async def scenario() -> None:
+            runner = asyncio.create_task(service.run())
+            while clock.now() < DAY.timestamp() + warmup:
+                await asyncio.sleep(0.05)
+            counted.update(cycles=clock.cycles, cpu=time.process_time(), wall=time.perf_counter())
+            while time.perf_counter() - counted["wall"] < seconds:
+                await asyncio.sleep(0.05)
+                now = int(clock.now())
+                for st in service.status.values():
+                    tf = tfs[st.feed]
+                    stored = st.last_candle.value // 1_000_000_000 if st.last_candle is not None else 0
+                    lags.append(max(0, (now // tf * tf - tf - stored) // tf))
+            counted.update(
+                cycles=clock.cycles - counted["cycles"],
+                cpu=time.process_time() - counted["cpu"],
+                wall=time.perf_counter() - counted["wall"],
+            )
+            service.stop()
+            await runner
+
+        asyncio.run(scenario())
+    arr = np.asarray(lags)
+    return {
+        "speed": speed,
+        "p50": float(np.percentile(arr, 50)),
+        "p99": float(np.percentile(arr, 99)),
+        "p999": float(np.percentile(arr, 99.9)),
+        "max": int(arr.max()),
+        "behind": float((arr > 1).mean()),
+        "cpu_per_poll": counted["cpu"] / max(counted["cycles"], 1),
+        "polls_per_s": counted["cycles"] / counted["wall"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--symbols", type=int, default=100)
+    parser.add_argument("--speed", type=float, default=TARGET_SPEED)
+    parser.add_argument("--seconds", type=float, default=30.0, help="Real seconds measured per speed.")
+    parser.add_argument("--find-max", action="store_true", help="Search the highest speed with no feed behind.")
+    parser.add_argument("--pg", default=None, help="PostgreSQL admin URL (default: SQLite).")
+    args = parser.parse_args()
+
+    market, symbols = market_for(args.symbols)
+    print(f"{args.symbols} symbols x {len(TIMEFRAMES)} timeframes; fake Polygon in its own process")
+    admin = sa.create_engine(args.pg, isolation_level="AUTOCOMMIT") if args.pg else None
+    made: list[str] = []
+
+    def fresh_url(tmp: str) -> str:
+        if admin is None:
+            return f"sqlite:///{Path(tmp) / f'{uuid.uuid4().hex[:8]}.db'}"
+        name = f"uptrade_bench_{uuid.uuid4().hex[:8]}"
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        made.append(name)
+        return admin.url.set(database=name).render_as_string(hide_password=False)
+
+    def report(r: dict) -> None:
+        print(
+            f"speed {r['speed']:7.0f}x | lag p50 {r['p50']:.0f}  p99 {r['p99']:.0f}  p99.9 {r['p999']:.0f}  "
+            f"max {r['max']} candles | {r['behind']:.2%} of observations behind | "
+            f"{r['polls_per_s']:,.0f} polls/s, CPU {r['cpu_per_poll'] * 1e3:.2f} ms/poll "
+            f"= {r['cpu_per_poll'] / anchor:.1f}x the bare client"
+        )
+
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            clock = FakeClock((DAY + pd.Timedelta(hours=3)).timestamp())
+            with serve_polygon(market, clock, process=True, api_key="bench") as fake:
+                anchor = anchor_cpu_per_request(fake.base_url, clock)
+            print(f"anchor: PolygonSource alone, one 1m bar per request: CPU {anchor * 1e3:.2f} ms/request")
+            warmup = 3600.0
+            first = run_at(args.speed, args.seconds, symbols, market, fresh_url(tmp), warmup)
+            report(first)
+            if not args.find_max:
+                return
+            good, bad = (first["speed"], None) if first["max"] <= 1 else (None, first["speed"])
+            speed = args.speed
+            while bad is None:
+                speed *= 2
+                r = run_at(speed, args.seconds, symbols, market, fresh_url(tmp), warmup)
+                report(r)
+                good, bad = (speed, None) if r["max"] <= 1 else (good, speed)
+            lo = good or 0.0
+            for _ in range(3):
+                mid = (lo + bad) / 2
+                r = run_at(mid, args.seconds, symbols, market, fresh_url(tmp), warmup)
+                report(r)
+                lo, bad = (mid, bad) if r["max"] <= 1 else (lo, mid)
+            print(
+                f"highest speed with no feed behind: {lo:.0f}x = {lo / TARGET_SPEED:.2f} of the {TARGET_SPEED:.0f}x "
+                f"target ({args.symbols * len(TIMEFRAMES)} feeds)"
+            )
+    finally:
+        if admin is not None:
+            with admin.connect() as conn:
+                for name in made:
+                    conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
