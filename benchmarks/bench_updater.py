@@ -119,17 +119,19 @@ def run_at(speed: float, seconds: float, symbols: list[str], market: Market, url
             runner = asyncio.create_task(service.run())
             while clock.now() < DAY.timestamp() + warmup:
                 await asyncio.sleep(0.05)
-            counted.update(cycles=clock.cycles, cpu=time.process_time(), wall=time.perf_counter())
+            counted.update(cycles=clock.cycles, cpu=time.process_time(), wall=time.perf_counter(), own=0.0)
             while time.perf_counter() - counted["wall"] < seconds:
                 await asyncio.sleep(0.05)
+                own = time.thread_time()
                 now = int(clock.now())
                 for st in service.status.values():
                     tf = tfs[st.feed]
                     stored = st.last_candle.value // 1_000_000_000 if st.last_candle is not None else 0
                     lags.append(max(0, (now // tf * tf - tf - stored) // tf))
+                counted["own"] += time.thread_time() - own  # the observer's CPU is not the updater's
             counted.update(
                 cycles=clock.cycles - counted["cycles"],
-                cpu=time.process_time() - counted["cpu"],
+                cpu=time.process_time() - counted["cpu"] - counted["own"],
                 wall=time.perf_counter() - counted["wall"],
             )
             service.stop()

@@ -64,6 +64,8 @@ def main(
 ) -> None:
     """UpTrade command line."""
     _state.db_url = db
+    if _help_only():
+        return  # a subcommand's --help runs no command: settings (pydantic) would cost a tenth of a second
     from uptrade.logs import setup_logging
     from uptrade.settings import get_settings
 
@@ -72,6 +74,13 @@ def main(
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     setup_logging(settings.log_level)
+
+
+def _help_only() -> bool:
+    """Whether this process was started to print a help page (click runs this callback first)."""
+    import sys
+
+    return "--help" in sys.argv[1:]
 
 
 def _console() -> Console:
