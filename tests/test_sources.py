@@ -28,6 +28,8 @@ from uptrade.errors import (
 )
 from uptrade.settings import get_settings
 
+# A local reply takes milliseconds, so 2 s is never near it; a reply a busy host delays past it is
+# retried (and the fakes count faults by what they served, so no count depends on it).
 FAST = RetryPolicy(attempts=4, backoff=0.01, max_backoff=0.05, timeout=2)
 NOW = pd.Timestamp("2024-06-01 12:30:30", tz="UTC")
 

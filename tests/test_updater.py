@@ -45,7 +45,7 @@ def settings_for(fake: FakePolygon, **extra: object) -> Settings:
         "source_attempts": 4,
         "source_backoff": 0.01,
         "source_max_backoff": 0.05,
-        "source_timeout": 1.0,
+        "source_timeout": 1.0,  # a reply a busy host delays past it is retried: only the outcome is asserted
     }
     values.update(extra)
     return Settings(**values)  # type: ignore[arg-type]

@@ -102,6 +102,7 @@ def test_sigkill_twenty_times_mid_write_then_complete(db_url: str, q1: Market, t
             kills_during_progress += 1
         killed_at = count_rows(engine)
         engine.dispose()
+        # liveness guard only: the rest of the backfill takes seconds; 5 minutes bounds a hang
         done = subprocess.run(BACKFILL, env=env, capture_output=True, text=True, timeout=300, check=False)
         assert done.returncode == 0, done.stderr
     assert kills_during_progress == 20
@@ -160,6 +161,7 @@ class PrivateCluster:
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
 
     def _run(self, tool: str, *args: str) -> None:
+        # liveness guard only: initdb and pg_ctl take seconds; two minutes bounds a hang
         subprocess.run([*self.prefix, str(self.bin / tool), *args], check=True, capture_output=True, timeout=120)
 
     def start(self) -> None:
