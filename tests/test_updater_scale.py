@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import pandas as pd
 import pytest
@@ -134,9 +134,11 @@ def test_hundred_symbols_four_timeframes_for_a_simulated_day(
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
 
     cycles = sum(len(v) for v in seen.cycles.values())
+    at_end = Counter(lag for v in seen.cycles.values() for _, _, lag in v)
     print(
         f"\nscale ({backend}): {len(config.feeds)} feeds, {clock.instants} simulated instants, {cycles} cycles "
-        f"in {wall:.1f} s real ({cpu:.1f} s CPU in this process); worst lag at any instant {seen.worst_lag} candle(s)"
+        f"in {wall:.1f} s real ({cpu:.1f} s CPU in this process); lag at cycle ends {dict(at_end)}, "
+        f"worst lag at any instant {seen.worst_lag} candle(s)"
     )
 
     # cadence and lag at every cycle end, per run and feed
