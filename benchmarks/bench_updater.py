@@ -9,11 +9,13 @@ has not stored (its lag). It prints, per speed:
 * lag percentiles in candles over every observation after the warm-up (each feed's backfill);
 * CPU per poll: this process's CPU time over the feed cycles it ran, beside the anchor of the
   same requests made one after another through ``PolygonSource`` alone (nothing stored);
-* whether any feed fell behind (a lag above one candle: polling every 0.8 of a candle, a feed that
-  keeps up is never more than one closed candle short).
+* whether the fleet kept up. Polling every 0.8 of a candle and sleeping after each cycle, a feed
+  that keeps up is at most one closed candle short, or two for a moment when a cycle ran long
+  (at 288x a 1m candle lasts 0.21 s of real time). So the fleet keeps up when no feed is ever
+  more than two candles behind and at most 1% of observations are two behind.
 
-``--find-max`` doubles the speed from ``--speed`` until a feed falls behind, then bisects, and
-prints the highest speed at which none did, against the 288x (a simulated day in 5 minutes) the
+``--find-max`` doubles the speed from ``--speed`` until the fleet does not keep up, then bisects,
+and prints the highest speed at which it did, against the 288x (a simulated day in 5 minutes) the
 data issue set. These are figures of this machine at this moment, not assertions: the tests
 check the updater's behaviour in simulated time, independent of the host's speed.
 
@@ -146,6 +148,7 @@ def run_at(speed: float, seconds: float, symbols: list[str], market: Market, url
         "p999": float(np.percentile(arr, 99.9)),
         "max": int(arr.max()),
         "behind": float((arr > 1).mean()),
+        "kept_up": bool(arr.max() <= 2 and (arr > 1).mean() <= 0.01),
         "cpu_per_poll": counted["cpu"] / max(counted["cycles"], 1),
         "polls_per_s": counted["cycles"] / counted["wall"],
     }
@@ -179,7 +182,7 @@ def main() -> None:
             f"speed {r['speed']:7.0f}x | lag p50 {r['p50']:.0f}  p99 {r['p99']:.0f}  p99.9 {r['p999']:.0f}  "
             f"max {r['max']} candles | {r['behind']:.2%} of observations behind | "
             f"{r['polls_per_s']:,.0f} polls/s, CPU {r['cpu_per_poll'] * 1e3:.2f} ms/poll "
-            f"= {r['cpu_per_poll'] / anchor:.1f}x the bare client"
+            f"= {r['cpu_per_poll'] / anchor:.1f}x the bare client | {'kept up' if r['kept_up'] else 'FELL BEHIND'}"
         )
 
     try:
@@ -193,22 +196,22 @@ def main() -> None:
             report(first)
             if not args.find_max:
                 return
-            good, bad = (first["speed"], None) if first["max"] <= 1 else (None, first["speed"])
+            good, bad = (first["speed"], None) if first["kept_up"] else (None, first["speed"])
             speed = args.speed
             while bad is None:
                 speed *= 2
                 r = run_at(speed, args.seconds, symbols, market, fresh_url(tmp), warmup)
                 report(r)
-                good, bad = (speed, None) if r["max"] <= 1 else (good, speed)
+                good, bad = (speed, None) if r["kept_up"] else (good, speed)
             lo = good or 0.0
             for _ in range(3):
                 mid = (lo + bad) / 2
                 r = run_at(mid, args.seconds, symbols, market, fresh_url(tmp), warmup)
                 report(r)
-                lo, bad = (mid, bad) if r["max"] <= 1 else (lo, mid)
+                lo, bad = (mid, bad) if r["kept_up"] else (lo, mid)
             print(
-                f"highest speed with no feed behind: {lo:.0f}x = {lo / TARGET_SPEED:.2f} of the {TARGET_SPEED:.0f}x "
-                f"target ({args.symbols * len(TIMEFRAMES)} feeds)"
+                f"highest speed at which the fleet kept up: {lo:.0f}x = {lo / TARGET_SPEED:.2f} of the "
+                f"{TARGET_SPEED:.0f}x target ({args.symbols * len(TIMEFRAMES)} feeds)"
             )
     finally:
         if admin is not None:
