@@ -67,7 +67,6 @@ class Observer:
     """What the feeds do in simulated time: cycle ends (with their lag) and the lag at every instant."""
 
     def __init__(self, clock: SimClock) -> None:
-        self.clock = clock
         self.service: DataUpdaterService | None = None
         self.run = 0
         #: (run, feed) -> [(simulated time, seconds asked, lag at cycle end)]

@@ -6,6 +6,7 @@ Heavy libraries (pandas, SQLAlchemy, NumPy) are imported inside the commands so 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -78,8 +79,6 @@ def main(
 
 def _help_only() -> bool:
     """Whether this process was started to print a help page (click runs this callback first)."""
-    import sys
-
     return "--help" in sys.argv[1:]
 
 

@@ -294,7 +294,6 @@ async def with_retries(
         first = RetryCallState(None, None, (), {})  # type: ignore[arg-type]  # try 1, as tenacity records it
         first.set_exception((type(exc), exc, exc.__traceback__))
         first_wait = _WaitRetryAfter(policy)(first)
-        del first, exc
     await asyncio.sleep(first_wait)
     async for attempt in AsyncRetrying(
         stop=stop_after_attempt(policy.attempts - 1),
