@@ -1,7 +1,9 @@
-"""Shared fixtures: real market data, a throw-away PostgreSQL database per run, stores per backend.
+"""Shared fixtures: real market data, throw-away PostgreSQL and TimescaleDB databases, stores per backend.
 
 PostgreSQL is required: when 127.0.0.1:5432 (or ``UPTRADE_TEST_POSTGRES_URL``) cannot be reached
 the run stops with an error instead of skipping the PostgreSQL half of the contract tests.
+TimescaleDB (``UPTRADE_TEST_TIMESCALE_URL``, which ``scripts/test.sh`` starts) is required in CI;
+elsewhere its tests are skipped with the reason when it is not set.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from uptrade.data.store import Store, open_store
 ROOT = Path(__file__).resolve().parents[1]
 MARKET = Path(os.environ.get("UPTRADE_MARKET_DATA", ROOT.parent / "shared" / "data" / "market"))
 PG_ADMIN_URL = os.environ.get("UPTRADE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-BACKENDS = ("sqlite", "postgresql")
+TIMESCALE_ADMIN_URL = os.environ.get("UPTRADE_TEST_TIMESCALE_URL")
+#: Every store test runs on each: the embedded file, plain PostgreSQL and TimescaleDB.
+BACKENDS = ("sqlite", "postgresql", "timescaledb")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -43,27 +47,32 @@ def load_market(name: str) -> pd.DataFrame:
 
 
 class PgDatabases:
-    """Creates uniquely named databases on the test server and drops them at the end."""
+    """Creates uniquely named databases on a test server (set up as ``uptrade db init`` would) and drops them."""
 
-    def __init__(self, admin_url: str) -> None:
+    def __init__(self, admin_url: str, *, timescaledb: bool = False) -> None:
         self.admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        self.timescaledb = timescaledb
         self.created: list[str] = []
         try:
             with self.admin.connect() as conn:
                 conn.exec_driver_sql("SELECT 1")
         except sa.exc.OperationalError as exc:
             pytest.exit(
-                f"PostgreSQL at {self.admin.url} is not reachable ({exc.orig}); start it "
-                "(see .ci/run) - the store contract must run against it",
+                f"{'TimescaleDB' if timescaledb else 'PostgreSQL'} at {self.admin.url} is not reachable "
+                f"({exc.orig}); start it (see scripts/test.sh) - the store tests must run against it",
                 returncode=3,
             )
 
-    def create(self, tag: str) -> str:
+    def create(self, tag: str, *, init: bool = True) -> str:
+        """A new database's URL; with ``init`` its schema is created (plain PostgreSQL or TimescaleDB)."""
         name = f"uptrade_test_{tag}_{uuid.uuid4().hex[:10]}"
         with self.admin.connect() as conn:
             conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
         self.created.append(name)
-        return self.admin.url.set(database=name).render_as_string(hide_password=False)
+        url = self.admin.url.set(database=name).render_as_string(hide_password=False)
+        if init:
+            open_store(url, init=True, timescaledb=self.timescaledb).close()
+        return url
 
     def drop_all(self) -> None:
         with self.admin.connect() as conn:
@@ -74,7 +83,20 @@ class PgDatabases:
 
 @pytest.fixture(scope="session")
 def pg() -> Iterator[PgDatabases]:
+    """The plain PostgreSQL server; its databases are set up without TimescaleDB, whatever it offers."""
     databases = PgDatabases(PG_ADMIN_URL)
+    yield databases
+    databases.drop_all()
+
+
+@pytest.fixture(scope="session")
+def tsdb() -> Iterator[PgDatabases]:
+    """The TimescaleDB server: required in CI, skipped with the reason elsewhere when not configured."""
+    if not TIMESCALE_ADMIN_URL:
+        if os.environ.get("CI") == "true":
+            pytest.fail("UPTRADE_TEST_TIMESCALE_URL is not set: CI runs the TimescaleDB tests (scripts/test.sh)")
+        pytest.skip("UPTRADE_TEST_TIMESCALE_URL not set (scripts/test.sh builds and starts TimescaleDB)")
+    databases = PgDatabases(TIMESCALE_ADMIN_URL, timescaledb=True)
     yield databases
     databases.drop_all()
 
@@ -85,10 +107,20 @@ def pg_url(pg: PgDatabases) -> str:
     return pg.create("contract")
 
 
+@pytest.fixture(scope="session")
+def tsdb_url(tsdb: PgDatabases) -> str:
+    """One TimescaleDB database for the contract tests; each test starts from empty tables and aggregates."""
+    return tsdb.create("contract")
+
+
 def _empty(store: Store) -> Store:
     with store.engine.begin() as conn:
         for table in ("ohlcv", "indicator_signals", "bot_performance", "dominant_cycles", "feed_status"):
             conn.exec_driver_sql(f"DELETE FROM {table}")
+    if store.mode == "timescaledb":  # materialised buckets of earlier tests would outlive their rows
+        with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            for view in ("ohlcv_5m", "ohlcv_1h", "ohlcv_1d"):
+                conn.exec_driver_sql(f"CALL refresh_continuous_aggregate('{view}', NULL, NULL)")
     return store
 
 
@@ -98,7 +130,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     if request.param == "sqlite":
         s = open_store(f"sqlite:///{tmp_path / 'test.db'}")
     else:
-        s = _empty(open_store(request.getfixturevalue("pg_url")))
+        s = _empty(open_store(request.getfixturevalue("tsdb_url" if request.param == "timescaledb" else "pg_url")))
     yield s
     s.close()
 

@@ -1,4 +1,4 @@
-"""Four years of real Binance BTC/USDT 1m candles through both backends.
+"""Four years of real Binance BTC/USDT 1m candles through every backend (on TimescaleDB, 5m/1h/1d from its aggregates).
 
 The 1m file and the 1h file in shared/data/market come from different sources (LEAN minute
 dumps vs freqtrade's download of Binance 1h klines), so aggregating the first in SQL and
@@ -19,15 +19,15 @@ from tests.helpers import assert_same_candles, resample_oracle
 from uptrade.data.store import Store, open_store
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=["sqlite", "postgresql", "timescaledb"])
 def loaded(
     request: pytest.FixtureRequest, btc_1m: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Store]:
     if request.param == "sqlite":
         url = f"sqlite:///{Path(tmp_path_factory.mktemp('real')) / 'btc1m.db'}"
     else:
-        pg: PgDatabases = request.getfixturevalue("pg")
-        url = pg.create("real1m")
+        server: PgDatabases = request.getfixturevalue("tsdb" if request.param == "timescaledb" else "pg")
+        url = server.create("real1m")
     store = open_store(url)
     assert store.write_ohlcv(btc_1m, "BTC/USDT", "1m") == 2_103_760
     yield store

@@ -1,4 +1,4 @@
-"""The Store contract, run against SQLite and the real PostgreSQL server alike."""
+"""The Store contract, run against SQLite, the real PostgreSQL server and TimescaleDB alike."""
 
 from __future__ import annotations
 
@@ -88,10 +88,14 @@ def test_failing_batch_leaves_nothing_behind(store: Store, btc_1h: pd.DataFrame)
 
 
 def test_database_errors_become_store_errors(store: Store, btc_1h: pd.DataFrame) -> None:
-    with store.engine.begin() as conn:
-        conn.exec_driver_sql("DROP TABLE ohlcv")
-    with pytest.raises(StoreError, match=r"writing 5 BTC-USDT 1h rows failed, nothing was written: .*ohlcv"):
-        store.write_ohlcv(btc_1h.iloc[:5], "BTC-USDT", "1h")
+    with store.engine.begin() as conn:  # renamed away, not dropped: the database is shared by later tests
+        conn.exec_driver_sql("ALTER TABLE ohlcv RENAME TO ohlcv_away")
+    try:
+        with pytest.raises(StoreError, match=r"writing 5 BTC-USDT 1h rows failed, nothing was written: .*ohlcv"):
+            store.write_ohlcv(btc_1h.iloc[:5], "BTC-USDT", "1h")
+    finally:
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("ALTER TABLE ohlcv_away RENAME TO ohlcv")
 
 
 def test_read_ranges_and_limits(store: Store, btc_1h: pd.DataFrame) -> None:
@@ -225,6 +229,6 @@ def test_urls_are_checked() -> None:
 
 def test_unreachable_postgres_is_a_clear_store_error() -> None:
     with pytest.raises(
-        StoreError, match=re.escape("initialising the schema at postgresql+psycopg://u:***@127.0.0.1:1/x")
+        StoreError, match=re.escape("opening postgresql+psycopg://u:***@127.0.0.1:1/x failed")
     ):
         open_store("postgresql://u:secret@127.0.0.1:1/x")

@@ -22,8 +22,9 @@ if TYPE_CHECKING:
     from uptrade.indicators.cycles import MTFCycles
 
 app = typer.Typer(help="UpTrade: crypto market data, indicators, research and execution.", no_args_is_help=True)
-db_app = typer.Typer(help="Database set-up.", no_args_is_help=True)
 data_app = typer.Typer(help="Candles: import, export, backfill, update, status.", no_args_is_help=True)
+from uptrade.cli_db import db_app  # noqa: E402
+
 app.add_typer(db_app, name="db")
 app.add_typer(data_app, name="data")
 ind_app = typer.Typer(help="Indicators: list them, run them on stored candles.", no_args_is_help=True)
@@ -95,12 +96,12 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=1)
 
 
-def _open_store() -> Store:
+def _open_store(*, init: bool = False, timescaledb: bool | None = None) -> Store:
     from uptrade.data.store import open_store
     from uptrade.errors import UpTradeError
 
     try:
-        return open_store(_state.db_url)
+        return open_store(_state.db_url, init=init, timescaledb=timescaledb)
     except UpTradeError as exc:
         raise _fail(str(exc)) from None
 
@@ -143,22 +144,6 @@ def _coverage_table(store: Store, symbol: str | None = None) -> Table:
             f"{c.missing:,}",
         )
     return table
-
-
-@db_app.command("init")
-def db_init() -> None:
-    """Create or upgrade the schema (idempotent) and show which backend mode is in use."""
-    store = _open_store()
-    info = store.describe()
-    console = _console()
-    console.print(f"database: {info['url']}")
-    console.print(f"mode: [bold]{info['mode']}[/]  schema version: {info['schema_version']}")
-    if info["backend"] == "postgresql" and not info.get("timescaledb"):
-        console.print(
-            "TimescaleDB extension not available: plain PostgreSQL (no hypertables, continuous "
-            "aggregates or compression; timeframes are aggregated with GROUP BY)."
-        )
-    store.close()
 
 
 def _import(store: Store, file: Path, symbol: str, timeframe: str, skip_invalid: bool, report: Path | None) -> None:
@@ -551,4 +536,8 @@ def cycles(
 
 
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    # Run the app of the imported module `uptrade.cli`, not of this `__main__` copy: the command
+    # modules (db, signals, research) read the --db option from `uptrade.cli`'s state.
+    from uptrade.cli import app as _app
+
+    _app()

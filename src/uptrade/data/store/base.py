@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
@@ -51,6 +52,17 @@ class Gap:
     start: pd.Timestamp
     end: pd.Timestamp
     missing: int
+
+
+@dataclass(frozen=True)
+class Written:
+    """The time range one write put into one series (for the backends' after-write work)."""
+
+    symbol: str
+    timeframe: Timeframe
+    first: int
+    last: int
+    rows: int
 
 
 @dataclass(frozen=True)
@@ -116,14 +128,22 @@ class Store(ResultsMixin, ABC):
     def _upsert_chunk(self, conn: Connection, batch: OHLCVBatch, symbol: str, timeframe: str) -> None:
         """Insert or update the rows of one chunk inside the caller's transaction."""
 
-    def _lock_schema(self, conn: Connection) -> None:
-        """Serialise concurrent migrations (backends that can)."""
+    @contextmanager
+    def _schema_lock(self) -> Iterator[None]:
+        """Serialise concurrent :meth:`init` calls across processes (backends that can)."""
+        yield
 
-    def _setup_features(self) -> None:
-        """Backend extras after migrations (TimescaleDB hypertables, aggregates, policies)."""
+    def _setup_features(self, *, created: bool) -> None:
+        """Backend extras after migrations, under the schema lock; ``created``: the schema was new."""
 
-    def _after_write(self, symbol: str, timeframe: Timeframe, first: int, last: int, rows: int) -> None:
-        """Hook after a committed write (e.g. refresh continuous aggregates)."""
+    def _check_features(self) -> None:
+        """Check, without changing anything, that the backend extras in the database are complete."""
+
+    def _before_write(self, conn: Connection, written: Sequence[Written]) -> None:
+        """Hook inside the write's transaction, before any row: refuse a write that could not be finished."""
+
+    def _after_write(self, written: Sequence[Written]) -> None:
+        """Hook after a committed write call, once for all its series (e.g. refresh continuous aggregates)."""
 
     def _aggregate_sql(self, conn: Connection, src: Timeframe, target: Timeframe) -> str | None:
         """A backend-specific query for ``target`` from ``src`` (None: use the generic one)."""
@@ -136,10 +156,45 @@ class Store(ResultsMixin, ABC):
         return mask_url(self.engine.url.render_as_string(hide_password=False))
 
     def init(self) -> int:
-        """Create or upgrade the schema in place (idempotent); returns the schema version."""
+        """Create or upgrade the schema in place and set up the backend's extras; returns the version.
+
+        Idempotent, and only what is missing is created, so re-running it on a current database
+        changes nothing. Concurrent calls from several processes are serialised (PostgreSQL: an
+        advisory lock held from the first migration to the last extra).
+        """
+        with self._schema_lock():
+            before = self._migrate()
+            self._setup_features(created=before == 0)
+        return self.schema_version()
+
+    def check(self) -> int:
+        """Open an existing database without changing it: the schema must be current and complete.
+
+        Raises :class:`~uptrade.errors.StoreError` naming ``uptrade db init`` when it is not, and
+        :class:`~uptrade.errors.SchemaVersionError` when it is newer than this UpTrade.
+        """
+        try:
+            version = self.schema_version()
+        except sa.exc.SQLAlchemyError as exc:
+            raise StoreError(f"opening {self.url} failed: {_reason(exc)}") from exc
+        if version > schema.LATEST_VERSION:
+            raise SchemaVersionError(
+                f"database schema version {version} is newer than this UpTrade supports "
+                f"({schema.LATEST_VERSION}); upgrade UpTrade"
+            )
+        if version < schema.LATEST_VERSION:
+            state = "has no UpTrade schema" if version == 0 else f"has schema version {version}"
+            raise StoreError(
+                f"the database at {self.url} {state}, this UpTrade needs version {schema.LATEST_VERSION}: "
+                "run `uptrade db init` (as a role that may create tables) to create or upgrade it"
+            )
+        self._check_features()
+        return version
+
+    def _migrate(self) -> int:
+        """Apply the pending migrations in one transaction; returns the version found before."""
         try:
             with self.engine.begin() as conn:
-                self._lock_schema(conn)
                 schema.metadata.create_all(conn, tables=[schema.schema_version])
                 table = schema.schema_version
                 current = conn.execute(sa.select(sa.func.max(table.c.version))).scalar() or 0
@@ -163,8 +218,15 @@ class Store(ResultsMixin, ABC):
                 schema.metadata.create_all(conn)
         except sa.exc.SQLAlchemyError as exc:
             raise StoreError(f"initialising the schema at {self.url} failed: {_reason(exc)}") from exc
-        self._setup_features()
-        return self.schema_version()
+        return int(current)
+
+    def jobs(self) -> list[dict[str, Any]]:
+        """The database's background jobs with their health (TimescaleDB policies); none elsewhere."""
+        return []
+
+    def refresh_aggregates(self, start: TimeLike, end: TimeLike = None) -> list[str]:
+        """Materialise the continuous aggregates over [start, end] (TimescaleDB); returns the views refreshed."""
+        raise StoreError(f"{self.url} is in {self.mode} mode: it has no continuous aggregates to refresh")
 
     def schema_version(self) -> int:
         """The applied schema version (0 before :meth:`init`)."""
@@ -215,8 +277,10 @@ class Store(ResultsMixin, ABC):
         if total == 0:
             return 0
         done = 0
+        written = [Written(sym, tf, int(batch.time[0]), int(batch.time[-1]), total)]
         try:
             with self.engine.begin() as conn:
+                self._before_write(conn, written)
                 for chunk in batch.chunks(self.chunk_rows):
                     self._upsert_chunk(conn, chunk, sym, tf.name)
                     done += len(chunk)
@@ -224,7 +288,7 @@ class Store(ResultsMixin, ABC):
                         on_progress(done, total)
         except self._db_errors as exc:
             raise StoreError(f"writing {total} {sym} {tf} rows failed, nothing was written: {_reason(exc)}") from exc
-        self._after_write(sym, tf, int(batch.time[0]), int(batch.time[-1]), total)
+        self._after_write(written)
         log.info("ohlcv written", extra={"symbol": sym, "timeframe": tf.name, "rows": total, "store": self.mode})
         return total
 
@@ -234,17 +298,18 @@ class Store(ResultsMixin, ABC):
         Many small writes (a live updater with hundreds of feeds) cost one commit instead of one each.
         """
         keyed = [(b, canonical_symbol(s), parse_timeframe(t)) for b, s, t in items]
+        written = [Written(s, t, int(b.time[0]), int(b.time[-1]), len(b)) for b, s, t in keyed if len(b)]
         try:
             with self.engine.begin() as conn:
+                self._before_write(conn, written)
                 self._upsert_many(conn, [(b, s, t.name) for b, s, t in keyed])
         except self._db_errors as exc:
             total = sum(len(b) for b, _, _ in keyed)
             raise StoreError(
                 f"writing {total} rows of {len(keyed)} series failed, nothing was written: {_reason(exc)}"
             ) from exc
-        for batch, sym, tf in keyed:
-            if len(batch):
-                self._after_write(sym, tf, int(batch.time[0]), int(batch.time[-1]), len(batch))
+        if written:
+            self._after_write(written)
         return [len(b) for b, _, _ in keyed]
 
     def _upsert_many(self, conn: Connection, items: list[tuple[OHLCVBatch, str, str]]) -> None:
