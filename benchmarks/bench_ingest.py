@@ -1,10 +1,16 @@
-"""Ingest speed: 1,000,000 real BTC/USDT 1m rows into SQLite and PostgreSQL.
+"""Ingest and read speed: real BTC/USDT 1m rows into SQLite, PostgreSQL and TimescaleDB.
 
-Prints rows/s of ``Store.write_ohlcv`` (validation + upsert, one transaction) against two bare
-anchors on the same rows and the same primary key: ``sqlite3.executemany`` of prebuilt tuples,
-and a ``COPY ... FROM STDIN`` of prebuilt CSV text into an empty table. Goal: >= 300k rows/s.
+Prints rows/s of ``Store.write_ohlcv`` (validation + upsert, one transaction; on TimescaleDB also
+the refresh of its continuous aggregates) against two bare anchors on the same rows and the same
+primary key: ``sqlite3.executemany`` of prebuilt tuples, and a ``COPY ... FROM STDIN`` of prebuilt
+CSV text into an empty table (on TimescaleDB: an empty hypertable). Goal: >= 300k rows/s. Then
+the time of full reads of 5m/15m/1h/4h/1d/1w aggregated from the 1m rows on each backend, with the
+ratio to SQLite and to pandas resampling the same frame in memory.
 
-    python benchmarks/bench_ingest.py [--rows N] [--pg postgresql://postgres@127.0.0.1:5432/postgres]
+    python benchmarks/bench_ingest.py [--rows N] [--pg URL] [--timescale URL | --timescale '']
+
+``--timescale`` defaults to the cluster that scripts/timescaledb.sh starts (127.0.0.1:5433);
+an empty value, or a server that does not answer, leaves TimescaleDB out with a note.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import pandas as pd
 import psycopg
 
 from uptrade.data.io import read_table
-from uptrade.data.store import open_store
+from uptrade.data.store import Store, open_store
 
 MARKET = Path(__file__).resolve().parents[2] / "shared" / "data" / "market"
 DDL = (
@@ -37,7 +43,24 @@ def timed(fn) -> float:
     return time.perf_counter() - start
 
 
-def bench_sqlite(df: pd.DataFrame, tmp: Path) -> tuple[float, float, float]:
+READ_TARGETS = ("5m", "15m", "1h", "4h", "1d", "1w")
+
+
+def read_times(store: Store) -> dict[str, float]:
+    """Seconds to read every candle of each target timeframe (aggregated from the stored 1m rows)."""
+    return {tf: timed(lambda tf=tf: store.read_ohlcv("BTC-USDT", tf)) for tf in READ_TARGETS}
+
+
+def pandas_times(df: pd.DataFrame) -> dict[str, float]:
+    """The in-memory anchor: pandas resampling of the same frame with the same rules."""
+    rules = {"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum"}
+    offsets = {"5m": "5min", "15m": "15min", "1h": "1h", "4h": "4h", "1d": "1D", "1w": "W-MON"}
+    return {
+        tf: timed(lambda tf=tf: df.resample(offsets[tf], label="left", closed="left").agg(rules)) for tf in READ_TARGETS
+    }
+
+
+def bench_sqlite(df: pd.DataFrame, tmp: Path) -> tuple[float, float, float, dict[str, float]]:
     rows = [
         (int(t.timestamp()), "BTC-USDT", "1m", o, h, lo, c, v, None, None)
         for t, o, h, lo, c, v in zip(
@@ -59,11 +82,14 @@ def bench_sqlite(df: pd.DataFrame, tmp: Path) -> tuple[float, float, float]:
     store = open_store(f"sqlite:///{tmp / 'store.db'}")
     ours = timed(lambda: store.write_ohlcv(df, "BTC-USDT", "1m"))
     again = timed(lambda: store.write_ohlcv(df, "BTC-USDT", "1m"))
+    reads = read_times(store)
     store.close()
-    return ours, again, anchor
+    return ours, again, anchor, reads
 
 
-def bench_postgres(df: pd.DataFrame, admin_url: str) -> tuple[float, float, float]:
+def bench_postgres(
+    df: pd.DataFrame, admin_url: str, *, timescaledb: bool
+) -> tuple[float, float, float, dict[str, float]]:
     name = f"uptrade_bench_{uuid.uuid4().hex[:8]}"
     admin = psycopg.connect(admin_url, autocommit=True)
     admin.execute(f'CREATE DATABASE "{name}"')
@@ -82,6 +108,9 @@ def bench_postgres(df: pd.DataFrame, admin_url: str) -> tuple[float, float, floa
         payload = csv.getvalue().encode()
         with psycopg.connect(url) as conn:
             conn.execute(DDL.format(time="TIMESTAMPTZ", f="DOUBLE PRECISION", suffix="").replace("ohlcv", "bare"))
+            if timescaledb:
+                conn.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
+                conn.execute("SELECT create_hypertable('bare', 'time')")
             conn.commit()
 
             def bare() -> None:
@@ -95,11 +124,13 @@ def bench_postgres(df: pd.DataFrame, admin_url: str) -> tuple[float, float, floa
                 conn.commit()
 
             anchor = timed(bare)
-        store = open_store(_sa_url(admin_url, name))
+        store = open_store(_sa_url(admin_url, name), init=True, timescaledb=timescaledb)
+        assert store.mode == ("timescaledb" if timescaledb else "postgresql"), store.mode
         ours = timed(lambda: store.write_ohlcv(df, "BTC-USDT", "1m"))
         again = timed(lambda: store.write_ohlcv(df, "BTC-USDT", "1m"))
+        reads = read_times(store)
         store.close()
-        return ours, again, anchor
+        return ours, again, anchor, reads
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
@@ -111,10 +142,20 @@ def _sa_url(admin_url: str, db: str) -> str:
     return sa.make_url(admin_url).set(drivername="postgresql+psycopg", database=db).render_as_string(False)
 
 
+def _answers(url: str) -> bool:
+    try:
+        psycopg.connect(url, connect_timeout=3).close()
+    except psycopg.OperationalError as exc:
+        print(f"TimescaleDB left out: {url} does not answer ({str(exc).strip().splitlines()[0]})")
+        return False
+    return True
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--timescale", default="postgresql://postgres@127.0.0.1:5433/postgres")
     args = parser.parse_args()
     table = read_table(MARKET / "btcusdt_1m_binance.csv.gz").table.iloc[: args.rows]
     df = table.set_index(pd.DatetimeIndex(table.pop("time"), name="time"))
@@ -123,14 +164,27 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         results = {
             "sqlite": (*bench_sqlite(df, Path(tmp)), "sqlite3.executemany"),
-            "postgresql": (*bench_postgres(df, args.pg), "bare COPY"),
+            "postgresql": (*bench_postgres(df, args.pg, timescaledb=False), "bare COPY"),
         }
+        if args.timescale and _answers(args.timescale):
+            results["timescaledb"] = (*bench_postgres(df, args.timescale, timescaledb=True), "bare COPY (hypertable)")
     print(f"{'backend':<11} {'write_ohlcv':>14} {'re-upsert':>14} {'anchor':>14}  ratio (ours/anchor time)")
-    for backend, (ours, again, anchor, anchor_name) in results.items():
+    for backend, (ours, again, anchor, _reads, anchor_name) in results.items():
         print(
             f"{backend:<11} {n / ours:>10,.0f} r/s {n / again:>10,.0f} r/s {n / anchor:>10,.0f} r/s  "
             f"{ours / anchor:.2f}x vs {anchor_name}  goal >= 300,000 r/s: {'met' if n / ours >= 300_000 else 'MISSED'}"
         )
+    print(f"{'':<11} import {', '.join(f'{b} {r[0]:.1f} s' for b, r in results.items())}")
+    anchor_reads = pandas_times(df)
+    sqlite_reads = results["sqlite"][3]
+    print(f"full reads (s)  {' '.join(f'{tf:>7}' for tf in READ_TARGETS)}   ratio to sqlite / to pandas, summed")
+    for backend, (*_w, reads, _name) in results.items():
+        total = sum(reads.values())
+        print(
+            f"{backend:<15} {' '.join(f'{reads[tf]:>7.2f}' for tf in READ_TARGETS)}   "
+            f"{total / sum(sqlite_reads.values()):.2f}x / {total / sum(anchor_reads.values()):.1f}x"
+        )
+    print(f"{'pandas (memory)':<15} {' '.join(f'{anchor_reads[tf]:>7.2f}' for tf in READ_TARGETS)}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The test command: own virtualenv, install with the dev extra, PostgreSQL up, the Hummingbot
-# environment (built once per machine, cached under ~/.cache/uptrade), ruff, pytest on both cores.
+# The test command: own virtualenv, install with the dev extra, PostgreSQL up, TimescaleDB (built
+# from ../shared/vendor once per machine) and the Hummingbot environment (both cached under
+# ~/.cache/uptrade), ruff, pytest on both cores.
 # Extra arguments go to pytest instead of the default selection (e.g. `bash scripts/test.sh -k store`).
 # Prints the time of each phase at the end, whether the run passed or not.
 set -euo pipefail
@@ -54,6 +55,17 @@ if ! pg_up; then
 fi
 echo "== PostgreSQL answers at $PG_HOST:$PG_PORT"
 phase_done "PostgreSQL"
+
+# TimescaleDB built from ../shared/vendor (once per machine, cached), in its own cluster on 5433.
+if TS_URL=$(bash scripts/timescaledb.sh | tail -n 1) && [ -n "$TS_URL" ]; then
+  export UPTRADE_TEST_TIMESCALE_URL=$TS_URL
+elif [ "${CI:-}" = "true" ]; then
+  echo "FATAL: no TimescaleDB server (scripts/timescaledb.sh failed above); CI does not skip its tests" >&2
+  exit 1
+else
+  echo "== WARNING: no TimescaleDB server; its tests will be skipped (the reason is printed above)" >&2
+fi
+phase_done "TimescaleDB (built once per machine)"
 
 # Hummingbot's own engine (Python 3.12, its own venv in the cache) for the backtest cross-check
 if HB_PYTHON=$(bash scripts/hummingbot_env.sh | tail -n 1) && [ -x "$HB_PYTHON" ]; then

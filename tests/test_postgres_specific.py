@@ -1,4 +1,4 @@
-"""PostgreSQL-only behaviour: the COPY fast path's race with a concurrent writer, plain mode."""
+"""PostgreSQL-only behaviour: the COPY fast path's race with a concurrent writer, plain mode, no DDL on open."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 
+from tests.conftest import PgDatabases
 from uptrade.data.store import open_store
 from uptrade.data.store.postgres import PostgresStore
+from uptrade.errors import StoreError
 
 
 def test_concurrent_writer_in_the_same_range_falls_back_to_upsert(pg_url: str, btc_1h: pd.DataFrame) -> None:
@@ -58,12 +60,25 @@ def test_concurrent_writer_in_the_same_range_falls_back_to_upsert(pg_url: str, b
     store.close()
 
 
-def test_plain_postgres_mode_is_reported(pg_url: str) -> None:
+def test_plain_postgres_mode_is_reported_and_jit_is_off(pg_url: str) -> None:
     store = open_store(pg_url)
     info = store.describe()
-    assert info["backend"] == "postgresql"
+    assert (info["backend"], info["mode"], info["timescaledb"]) == ("postgresql", "postgresql", None)
+    assert store.jobs() == []
     with store.engine.connect() as conn:
-        has_ts = conn.exec_driver_sql("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'").first()
-    assert info["mode"] == ("timescaledb" if has_ts else "postgresql")
-    assert info["timescaledb"] == (None if not has_ts else info["timescaledb"])
+        assert conn.exec_driver_sql("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'").first() is None
+        assert conn.exec_driver_sql("SHOW jit").scalar() == "off"
+    with pytest.raises(StoreError, match="postgresql mode: it has no continuous aggregates to refresh"):
+        store.refresh_aggregates("2024-01-01")
     store.close()
+
+
+def test_fresh_database_must_be_initialised_first(pg: PgDatabases) -> None:
+    """Opening runs no DDL: a database without the schema names the command that creates it."""
+    url = pg.create("fresh", init=False)
+    with pytest.raises(StoreError, match=r"has no UpTrade schema, this UpTrade needs version 3: run `uptrade db init`"):
+        open_store(url)
+    with open_store(url, init=True, timescaledb=False) as store:
+        assert store.schema_version() == 3
+    with open_store(url) as store:
+        assert store.mode == "postgresql"

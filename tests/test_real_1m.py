@@ -18,6 +18,9 @@ from tests.conftest import PgDatabases
 from tests.helpers import assert_same_candles, resample_oracle
 from uptrade.data.store import Store, open_store
 
+# One worker loads each backend once (a module fixture per worker would load it on both).
+pytestmark = pytest.mark.xdist_group("real_1m")
+
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql", "timescaledb"])
 def loaded(

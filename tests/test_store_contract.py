@@ -228,7 +228,5 @@ def test_urls_are_checked() -> None:
 
 
 def test_unreachable_postgres_is_a_clear_store_error() -> None:
-    with pytest.raises(
-        StoreError, match=re.escape("opening postgresql+psycopg://u:***@127.0.0.1:1/x failed")
-    ):
+    with pytest.raises(StoreError, match=re.escape("opening postgresql+psycopg://u:***@127.0.0.1:1/x failed")):
         open_store("postgresql://u:secret@127.0.0.1:1/x")

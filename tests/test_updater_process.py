@@ -196,7 +196,7 @@ def test_postgres_restart_while_updating_loses_nothing(cluster: PrivateCluster, 
         }
     )  # fmt: skip
     restarted = threading.Event()
-    with serve_polygon(q1, clock, latency=0.02) as fake, open_store(cluster.url) as store:
+    with serve_polygon(q1, clock, latency=0.02) as fake, open_store(cluster.url, init=True, timescaledb=False) as store:
         settings = Settings(
             polygon_api_key="test-key", polygon_base_url=fake.base_url, polygon_page_limit=2000,
             source_backoff=0.01, source_max_backoff=0.05,
