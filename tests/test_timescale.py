@@ -200,6 +200,30 @@ def test_one_single_pass_refresh_per_aggregate_per_write_call(tsdb: PgDatabases,
         store.close()
 
 
+def test_deferred_refresh_refreshes_once_for_many_series(tsdb: PgDatabases, minutes: pd.DataFrame) -> None:
+    """Series written one call at a time (imports of many files): one refresh per aggregate for all of them."""
+    store = open_store(tsdb.create("deferred"))
+    day = minutes.loc["2024-01-02"]
+    frames = {f"D{i:02d}-USDT": scaled(day, 1 + i / 10) for i in range(10)}
+    try:
+        with statements(store.engine) as seen:
+            with store.deferred_refresh():
+                for sym, df in frames.items():
+                    store.write_ohlcv(df, sym, "1m")
+                    with store.deferred_refresh():  # nested blocks defer to the outermost
+                        store.write_ohlcv(df.iloc[:10], sym, "1m")
+                assert refresh_calls(seen) == []
+            assert [c.split("'")[1] for c in refresh_calls(seen)] == list(VIEWS)
+        with store.engine.connect() as conn:
+            marks = ts.watermarks(conn)
+        assert marks["ohlcv_1d"] == int(day.index[-1].timestamp()) + 60  # the whole day materialised at once
+        for sym in ("D00-USDT", "D09-USDT"):
+            for target in ("5m", "1h", "1d"):
+                assert_same_candles(store.read_ohlcv(sym, target), resample_oracle(frames[sym], "1m", target))
+    finally:
+        store.close()
+
+
 def _table(df: pd.DataFrame) -> pd.DataFrame:
     table = frame_to_table(df)
     table["time"] = parse_times(table["time"])
@@ -240,6 +264,13 @@ def _run_job(store: Store, job_id: int) -> None:
 def test_compressed_chunks_read_back_bit_for_bit_and_take_corrections(tsdb: PgDatabases, minutes: pd.DataFrame) -> None:
     store = open_store(tsdb.create("compress"))
     try:
+        # The scheduler would run the compression policy on these 2024 rows by itself, at a moment of
+        # its choosing (racing the explicit run below); this test runs the policies itself instead.
+        with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql(
+                "SELECT alter_job(job_id, scheduled => false) FROM timescaledb_information.jobs "
+                "WHERE hypertable_name IS NOT NULL"
+            )
         store.write_ohlcv(minutes, "BTC-USDT", "1m")
         store.write_ohlcv(scaled(minutes, 0.05), "ETH-USDT", "1m")
         _run_job(store, _job(store, "policy_compression", "ohlcv"))  # the policy itself, not the scheduler

@@ -107,6 +107,7 @@ class Store(ResultsMixin, ABC):
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._deferred: list[Written] | None = None
         # Bulk paths talk to the driver directly, so its own exception base is caught too.
         self._db_errors: tuple[type[BaseException], ...] = (sa.exc.SQLAlchemyError, engine.dialect.loaded_dbapi.Error)
 
@@ -250,6 +251,32 @@ class Store(ResultsMixin, ABC):
         self.close()
 
     # ----------------------------------------------------------------- writes
+    @contextmanager
+    def deferred_refresh(self) -> Iterator[None]:
+        """Run the after-write work (TimescaleDB: refreshing the aggregates) once for all writes in the block.
+
+        Each write call refreshes what it touched, for every series, so writing many series one
+        call at a time into the same period costs a refresh per series over all of them (100
+        series x 2 days: 86 s instead of 2). Inside this block that happens once, on leaving it;
+        until then other readers may see the aggregates of the period without the new rows.
+        """
+        outer = self._deferred is None
+        if outer:
+            self._deferred = []
+        try:
+            yield
+        finally:
+            if outer:
+                pending, self._deferred = self._deferred or [], None
+                if pending:
+                    self._after_write(pending)
+
+    def _written(self, written: list[Written]) -> None:
+        if self._deferred is not None:
+            self._deferred.extend(written)
+        elif written:
+            self._after_write(written)
+
     def write_ohlcv(
         self, df: pd.DataFrame, symbol: str, timeframe: str | Timeframe, *, on_progress: ProgressCallback | None = None
     ) -> int:
@@ -288,7 +315,7 @@ class Store(ResultsMixin, ABC):
                         on_progress(done, total)
         except self._db_errors as exc:
             raise StoreError(f"writing {total} {sym} {tf} rows failed, nothing was written: {_reason(exc)}") from exc
-        self._after_write(written)
+        self._written(written)
         log.info("ohlcv written", extra={"symbol": sym, "timeframe": tf.name, "rows": total, "store": self.mode})
         return total
 
@@ -308,8 +335,7 @@ class Store(ResultsMixin, ABC):
             raise StoreError(
                 f"writing {total} rows of {len(keyed)} series failed, nothing was written: {_reason(exc)}"
             ) from exc
-        if written:
-            self._after_write(written)
+        self._written(written)
         return [len(b) for b, _, _ in keyed]
 
     def _upsert_many(self, conn: Connection, items: list[tuple[OHLCVBatch, str, str]]) -> None:
