@@ -56,26 +56,25 @@ fi
 echo "== PostgreSQL answers at $PG_HOST:$PG_PORT"
 phase_done "PostgreSQL"
 
+# provide VAR WHAT TESTS SCRIPT: run a build-once SCRIPT and export its last line as VAR. Without
+# it CI fails (it never skips TESTS); elsewhere they are skipped with a warning.
+provide() {
+  local value
+  if value=$(bash "$4" | tail -n 1) && [ -n "$value" ]; then
+    export "$1=$value"
+  elif [ "${CI:-}" = "true" ]; then
+    echo "FATAL: no $2 ($4 said why above); CI does not skip $3" >&2
+    exit 1
+  else
+    echo "== WARNING: no $2 ($4 said why above); $3 will be skipped" >&2
+  fi
+}
 # TimescaleDB built from ../shared/vendor (once per machine, cached), in its own cluster on 5433.
-if TS_URL=$(bash scripts/timescaledb.sh | tail -n 1) && [ -n "$TS_URL" ]; then
-  export UPTRADE_TEST_TIMESCALE_URL=$TS_URL
-elif [ "${CI:-}" = "true" ]; then
-  echo "FATAL: no TimescaleDB server (scripts/timescaledb.sh failed above); CI does not skip its tests" >&2
-  exit 1
-else
-  echo "== WARNING: no TimescaleDB server; its tests will be skipped (the reason is printed above)" >&2
-fi
+provide UPTRADE_TEST_TIMESCALE_URL "TimescaleDB server" "the TimescaleDB tests" scripts/timescaledb.sh
 phase_done "TimescaleDB (built once per machine)"
-
 # Hummingbot's own engine (Python 3.12, its own venv in the cache) for the backtest cross-check
-if HB_PYTHON=$(bash scripts/hummingbot_env.sh | tail -n 1) && [ -x "$HB_PYTHON" ]; then
-  export UPTRADE_HB_PYTHON=$HB_PYTHON
-elif [ "${CI:-}" = "true" ]; then
-  echo "FATAL: no Hummingbot environment; CI does not skip the cross-check against Hummingbot's engine" >&2
-  exit 1
-else
-  echo "== WARNING: no Hummingbot environment; the cross-check tests against it will be skipped" >&2
-fi
+provide UPTRADE_HB_PYTHON "Hummingbot environment" "the cross-check against Hummingbot's engine" \
+  scripts/hummingbot_env.sh
 phase_done "Hummingbot environment (cached per machine)"
 
 # numba keys its cache on each source file's path and time stamp: a fresh clone compiles afresh

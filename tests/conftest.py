@@ -71,7 +71,10 @@ class PgDatabases:
         self.created.append(name)
         url = self.admin.url.set(database=name).render_as_string(hide_password=False)
         if init:
-            open_store(url, init=True, timescaledb=self.timescaledb).close()
+            store = open_store(url, init=True, timescaledb=self.timescaledb)
+            if store.mode == "timescaledb":
+                _pause_jobs(store)
+            store.close()
         return url
 
     def drop_all(self) -> None:
@@ -79,6 +82,21 @@ class PgDatabases:
             for name in self.created:
                 conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         self.admin.dispose()
+
+
+def _pause_jobs(store: Store) -> None:
+    """Stop TimescaleDB's scheduler from running this database's policies behind the tests' backs.
+
+    The test data is from 2022-2025, so the compression policy would compress every chunk soon
+    after each write, at moments of the scheduler's choosing: CPU taken from the tests and a
+    concurrent actor that no test controls. Tests that check the policies run them with
+    ``CALL run_job``.
+    """
+    with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql(
+            "SELECT alter_job(job_id, scheduled => false) FROM timescaledb_information.jobs "
+            "WHERE hypertable_name IS NOT NULL"
+        )
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ comparing it with the second is an independent check of the store's aggregation.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -18,26 +17,31 @@ from tests.conftest import PgDatabases
 from tests.helpers import assert_same_candles, resample_oracle
 from uptrade.data.store import Store, open_store
 
-# One worker loads each backend once (a module fixture per worker would load it on both).
-pytestmark = pytest.mark.xdist_group("real_1m")
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql", "timescaledb"])
+def test_four_years_of_real_1m_bars(
+    backend: str, request: pytest.FixtureRequest, btc_1m: pd.DataFrame, btc_1h: pd.DataFrame, tmp_path: Path
+) -> None:
+    """One test per backend, so that each loads the 2.1M rows once whichever worker runs it.
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql", "timescaledb"])
-def loaded(
-    request: pytest.FixtureRequest, btc_1m: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Store]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{Path(tmp_path_factory.mktemp('real')) / 'btc1m.db'}"
+    (A module fixture shared by several tests is loaded again on every worker that runs one of
+    them, and pytest-xdist's ``loadgroup`` does not keep groups together under pytest 9.)
+    """
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'btc1m.db'}"
     else:
-        server: PgDatabases = request.getfixturevalue("tsdb" if request.param == "timescaledb" else "pg")
+        server: PgDatabases = request.getfixturevalue("tsdb" if backend == "timescaledb" else "pg")
         url = server.create("real1m")
-    store = open_store(url)
-    assert store.write_ohlcv(btc_1m, "BTC/USDT", "1m") == 2_103_760
-    yield store
-    store.close()
+    with open_store(url) as store:
+        assert store.mode == backend
+        assert store.write_ohlcv(btc_1m, "BTC/USDT", "1m") == 2_103_760
+        gaps_match_the_documented_outage(store)
+        aggregated_1h_matches_the_independent_1h_file(store, btc_1h)
+        for target in ("5m", "1h", "1d"):
+            aggregates_match_pandas_exactly(store, btc_1m, target)
 
 
-def test_one_minute_gaps_match_the_documented_outage(loaded: Store) -> None:
+def gaps_match_the_documented_outage(loaded: Store) -> None:
     gaps = loaded.find_gaps("BTC-USDT", "1m")
     assert [(g.start, g.end, g.missing) for g in gaps] == [
         (pd.Timestamp("2023-03-24T12:40Z"), pd.Timestamp("2023-03-24T13:59Z"), 80)
@@ -46,7 +50,7 @@ def test_one_minute_gaps_match_the_documented_outage(loaded: Store) -> None:
     assert (cov.rows, cov.gaps, cov.missing) == (2_103_760, 1, 80)
 
 
-def test_1m_to_1h_matches_the_independent_1h_file(loaded: Store, btc_1h: pd.DataFrame) -> None:
+def aggregated_1h_matches_the_independent_1h_file(loaded: Store, btc_1h: pd.DataFrame) -> None:
     agg = loaded.read_ohlcv("BTC-USDT", "1h")
     common = agg.index.intersection(btc_1h.index)
     assert len(common) == 35_063  # SOURCES.md: the hours the two files share
@@ -61,8 +65,7 @@ def test_1m_to_1h_matches_the_independent_1h_file(loaded: Store, btc_1h: pd.Data
     assert vol_rel.max() < 0.0045  # "0.4%" as SOURCES.md rounds it
 
 
-@pytest.mark.parametrize("target", ["5m", "1h", "1d"])
-def test_1m_aggregates_match_pandas_exactly(loaded: Store, btc_1m: pd.DataFrame, target: str) -> None:
+def aggregates_match_pandas_exactly(loaded: Store, btc_1m: pd.DataFrame, target: str) -> None:
     window = btc_1m.loc["2023-03-20":"2023-04-02"]  # spans the outage
     got = loaded.read_ohlcv("BTC-USDT", target, start=window.index[0], end=window.index[-1])
     want = resample_oracle(btc_1m, "1m", target).loc[window.index[0] : window.index[-1]]

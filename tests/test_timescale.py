@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import PgDatabases
+from tests.conftest import PgDatabases, _pause_jobs
 from tests.helpers import assert_same_candles, resample_oracle, with_extras
 from uptrade.data.frames import frame_to_table
 from uptrade.data.io import parse_times
@@ -264,13 +264,7 @@ def _run_job(store: Store, job_id: int) -> None:
 def test_compressed_chunks_read_back_bit_for_bit_and_take_corrections(tsdb: PgDatabases, minutes: pd.DataFrame) -> None:
     store = open_store(tsdb.create("compress"))
     try:
-        # The scheduler would run the compression policy on these 2024 rows by itself, at a moment of
-        # its choosing (racing the explicit run below); this test runs the policies itself instead.
-        with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql(
-                "SELECT alter_job(job_id, scheduled => false) FROM timescaledb_information.jobs "
-                "WHERE hypertable_name IS NOT NULL"
-            )
+        # the policies are paused in test databases (tests/conftest.py): this test runs them itself
         store.write_ohlcv(minutes, "BTC-USDT", "1m")
         store.write_ohlcv(scaled(minutes, 0.05), "ETH-USDT", "1m")
         _run_job(store, _job(store, "policy_compression", "ohlcv"))  # the policy itself, not the scheduler
@@ -350,6 +344,7 @@ def roles(tsdb: PgDatabases, minutes: pd.DataFrame) -> Iterator[dict[str, str]]:
         conn.exec_driver_sql(f"GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {app}")
     owner_engine.dispose()
     with open_store(urls["owner"]) as store:
+        _pause_jobs(store)
         store.write_ohlcv(minutes.loc[:"2024-01-05"], "BTC-USDT", "1m")
     yield urls  # type: ignore[misc]
     admin_sql(
