@@ -331,28 +331,30 @@ def roles(tsdb: PgDatabases, minutes: pd.DataFrame) -> Iterator[dict[str, str]]:
         *(f"CREATE ROLE {r} LOGIN" for r in (owner, app, ro)),
         f'CREATE DATABASE "{name}" OWNER {owner}',
     )
-    base = tsdb.admin.url.set(database=name)
-    names = {"owner": owner, "app": app, "ro": ro}
-    urls = {k: base.set(username=v).render_as_string(hide_password=False) for k, v in names.items()}
-    urls.update(names=names, database=name)  # type: ignore[arg-type]
-    init = cli(urls["owner"], "db", "init")  # the owner creates the (trusted) extension and every object
-    assert init.returncode == 0, init.stderr
-    owner_engine = sa.create_engine(urls["owner"], isolation_level="AUTOCOMMIT")
-    with owner_engine.connect() as conn:
-        conn.exec_driver_sql(f"GRANT USAGE ON SCHEMA public TO {app}, {ro}")
-        conn.exec_driver_sql(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {app}, {ro}")
-        conn.exec_driver_sql(f"GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {app}")
-    owner_engine.dispose()
-    with open_store(urls["owner"]) as store:
-        _pause_jobs(store)
-        store.write_ohlcv(minutes.loc[:"2024-01-05"], "BTC-USDT", "1m")
-    yield urls  # type: ignore[misc]
-    admin_sql(
-        tsdb,
-        "postgres",
-        f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
-        *(f"DROP ROLE {r}" for r in (app, ro, owner)),
-    )
+    try:
+        base = tsdb.admin.url.set(database=name)
+        names = {"owner": owner, "app": app, "ro": ro}
+        urls = {k: base.set(username=v).render_as_string(hide_password=False) for k, v in names.items()}
+        urls.update(names=names, database=name)  # type: ignore[arg-type]
+        init = cli(urls["owner"], "db", "init")  # the owner creates the (trusted) extension and every object
+        assert init.returncode == 0, init.stderr
+        owner_engine = sa.create_engine(urls["owner"], isolation_level="AUTOCOMMIT")
+        with owner_engine.connect() as conn:
+            conn.exec_driver_sql(f"GRANT USAGE ON SCHEMA public TO {app}, {ro}")
+            conn.exec_driver_sql(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {app}, {ro}")
+            conn.exec_driver_sql(f"GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {app}")
+        owner_engine.dispose()
+        with open_store(urls["owner"]) as store:
+            _pause_jobs(store)
+            store.write_ohlcv(minutes.loc[:"2024-01-05"], "BTC-USDT", "1m")
+        yield urls  # type: ignore[misc]
+    finally:  # roles are global to the server: never leave them behind, even when set-up failed
+        admin_sql(
+            tsdb,
+            "postgres",
+            f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+            *(f"DROP ROLE IF EXISTS {r}" for r in (app, ro, owner)),
+        )
 
 
 def test_read_only_role_runs_every_read(roles: dict[str, str], minutes: pd.DataFrame) -> None:
