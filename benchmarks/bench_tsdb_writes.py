@@ -26,23 +26,23 @@ import pandas as pd
 import psycopg
 import sqlalchemy as sa
 
-from uptrade.data.frames import OHLCVBatch, frame_to_table
-from uptrade.data.io import parse_times, read_table
+from uptrade.data.frames import OHLCVBatch
+from uptrade.data.io import read_table
 from uptrade.data.store import open_store
-from uptrade.data.validate import table_to_batch
+from uptrade.data.timeframes import parse_timeframe
+from uptrade.data.validate import frame_to_batch
 
 MARKET = Path(__file__).resolve().parents[2] / "shared" / "data" / "market"
 BACKFILL_BARS = 2_880
 LIVE_ROUNDS = 60
+ONE_MINUTE = parse_timeframe("1m")
 
 
 def _batch(df: pd.DataFrame, k: float) -> OHLCVBatch:
     out = df.copy()
     for col in ("open", "high", "low", "close"):
         out[col] = out[col] * k
-    table = frame_to_table(out)
-    table["time"] = parse_times(table["time"])
-    return table_to_batch(table)
+    return frame_to_batch(out, ONE_MINUTE, "bench")
 
 
 def run(admin_url: str, df: pd.DataFrame, symbols: list[str], timescaledb: bool) -> dict[str, list[float]]:

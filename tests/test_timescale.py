@@ -26,17 +26,16 @@ import sqlalchemy as sa
 
 from tests.conftest import PgDatabases, _pause_jobs
 from tests.helpers import assert_same_candles, resample_oracle, with_extras
-from uptrade.data.frames import frame_to_table
-from uptrade.data.io import parse_times
 from uptrade.data.store import Store, open_store
 from uptrade.data.store import timescale as ts
 from uptrade.data.store.schema import LATEST_VERSION
 from uptrade.data.timeframes import parse_timeframe
-from uptrade.data.validate import table_to_batch
+from uptrade.data.validate import frame_to_batch
 from uptrade.errors import StoreError
 
 pytestmark = pytest.mark.timescale
 VIEWS = ("ohlcv_5m", "ohlcv_1h", "ohlcv_1d")
+ONE_MINUTE = parse_timeframe("1m")
 
 
 @pytest.fixture(scope="module")
@@ -177,7 +176,7 @@ def test_one_single_pass_refresh_per_aggregate_per_write_call(tsdb: PgDatabases,
     frames = {s: scaled(minutes, 1 + i / 100) for i, s in enumerate(symbols)}
 
     def write(start: str, end: str) -> list[str]:
-        items = [(table_to_batch(_table(frames[s].loc[start:end])), s, "1m") for s in symbols]
+        items = [(frame_to_batch(frames[s].loc[start:end], ONE_MINUTE, s), s, "1m") for s in symbols]
         with statements(store.engine) as seen:
             store.write_batches(items)
         return refresh_calls(seen)
@@ -222,12 +221,6 @@ def test_deferred_refresh_refreshes_once_for_many_series(tsdb: PgDatabases, minu
                 assert_same_candles(store.read_ohlcv(sym, target), resample_oracle(frames[sym], "1m", target))
     finally:
         store.close()
-
-
-def _table(df: pd.DataFrame) -> pd.DataFrame:
-    table = frame_to_table(df)
-    table["time"] = parse_times(table["time"])
-    return table
 
 
 def test_rewritten_history_is_refreshed_at_once(tsdb: PgDatabases, minutes: pd.DataFrame) -> None:

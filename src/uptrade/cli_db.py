@@ -46,10 +46,15 @@ def db_jobs() -> None:
     from rich.table import Table
 
     from uptrade.cli import _console, _fail, _open_store
+    from uptrade.errors import UpTradeError
 
     store = _open_store()
-    jobs = store.jobs()
-    store.close()
+    try:
+        jobs = store.jobs()
+    except UpTradeError as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        store.close()
     if store.mode != "timescaledb":
         raise _fail(f"{store.url} is in {store.mode} mode: there are no TimescaleDB jobs")
     table = Table(title=f"TimescaleDB jobs ({store.url})")

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from uptrade.data.frames import COLUMNS, MISSING_COUNT, PRICE_COLUMNS, OHLCVBatch, epoch_seconds
+from uptrade.data.frames import COLUMNS, MISSING_COUNT, PRICE_COLUMNS, OHLCVBatch, epoch_seconds, frame_to_table
+from uptrade.data.io import parse_times
 from uptrade.data.timeframes import Timeframe
 from uptrade.errors import DataFormatError
 
@@ -199,3 +200,17 @@ def batch_is_valid(batch: OHLCVBatch, timeframe: Timeframe) -> bool:
             MISSING_COUNT,
         )
     )
+
+
+def frame_to_batch(df: pd.DataFrame, timeframe: Timeframe, source: str) -> OHLCVBatch:
+    """A candle frame (UTC index) or table (``time`` column), checked as every write checks it.
+
+    Returns the batch to write; any invalid row raises :class:`OHLCVValidationError` naming the
+    rows and ``source``.
+    """
+    table = frame_to_table(df)
+    table["time"] = parse_times(table["time"])
+    report = validate_table(table, timeframe)
+    if not report.ok:
+        raise OHLCVValidationError(report, source=source)
+    return table_to_batch(table)

@@ -27,13 +27,12 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from uptrade.data.frames import OHLCVBatch, empty_frame, frame_from_columns, frame_to_table
-from uptrade.data.io import parse_times
+from uptrade.data.frames import OHLCVBatch, empty_frame, frame_from_columns
 from uptrade.data.store import schema
 from uptrade.data.store.results import ResultsMixin
 from uptrade.data.symbols import canonical_symbol
 from uptrade.data.timeframes import TIMEFRAMES, Timeframe, parse_timeframe
-from uptrade.data.validate import OHLCVValidationError, table_to_batch, validate_table
+from uptrade.data.validate import frame_to_batch
 from uptrade.errors import ConfigError, SchemaVersionError, StoreError
 from uptrade.settings import mask_url
 
@@ -184,13 +183,17 @@ class Store(ResultsMixin, ABC):
                 f"({schema.LATEST_VERSION}); upgrade UpTrade"
             )
         if version < schema.LATEST_VERSION:
-            state = "has no UpTrade schema" if version == 0 else f"has schema version {version}"
-            raise StoreError(
-                f"the database at {self.url} {state}, this UpTrade needs version {schema.LATEST_VERSION}: "
-                "run `uptrade db init` (as a role that may create tables) to create or upgrade it"
-            )
+            return self._schema_behind(version)
         self._check_features()
         return version
+
+    def _schema_behind(self, version: int) -> int:
+        """What opening a database whose schema is behind does: refuse, naming ``uptrade db init``."""
+        state = "has no UpTrade schema" if version == 0 else f"has schema version {version}"
+        raise StoreError(
+            f"the database at {self.url} {state}, this UpTrade needs version {schema.LATEST_VERSION}: "
+            "run `uptrade db init` (as a role that may create tables) to create or upgrade it"
+        )
 
     def _migrate(self) -> int:
         """Apply the pending migrations in one transaction; returns the version found before."""
@@ -288,12 +291,7 @@ class Store(ResultsMixin, ABC):
         a missing vwap/trade_count never erases a stored one.
         """
         sym, tf = canonical_symbol(symbol), parse_timeframe(timeframe)
-        table = frame_to_table(df)
-        table["time"] = parse_times(table["time"])
-        report = validate_table(table, tf)
-        if not report.ok:
-            raise OHLCVValidationError(report, source=f"{sym} {tf}")
-        return self.write_batch(table_to_batch(table), sym, tf, on_progress=on_progress)
+        return self.write_batch(frame_to_batch(df, tf, f"{sym} {tf}"), sym, tf, on_progress=on_progress)
 
     def write_batch(
         self, batch: OHLCVBatch, symbol: str, timeframe: str | Timeframe, *, on_progress: ProgressCallback | None = None

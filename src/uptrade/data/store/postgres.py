@@ -28,7 +28,7 @@ from uptrade.data.frames import OHLCVBatch
 from uptrade.data.store import timescale
 from uptrade.data.store.base import Store, TimeLike, Written, _reason, to_epoch
 from uptrade.data.timeframes import Timeframe
-from uptrade.errors import StoreError
+from uptrade.errors import ConfigError, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -139,15 +139,19 @@ class PostgresStore(Store):
     def jobs(self) -> list[dict[str, Any]]:
         if self.mode != "timescaledb":
             return []
-        with self.engine.connect() as conn:
-            return timescale.jobs(conn)
+        try:
+            with self.engine.connect() as conn:
+                return timescale.jobs(conn)
+        except sa.exc.SQLAlchemyError as exc:
+            raise StoreError(f"reading TimescaleDB's jobs at {self.url} failed: {_reason(exc)}") from exc
 
     def refresh_aggregates(self, start: TimeLike, end: TimeLike = None) -> list[str]:
         if self.mode != "timescaledb":
             return super().refresh_aggregates(start, end)
         lo = to_epoch(start, "start")
         hi = to_epoch(end, "end") if end is not None else int(datetime.now(tz=UTC).timestamp())
-        assert lo is not None
+        if lo is None:
+            raise ConfigError("start: a time is required")
         if hi < lo:
             raise StoreError(f"end {end} is before start {start}")
         if not self._refreshes():
@@ -201,11 +205,11 @@ class PostgresStore(Store):
                     hint = " (`uptrade db init --timescaledb` converts it)" if timescale.offered(conn) else ""
                     log.info(f"plain PostgreSQL mode{hint}", extra={"store": self.url})
                     return
-                created = timescale.setup(conn)
+                made = timescale.setup(conn)
         except sa.exc.SQLAlchemyError as exc:
             raise StoreError(f"setting up TimescaleDB at {self.url} failed: {_reason(exc)}") from exc
-        if created:
-            log.info("timescaledb set up", extra={"store": self.url, "created": created, "version": version})
+        if made:
+            log.info("timescaledb set up", extra={"store": self.url, "created": made, "version": version})
 
     def _create_extension(self, conn: Connection, *, required: bool) -> str | None:
         if not timescale.offered(conn):
@@ -235,16 +239,22 @@ class PostgresStore(Store):
                 f"for it (missing: {', '.join(absent)}): run `uptrade db init` as the owner of the tables"
             )
 
-    def _refreshes(self) -> bool:
-        """Whether this role may refresh the continuous aggregates (it must own them, or be in the owner's role)."""
+    def _refreshes(self, conn: Connection | None = None) -> bool:
+        """Whether this role may refresh the continuous aggregates (it must own them, or be in the owner's role).
+
+        Asked once per store, on ``conn`` when the caller has one open.
+        """
         if self._can_refresh is None:
-            with self.engine.connect() as conn:
+            if conn is not None:
                 self._can_refresh = timescale.can_refresh(conn)
+            else:
+                with self.engine.connect() as own:
+                    self._can_refresh = timescale.can_refresh(own)
         return self._can_refresh
 
     def _before_write(self, conn: Connection, written: Sequence[Written]) -> None:
         base = [w for w in written if w.timeframe.name == timescale.BASE_TIMEFRAME]
-        if not base or self.mode != "timescaledb" or self._refreshes():
+        if not base or self.mode != "timescaledb" or self._refreshes(conn):
             return
         first = min(w.first for w in base)
         stale = timescale.stale_views(conn, first)

@@ -15,7 +15,6 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
 from uptrade.data.frames import OHLCVBatch
-from uptrade.data.store import schema
 from uptrade.data.store.base import Store
 
 
@@ -70,15 +69,13 @@ class SQLiteStore(Store):
     def mode(self) -> str:
         return "sqlite"
 
-    def check(self) -> int:
-        """As :meth:`Store.check`, but a file that is behind is created or migrated in place.
+    def _schema_behind(self, version: int) -> int:
+        """A file that is behind is created or migrated in place, not refused.
 
         The embedded file belongs to the user who opens it and has no roles, so its first use
         creates it (the offline default needs no ``db init``); a newer schema is still refused.
         """
-        if self.schema_version() < schema.LATEST_VERSION:
-            return self.init()
-        return super().check()
+        return self.init()
 
     def _epoch(self, expr: str) -> str:
         return expr
