@@ -79,8 +79,9 @@ phase_done "Hummingbot environment (cached per machine)"
 
 # numba keys its cache on each source file's path and time stamp: a fresh clone compiles afresh
 export NUMBA_CACHE_DIR=${NUMBA_CACHE_DIR:-$PWD/.cache/numba}
-echo "== ruff check"
+echo "== ruff check, ruff format --check"
 "$VENV/bin/ruff" check .
+"$VENV/bin/ruff" format --check .
 phase_done "ruff"
 
 if [ "$#" -gt 0 ]; then
