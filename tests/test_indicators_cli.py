@@ -23,6 +23,7 @@ from uptrade.indicators.ma import MA_TYPES, moving_average
 from uptrade.indicators.registry import INDICATORS, get_indicator
 from uptrade.indicators.sniper import SniperResult, sniper_prox
 from uptrade.indicators.vzo import VZOResult, vzo_prox
+from uptrade.signals import indicator_frame
 
 SYMBOL = "BTC-USDT"
 BARS = 3000
@@ -138,7 +139,7 @@ def test_run_stores_what_the_registry_computes(
     info = get_indicator(name)
     frame = store.read_ohlcv(SYMBOL, "1h")
     assert len(frame) == BARS
-    want = info.run(frame, **params)
+    want = indicator_frame(frame, info.name, **params)
     longs, shorts = int((want["signal"] == 1).sum()), int((want["signal"] == -1).sum())
     assert longs + shorts > 0
 
@@ -157,7 +158,7 @@ def test_run_stores_what_the_registry_computes(
         assert np.isnan(want["value"]).sum() >= 49, "the warm-up NaN -> NULL path is exercised"
 
     # A rerun with other parameters (here the defaults) replaces every row: no mix of the two.
-    again = info.run(frame)
+    again = indicator_frame(frame, info.name)
     assert not np.array_equal(again["value"].to_numpy(), want["value"].to_numpy(), equal_nan=True)
     out = assert_clean_exit(run_indicator(store, name), 0)
     assert f"stored {BARS:,} rows" in out
@@ -168,9 +169,9 @@ def test_indicators_keep_their_own_rows_and_run_without_store_writes_nothing(loa
     frame = loaded.read_ohlcv(SYMBOL, "1h")
     assert_clean_exit(run_indicator(loaded, "sniper"), 0)
     assert_clean_exit(run_indicator(loaded, "ma", "ma_type=frama", "window=16"), 0)
-    assert_stored(loaded, "sniper", get_indicator("sniper").run(frame), dict(INDICATORS["sniper"].params))
+    assert_stored(loaded, "sniper", indicator_frame(frame, "sniper"), dict(INDICATORS["sniper"].params))
     ma_params = {**INDICATORS["ma"].params, "ma_type": "frama", "window": 16}
-    assert_stored(loaded, "ma", get_indicator("ma").run(frame, ma_type="frama", window=16), ma_params)
+    assert_stored(loaded, "ma", indicator_frame(frame, "ma", ma_type="frama", window=16), ma_params)
 
     out = assert_clean_exit(run_indicator(loaded, "vzo", save=False), 0)
     assert "signals over the whole history:" in out

@@ -87,7 +87,7 @@ def test_grid_syntax_values_and_names(cfg: BacktestConfig) -> None:
         ("ma_type=jma", "ambiguous, write one of sniper:minor.ma_type, vzo:minor.ma_type"),
         ("lenght=20", "lenght: no such parameter; valid:"),
         ("20:60:4", "expected name=values first"),
-        ("stop_loss=0.01:0.03", "a:b is a range for --random"),
+        ("stop_loss=0.01:0.03", "a:b is a range for random search"),
         ("stop_loss=3", "executor.stop_loss: Input should be less than 1"),
         ("length=2.5", "length: expected an integer, got '2.5'"),
         ("length=60:20:4", "the end is below the start"),
@@ -324,7 +324,7 @@ def test_cli_optimize(tmp_path: Path, store: Store, btc_1h: pd.DataFrame, cfg: B
     assert "walk-forward: the train window" in text
     for extra, message in (
         (["-g", "bogus=1"], "bogus: no such parameter"),
-        (["-g", "stop_loss=0.01:0.02"], "a:b is a range for --random"),
+        (["-g", "stop_loss=0.01:0.02"], "a:b is a range for random search"),
         (["-g", "stop_loss=1:2:1"], "executor.stop_loss: Input should be less than 1"),
         (["-g", "stop_loss=0.01", "--objective", "cagr"], "--objective: must be one of sharpe"),
         (["-g", "stop_loss=0.01", "--walk-forward", "train=9000d,test=1d"], "do not fit"),

@@ -13,6 +13,7 @@ from uptrade.data.store import Store
 from uptrade.indicators.celestial import celestial_channel_levels
 from uptrade.indicators.registry import get_indicator
 from uptrade.indicators.spectral import HURST_CYCLES, spectral_frame
+from uptrade.signals import indicator_frame
 
 SYMBOL = "BTC-USDT"
 runner = CliRunner()
@@ -42,7 +43,7 @@ def turns_by_loop(x: np.ndarray) -> np.ndarray:
 
 def test_spectral_entry_is_the_library_composite_and_its_turns(candles: pd.DataFrame) -> None:
     info = get_indicator("spectral")
-    out = info.run(candles, method="goertzel", window=300, cycles="10d,20d,40.5")
+    out = indicator_frame(candles, info.name, method="goertzel", window=300, cycles="10d,20d,40.5")
     ref = spectral_frame(candles, [HURST_CYCLES["10d"], HURST_CYCLES["20d"], 40.5], method="goertzel", window=300)
     np.testing.assert_array_equal(out["composite"].to_numpy(), ref.composite.to_numpy())
     np.testing.assert_array_equal(out["value"].to_numpy(), ref.composite.to_numpy())
@@ -50,15 +51,15 @@ def test_spectral_entry_is_the_library_composite_and_its_turns(candles: pd.DataF
     np.testing.assert_array_equal(out["signal"].to_numpy(), turns_by_loop(ref.composite.to_numpy()))
     assert (out["signal"].iloc[:301] == 0).all()  # nothing before the first full window
     assert out["signal"].abs().sum() > 100
-    hurst = info.run(candles, method="hurst")
+    hurst = indicator_frame(candles, info.name, method="hurst")
     assert list(hurst.columns[2 : 2 + len(HURST_CYCLES)]) == list(HURST_CYCLES)
     with pytest.raises(ValueError, match="cycles: 'x'"):
-        info.run(candles, cycles="5d,x")
+        indicator_frame(candles, info.name, cycles="5d,x")
 
 
 @pytest.mark.parametrize(("body", "mirror", "body_b"), [("saturn", 0, ""), ("jupiter", 1, ""), ("sun", 0, "moon")])
 def test_celestial_entry_levels_and_crossings(candles: pd.DataFrame, body: str, mirror: int, body_b: str) -> None:
-    out = get_indicator("celestial").run(candles, body=body, mirror=mirror, body_b=body_b, scaler=16.18)
+    out = indicator_frame(candles, "celestial", body=body, mirror=mirror, body_b=body_b, scaler=16.18)
     levels = celestial_channel_levels(candles.index, body, 16.18, 6, 10, bool(mirror), body_b or None).to_numpy()
     close = candles["close"].to_numpy()
     for t in range(1, len(candles), 7):
@@ -87,7 +88,7 @@ def test_cli_runs_and_stores_both(store: Store, candles: pd.DataFrame) -> None:
         stored = store.read_signals(SYMBOL, "1h", name)
         info = get_indicator(name)
         kw = {k: type(info.params[k])(v) for k, v in (p.split("=") for p in params)}
-        ref = info.run(store.read_ohlcv(SYMBOL, "1h"), **kw)
+        ref = indicator_frame(store.read_ohlcv(SYMBOL, "1h"), info.name, **kw)
         assert len(stored) == len(candles)
         np.testing.assert_array_equal(stored["signal"].to_numpy(), ref["signal"].to_numpy())
         np.testing.assert_allclose(stored["value"].to_numpy(float), ref["value"].to_numpy(), rtol=0, equal_nan=True)

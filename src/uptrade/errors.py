@@ -1,19 +1,44 @@
 """The exception classes UpTrade raises on purpose.
 
 Every error a user can cause derives from :class:`UpTradeError`, so callers (the CLI, the MCP
-server, the dashboard) can tell "you asked for something wrong" from a bug. Value errors also
-derive from :class:`ValueError` so plain Python code catching that keeps working.
+server, the dashboard) can tell "you asked for something wrong" from a bug, and catch nothing
+else. Value errors also derive from :class:`ValueError` so plain Python code catching that keeps
+working.
+
+Messages say what is wrong in the library's own terms (parameter and field names), never how a
+particular shell spells them: an error about an argument of a library call carries that
+argument's name in ``param``, and each shell maps it to its own flag or field (the CLI prints
+``--grid`` for ``param="grid"``).
 """
 
 from __future__ import annotations
 
 
 class UpTradeError(Exception):
-    """Base class of every deliberate UpTrade error."""
+    """Base class of every deliberate UpTrade error.
+
+    ``param`` names the argument of the library call the error is about, when there is one.
+    """
+
+    def __init__(self, message: str, *, param: str | None = None) -> None:
+        super().__init__(message)
+        self.param = param
 
 
 class ConfigError(UpTradeError, ValueError):
-    """A setting or a database URL is invalid."""
+    """A setting, a config file, a search space or a database URL is invalid."""
+
+
+class ParameterError(UpTradeError, ValueError):
+    """A parameter of an indicator or signal has the wrong name, type or range (the message names it)."""
+
+
+class SignalError(UpTradeError, ValueError):
+    """A signal (or a request for one) breaks the convention: names the signal, bar or parameter."""
+
+
+class NoDataError(UpTradeError, LookupError):
+    """The store holds no candles (or too few) for what was asked."""
 
 
 class TimeframeError(UpTradeError, ValueError):
@@ -25,7 +50,7 @@ class SymbolError(UpTradeError, ValueError):
 
 
 class DataFormatError(UpTradeError, ValueError):
-    """A file or frame does not have the shape of OHLCV data (columns, time format)."""
+    """Input data (a file, a frame, a series) does not have the expected shape, columns or time format."""
 
 
 class StoreError(UpTradeError):

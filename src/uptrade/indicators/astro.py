@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from uptrade.errors import UpTradeError
+from uptrade.errors import DataFormatError, ParameterError, UpTradeError
 from uptrade.indicators import astro_tables as at
 from uptrade.indicators.nb.astro import longitude_nb, tt_from_utc_nb
 
@@ -61,7 +61,7 @@ def check_body(body: str, allowed: tuple[str, ...] = BODIES) -> str:
     """The normalised body name, or a ``ValueError`` listing the valid ones."""
     key = str(body).strip().lower().replace(" ", "_")
     if key not in allowed:
-        raise ValueError(f"body: unknown body {body!r}; choose one of {', '.join(allowed)}")
+        raise ParameterError(f"body: unknown body {body!r}; choose one of {', '.join(allowed)}")
     return key
 
 
@@ -69,7 +69,7 @@ def check_frame(frame: str) -> str:
     """``"tropical"`` or ``"sidereal"``, else a ``ValueError``."""
     key = str(frame).strip().lower()
     if key not in FRAMES:
-        raise ValueError(f"frame: must be 'tropical' or 'sidereal', got {frame!r}")
+        raise ParameterError(f"frame: must be 'tropical' or 'sidereal', got {frame!r}")
     return key
 
 
@@ -91,7 +91,7 @@ def to_utc_index(times: Any) -> tuple[pd.DatetimeIndex, str]:
         except ValueError:  # strings in several formats, e.g. a date and a date-time
             index = pd.DatetimeIndex(pd.to_datetime(times, utc=True, format="mixed"))
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"times: cannot read {times!r} as timestamps ({exc})") from None
+        raise DataFormatError(f"times: cannot read {times!r} as timestamps ({exc})") from None
     return index.as_unit("ns"), kind
 
 
@@ -178,7 +178,7 @@ def _lon_array(lon: Any, name: str) -> tuple[np.ndarray, pd.Index | None]:
     index = lon.index if isinstance(lon, pd.Series) else None
     arr = np.atleast_1d(np.asarray(lon, dtype=np.float64))
     if arr.ndim != 1:
-        raise ValueError(f"{name}: expected a scalar or a 1-D series of longitudes, got shape {arr.shape}")
+        raise DataFormatError(f"{name}: expected a scalar or a 1-D series of longitudes, got shape {arr.shape}")
     return arr, index
 
 
@@ -243,13 +243,13 @@ def aspect(lon_a: Any, lon_b: Any, orb: float = 6.0) -> Any:
     orbs overlap (``orb`` > 15) the nearest aspect wins.
     """
     if not (isinstance(orb, (int, float, np.integer, np.floating)) and 0 < float(orb) < 30):
-        raise ValueError(f"orb: must be a number in (0, 30) degrees, got {orb!r}")
+        raise ParameterError(f"orb: must be a number in (0, 30) degrees, got {orb!r}")
     scalar = np.ndim(lon_a) == 0 and np.ndim(lon_b) == 0
     index = lon_a.index if isinstance(lon_a, pd.Series) else lon_b.index if isinstance(lon_b, pd.Series) else None
     a = np.atleast_1d(np.asarray(lon_a, dtype=np.float64))
     b = np.atleast_1d(np.asarray(lon_b, dtype=np.float64))
     if a.shape != b.shape and a.size != 1 and b.size != 1:
-        raise ValueError(f"lon_a/lon_b: lengths differ ({a.size} and {b.size})")
+        raise DataFormatError(f"lon_a/lon_b: lengths differ ({a.size} and {b.size})")
     sep = separation(a, b)
     angles = np.array(list(ASPECTS.values()))
     dev = sep[:, None] - angles[None, :]

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from uptrade.errors import ParameterError
 from uptrade.indicators.astro import (
     ASPECTS,
     check_body,
@@ -36,10 +37,10 @@ SEPARATIONS = {
 def _span(start: Any, end: Any) -> tuple[float, float]:
     index, _ = to_utc_index([start, end])
     if index.hasnans:
-        raise ValueError(f"start/end: cannot read {start!r} .. {end!r} as timestamps")
+        raise ParameterError(f"start/end: cannot read {start!r} .. {end!r} as timestamps")
     check_range(index)
     if index[1] <= index[0]:
-        raise ValueError(f"end: {index[1].isoformat()} must be after start {index[0].isoformat()}")
+        raise ParameterError(f"end: {index[1].isoformat()} must be after start {index[0].isoformat()}")
     tt = tt_days(index)
     return float(tt[0]), float(tt[1])
 
@@ -74,7 +75,7 @@ def stations(body: str, start: Any, end: Any) -> pd.DataFrame:
     """
     key = check_body(body)
     if key not in STATION_BODIES:
-        raise ValueError(f"body: {key} has no stations (its motion never changes direction); use one of "
+        raise ParameterError(f"body: {key} has no stations (its motion never changes direction); use one of "
                          f"{', '.join(STATION_BODIES)}")  # fmt: skip
     t0, t1 = _span(start, end)
     grid = _grid(t0, t1)
@@ -101,7 +102,7 @@ def _aspect_angles(aspects: Iterable[str] | None) -> list[float]:
     names = [str(a).strip().lower() for a in ([aspects] if isinstance(aspects, str) else aspects)]
     unknown = [a for a in names if a not in ASPECTS]
     if unknown or not names:
-        raise ValueError(f"aspects: unknown {unknown or names!r}; choose from {', '.join(ASPECTS)}")
+        raise ParameterError(f"aspects: unknown {unknown or names!r}; choose from {', '.join(ASPECTS)}")
     return [angle for angle, name in SEPARATIONS.items() if name in names]
 
 
@@ -115,7 +116,7 @@ def aspect_events(body_a: str, body_b: str, start: Any, end: Any, aspects: Itera
     """
     a, b = check_body(body_a), check_body(body_b)
     if a == b:
-        raise ValueError(f"body_b: must differ from body_a ({a})")
+        raise ParameterError(f"body_b: must differ from body_a ({a})")
     angles = _aspect_angles(aspects)
     t0, t1 = _span(start, end)
     grid = _grid(t0, t1)

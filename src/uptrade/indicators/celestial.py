@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from uptrade.errors import DataFormatError, ParameterError
 from uptrade.indicators.astro import check_body, midpoint, planet_longitude, to_utc_index
 
 
@@ -31,20 +32,20 @@ def celestial_channel_levels(
     ``body_b`` uses the midpoint of the two longitudes; ``mirror`` negates the longitude term.
     """
     if isinstance(scaler, bool) or not isinstance(scaler, (int, float, np.integer, np.floating)):
-        raise ValueError(f"scaler: must be a positive number, got {scaler!r}")
+        raise ParameterError(f"scaler: must be a positive number, got {scaler!r}")
     if not (np.isfinite(scaler) and scaler > 0):
-        raise ValueError(f"scaler: must be a positive number, got {scaler!r}")
+        raise ParameterError(f"scaler: must be a positive number, got {scaler!r}")
     if isinstance(base, bool) or not isinstance(base, (int, np.integer)):
-        raise ValueError(f"base: must be an integer, got {base!r}")
+        raise ParameterError(f"base: must be an integer, got {base!r}")
     if isinstance(n_harmonics, bool) or not isinstance(n_harmonics, (int, np.integer)) or n_harmonics < 1:
-        raise ValueError(f"n_harmonics: must be an integer >= 1, got {n_harmonics!r}")
+        raise ParameterError(f"n_harmonics: must be an integer >= 1, got {n_harmonics!r}")
     key = check_body(body)
     index, _ = to_utc_index(times)
     lam = planet_longitude(index, key).to_numpy()
     if body_b is not None:
         key_b = check_body(body_b)
         if key_b == key:
-            raise ValueError(f"body_b: must differ from body ({key})")
+            raise ParameterError(f"body_b: must differ from body ({key})")
         lam = midpoint(lam, planet_longitude(index, key_b).to_numpy())
     s = -1.0 if mirror else 1.0
     h = np.arange(int(n_harmonics), dtype=np.float64)
@@ -61,9 +62,9 @@ def nearest_levels(close: Any, levels: Any) -> pd.DataFrame:
     lv = np.asarray(levels, dtype=np.float64)
     c = np.asarray(close, dtype=np.float64)
     if lv.ndim != 2:
-        raise ValueError(f"levels: expected one row of levels per bar (2-D), got shape {lv.shape}")
+        raise DataFormatError(f"levels: expected one row of levels per bar (2-D), got shape {lv.shape}")
     if c.ndim != 1 or c.shape[0] != lv.shape[0]:
-        raise ValueError(f"close: expected {lv.shape[0]} values (one per row of levels), got shape {c.shape}")
+        raise DataFormatError(f"close: expected {lv.shape[0]} values (one per row of levels), got shape {c.shape}")
     col = c[:, None]
     below = np.where(lv <= col, lv, -np.inf).max(axis=1, initial=-np.inf)
     above = np.where(lv > col, lv, np.inf).min(axis=1, initial=np.inf)

@@ -27,6 +27,7 @@ import pandas as pd
 
 from uptrade.data.frames import infer_timeframe, resample_candles
 from uptrade.data.timeframes import parse_timeframe
+from uptrade.errors import DataFormatError, NoDataError, ParameterError
 from uptrade.indicators._osc import check_float, check_int
 from uptrade.indicators.spectral import (
     DEFAULT_BANDWIDTH,
@@ -81,7 +82,7 @@ class MTFCycles:
 def suggested_length(period_minutes: float, base_minutes: float) -> int:
     """``period_minutes`` in bars of ``base_minutes``, rounded and clamped to [7, 200]."""
     if not np.isfinite(period_minutes):
-        raise ValueError("period_minutes: no finite composite period (no timeframe had a cycle)")
+        raise NoDataError("period_minutes: no finite composite period (no timeframe had a cycle)")
     return int(min(max(round(period_minutes / base_minutes), MIN_LENGTH), MAX_LENGTH))
 
 
@@ -105,9 +106,9 @@ class MTFCycleDetector:
             timeframes = [t for t in timeframes.split(",") if t.strip()]
         tfs = sorted({parse_timeframe(t.strip()) for t in timeframes})
         if not tfs:
-            raise ValueError("timeframes: give at least one timeframe")
+            raise ParameterError("timeframes: give at least one timeframe")
         if method not in METHODS:
-            raise ValueError(f"method: must be one of {', '.join(METHODS)}, got {method!r}")
+            raise ParameterError(f"method: must be one of {', '.join(METHODS)}, got {method!r}")
         self.timeframes = [t.name for t in tfs]
         self.base_timeframe = parse_timeframe(base_timeframe or self.timeframes[0]).name
         self.method = method
@@ -140,7 +141,7 @@ class MTFCycleDetector:
 
     def _source(self, candles: pd.DataFrame, source_timeframe: str | None) -> tuple[pd.DataFrame, str]:
         if not isinstance(candles.index, pd.DatetimeIndex):
-            raise ValueError("candles: expected a DatetimeIndex of bar open times")
+            raise DataFormatError("candles: expected a DatetimeIndex of bar open times")
         source = parse_timeframe(source_timeframe).name if source_timeframe else infer_timeframe(candles.index)
         return candles, source
 
@@ -191,7 +192,7 @@ class MTFCycleDetector:
         ok = table[np.isfinite(table["period_minutes"].astype(float)) & (table["power"].astype(float) > 0)]
         if ok.empty:
             reasons = "; ".join(f"{k}: {v}" for k, v in skipped.items()) or "no cycle found"
-            raise ValueError(f"timeframes: no dominant cycle on any timeframe ({reasons})")
+            raise NoDataError(f"timeframes: no dominant cycle on any timeframe ({reasons})")
         weights = ok["power"].astype(float).to_numpy()
         composite = float(np.sum(weights * ok["period_minutes"].astype(float).to_numpy()) / weights.sum())
         length = suggested_length(composite, self._minutes(self.base_timeframe))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from uptrade.errors import DataFormatError, ParameterError
 from uptrade.indicators.nb.ma_batch import ma_1d_nb, ma_2d_nb
 from uptrade.indicators.nb.ma_step import ma_init_nb, ma_size_nb, ma_step_nb
 
@@ -78,7 +79,7 @@ def ma_type_of(ma_type: int | str) -> MAType:
     if isinstance(ma_type, (int, np.integer)) and not isinstance(ma_type, bool):
         if 0 <= int(ma_type) < len(MA_TYPES):
             return MA_TYPES[int(ma_type)]
-        raise ValueError(f"ma_type: unknown code {ma_type}; valid codes are 0..{len(MA_TYPES) - 1}")
+        raise ParameterError(f"ma_type: unknown code {ma_type}; valid codes are 0..{len(MA_TYPES) - 1}")
     if isinstance(ma_type, str):
         key = ma_type.strip().lower()
         if key in _BY_NAME:
@@ -86,7 +87,7 @@ def ma_type_of(ma_type: int | str) -> MAType:
         if key.isdigit():
             return ma_type_of(int(key))
     names = ", ".join(f"{t.code}={t.aliases[0].upper()}" for t in MA_TYPES)
-    raise ValueError(f"ma_type: unknown type {ma_type!r}; choose a code or name: {names}")
+    raise ParameterError(f"ma_type: unknown type {ma_type!r}; choose a code or name: {names}")
 
 
 def check_window(t: MAType, window: object, name: str = "window") -> int:
@@ -95,9 +96,9 @@ def check_window(t: MAType, window: object, name: str = "window") -> int:
         if isinstance(window, float) and window.is_integer():
             window = int(window)
         else:
-            raise ValueError(f"{name}: must be an integer >= {t.min_window} for {t.name}, got {window!r}")
+            raise ParameterError(f"{name}: must be an integer >= {t.min_window} for {t.name}, got {window!r}")
     if window < t.min_window:
-        raise ValueError(f"{name}: must be >= {t.min_window} for {t.name}, got {window}")
+        raise ParameterError(f"{name}: must be >= {t.min_window} for {t.name}, got {window}")
     return int(window)
 
 
@@ -105,16 +106,16 @@ def as_series(values: object, name: str, length: int | None = None) -> np.ndarra
     """A contiguous 1-D float64 copy-free view of ``values`` (checked length)."""
     arr = np.ascontiguousarray(np.asarray(values, dtype=np.float64))
     if arr.ndim != 1:
-        raise ValueError(f"{name}: expected a 1-D series, got shape {arr.shape}")
+        raise DataFormatError(f"{name}: expected a 1-D series, got shape {arr.shape}")
     if length is not None and arr.shape[0] != length:
-        raise ValueError(f"{name}: length {arr.shape[0]} differs from the source's {length}")
+        raise DataFormatError(f"{name}: length {arr.shape[0]} differs from the source's {length}")
     return arr
 
 
 def _extras(t: MAType, src: np.ndarray, volume: object, high: object, low: object) -> tuple[np.ndarray, ...]:
     size = src.shape[0]
     if (high is None) != (low is None):
-        raise ValueError("high/low: give both or neither")
+        raise DataFormatError("high/low: give both or neither")
     if t.uses_hl and high is not None:
         hi = as_series(high, "high", size)
         lo = as_series(low, "low", size)
@@ -122,7 +123,7 @@ def _extras(t: MAType, src: np.ndarray, volume: object, high: object, low: objec
         hi = lo = src
     if t.needs_volume:
         if volume is None:
-            raise ValueError(f"volume: {t.name} needs a volume series")
+            raise DataFormatError(f"volume: {t.name} needs a volume series")
         vol = as_series(volume, "volume", size)
     else:
         vol = src
@@ -174,31 +175,31 @@ def moving_average_2d(
     x = np.asarray(src, dtype=np.float64)
     ws = np.atleast_1d(np.asarray(windows))
     if ws.ndim != 1 or ws.size == 0:
-        raise ValueError("windows: expected an int or a non-empty 1-D list of ints")
+        raise ParameterError("windows: expected an int or a non-empty 1-D list of ints")
     checked = np.array([check_window(t, w.item(), f"windows[{i}]") for i, w in enumerate(ws)], dtype=np.int64)
     if x.ndim == 1:
         x = np.repeat(x[:, None], checked.size, axis=1)
     if x.ndim != 2:
-        raise ValueError(f"src: expected 1-D or 2-D, got shape {x.shape}")
+        raise DataFormatError(f"src: expected 1-D or 2-D, got shape {x.shape}")
     if checked.size == 1 and x.shape[1] > 1:
         checked = np.repeat(checked, x.shape[1])
     if checked.size != x.shape[1]:
-        raise ValueError(f"windows: {checked.size} windows for {x.shape[1]} columns")
+        raise ParameterError(f"windows: {checked.size} windows for {x.shape[1]} columns")
 
     def _col(v: object, name: str) -> np.ndarray:
         arr = np.asarray(v, dtype=np.float64)
         if arr.ndim == 1:
             arr = np.repeat(arr[:, None], x.shape[1], axis=1)
         if arr.shape != x.shape:
-            raise ValueError(f"{name}: shape {arr.shape} differs from the source's {x.shape}")
+            raise DataFormatError(f"{name}: shape {arr.shape} differs from the source's {x.shape}")
         return arr
 
     if (high is None) != (low is None):
-        raise ValueError("high/low: give both or neither")
+        raise DataFormatError("high/low: give both or neither")
     hi = _col(high, "high") if t.uses_hl and high is not None else x
     lo = _col(low, "low") if t.uses_hl and low is not None else x
     if t.needs_volume and volume is None:
-        raise ValueError(f"volume: {t.name} needs a volume series")
+        raise DataFormatError(f"volume: {t.name} needs a volume series")
     vol = _col(volume, "volume") if t.needs_volume else x
     out = np.empty(x.shape)
     return ma_2d_nb(t.code, x, checked, float(phase), float(power), hi, lo, vol, out)
@@ -226,7 +227,7 @@ class MovingAverageStream:
         """Consume one bar and return the new average (NaN while warming up)."""
         x = float(value)
         if self.type.needs_volume and volume is None:
-            raise ValueError(f"volume: {self.type.name} needs a volume value")
+            raise DataFormatError(f"volume: {self.type.name} needs a volume value")
         hi = float(high) if (self.type.uses_hl and high is not None) else x
         lo = float(low) if (self.type.uses_hl and low is not None) else x
         vol = float(volume) if volume is not None else x

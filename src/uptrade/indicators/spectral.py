@@ -53,6 +53,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from uptrade.errors import DataFormatError, ParameterError
 from uptrade.indicators._osc import check_float, check_int
 from uptrade.indicators.ma import as_series
 from uptrade.indicators.nb.spectral import (
@@ -141,10 +142,10 @@ def _periods(periods: float | Sequence[float] | None) -> np.ndarray:
         return np.array(list(HURST_CYCLES.values()))
     arr = np.atleast_1d(np.asarray(periods, dtype=np.float64))
     if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"periods: expected one or more periods, got {periods!r}")
+        raise ParameterError(f"periods: expected one or more periods, got {periods!r}")
     bad = arr[~(np.isfinite(arr) & (arr >= 2.0))]
     if bad.size:
-        raise ValueError(f"periods: every period must be a finite number >= 2 bars, got {bad[0]!r}")
+        raise ParameterError(f"periods: every period must be a finite number >= 2 bars, got {bad[0]!r}")
     return np.ascontiguousarray(arr)
 
 
@@ -156,7 +157,9 @@ def _bandwidth(bandwidth: object, periods: np.ndarray) -> float:
     bw = check_float("bandwidth", bandwidth, 0.0)
     limit = float(periods.min()) / 8.0  # the filter needs 4*pi*bandwidth/P < pi/2
     if not 0.0 < bw < limit:
-        raise ValueError(f"bandwidth: must be in (0, {limit:g}) for a shortest period of {periods.min():g}, got {bw}")
+        raise ParameterError(
+            f"bandwidth: must be in (0, {limit:g}) for a shortest period of {periods.min():g}, got {bw}"
+        )
     return bw
 
 
@@ -165,7 +168,7 @@ def bandpass(src: object, period: float, bandwidth: float = DEFAULT_BANDWIDTH) -
     x, index = _source(src)
     p = _periods(period)
     if p.size != 1:
-        raise ValueError(f"period: expected one period, got {period!r}")
+        raise ParameterError(f"period: expected one period, got {period!r}")
     out = bandpass_nb(x, float(p[0]), _bandwidth(bandwidth, p), np.empty_like(x))
     return out if index is None else pd.Series(out, index=index, name=cycle_name(float(p[0])))
 
@@ -215,7 +218,7 @@ def spectral(
         cycles = pd.DataFrame(values, index=index, columns=names)
         return SpectralResult(cycles, pd.Series(values.sum(axis=1), index=index, name="composite"), None, None)
     if method != "goertzel":
-        raise ValueError(f"method: must be one of {', '.join(METHODS)}, got {method!r}")
+        raise ParameterError(f"method: must be one of {', '.join(METHODS)}, got {method!r}")
     w = _window(window)
     spec = goertzel_nb(x, p, w, bool(detrend), bool(taper), w, _spectrum_out(x.shape[0], p.shape[0]))
     amp = 2.0 * np.abs(spec) / _taper_sum(w, bool(taper))
@@ -233,7 +236,7 @@ def hl2(candles: pd.DataFrame) -> pd.Series:
     """``(high + low) / 2`` of a candle frame, the spectral source by default."""
     missing = [c for c in ("high", "low") if c not in candles.columns]
     if missing:
-        raise ValueError(f"candles: missing column(s) {', '.join(missing)}")
+        raise DataFormatError(f"candles: missing column(s) {', '.join(missing)}")
     return ((candles["high"] + candles["low"]) / 2.0).rename("hl2")
 
 
@@ -269,9 +272,9 @@ def _scan_args(
     lo = check_float("min_period", min_period, 2.0)
     hi = w / 3.0 if max_period is None else check_float("max_period", max_period, 2.0)
     if not lo < hi:
-        raise ValueError(f"max_period: must be greater than min_period ({lo:g}), got {hi:g}")
+        raise ParameterError(f"max_period: must be greater than min_period ({lo:g}), got {hi:g}")
     if hi > w:
-        raise ValueError(f"max_period: must be <= window ({w}), got {hi:g}")
+        raise ParameterError(f"max_period: must be <= window ({w}), got {hi:g}")
     ppo = check_int("points_per_octave", points_per_octave, MIN_POINTS_PER_OCTAVE)
     return lo, hi, w, ppo
 
@@ -304,18 +307,18 @@ def dominant_cycle(
     grid = period_grid(lo, hi, ppo, w)
     if method == "goertzel":
         if x.shape[0] < w:
-            raise ValueError(f"src: needs at least window={w} bars, got {x.shape[0]}")
+            raise DataFormatError(f"src: needs at least window={w} bars, got {x.shape[0]}")
         tail = np.ascontiguousarray(x[-w:])
         if np.isnan(tail).any():
-            raise ValueError(f"src: the last window={w} bars contain NaN")
+            raise DataFormatError(f"src: the last window={w} bars contain NaN")
         spec = goertzel_nb(tail, grid, w, True, True, w, _spectrum_out(w, grid.shape[0]))[-1]
         power = spec.real**2 + spec.imag**2
     elif method == "hurst":
         if np.count_nonzero(~np.isnan(x)) < w:
-            raise ValueError(f"src: needs at least window={w} non-NaN bars, got {np.count_nonzero(~np.isnan(x))}")
+            raise DataFormatError(f"src: needs at least window={w} non-NaN bars, got {np.count_nonzero(~np.isnan(x))}")
         power = dominant_bandpass_nb(x, grid, _bandwidth(bandwidth, grid), w, False)[2]
     else:
-        raise ValueError(f"method: must be one of {', '.join(METHODS)}, got {method!r}")
+        raise ParameterError(f"method: must be one of {', '.join(METHODS)}, got {method!r}")
     work = np.empty_like(power)
     period, share = dominant_nb(grid, power, bool(whiten), work)
     background = power / work if whiten and whiten_nb(grid, power, work) else np.full_like(power, np.nan)
@@ -344,7 +347,7 @@ def dominant_cycle_rolling(
     elif method == "hurst":
         period, share, _ = dominant_bandpass_nb(x, grid, _bandwidth(bandwidth, grid), w, bool(whiten))
     else:
-        raise ValueError(f"method: must be one of {', '.join(METHODS)}, got {method!r}")
+        raise ParameterError(f"method: must be one of {', '.join(METHODS)}, got {method!r}")
     return pd.DataFrame({"period": period, "power": share}, index=index)
 
 

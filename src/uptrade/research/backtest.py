@@ -45,6 +45,7 @@ import pandas as pd
 
 from uptrade.data.frames import infer_timeframe
 from uptrade.data.timeframes import parse_timeframe
+from uptrade.errors import DataFormatError
 from uptrade.research.config import ExecutorConfig
 from uptrade.research.engine_nb import STOP_LOSS, TAKE_PROFIT, TIME_LIMIT, TRAILING_STOP, backtest_nb, equity_nb
 from uptrade.research.stats import summarize
@@ -87,7 +88,7 @@ def engine_bars(candles: pd.DataFrame) -> EngineBars:
     """Contiguous float64 arrays of the bars the engine keeps; ``ValueError`` names missing columns."""
     missing = [c for c in ("high", "low", "close") if c not in candles.columns]
     if missing:
-        raise ValueError(f"candles: missing column(s) {', '.join(missing)}")
+        raise DataFormatError(f"candles: missing column(s) {', '.join(missing)}")
     keep = candles[["high", "low", "close"]].notna().all(axis=1).to_numpy()
     bars = candles.loc[keep]
     ts = (bars.index.as_unit("ns").asi8 // 1_000_000_000).astype(np.float64)

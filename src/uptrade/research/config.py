@@ -14,15 +14,37 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from uptrade.errors import ConfigError
+from uptrade.data.timeframes import parse_timeframe
+from uptrade.errors import ConfigError, UpTradeError
+from uptrade.indicators.registry import get_indicator
 from uptrade.signals.adapters import parse_source
 from uptrade.signals.combine import CombinerConfig
 
 
 def first_error(exc: ValidationError) -> str:
-    """``field.path: message`` of a validation error's first problem."""
+    """``field.path: message`` of a validation error's first problem.
+
+    Our own checks say what they are about; a message that starts with a deeper field path
+    (``sniper:major.length: must be ...``) continues the path with a dot.
+    """
     first = exc.errors()[0]
-    return f"{'.'.join(str(x) for x in first['loc'])}: {first['msg']}"
+    loc = ".".join(str(x) for x in first["loc"])
+    err = (first.get("ctx") or {}).get("error")
+    msg = str(err) if isinstance(err, UpTradeError) else first["msg"]
+    if not loc:
+        return msg
+    head, sep, _ = msg.partition(": ")
+    return f"{loc}.{msg}" if isinstance(err, UpTradeError) and sep and " " not in head else f"{loc}: {msg}"
+
+
+def source_params(source: str, params: dict[str, Any] | None) -> dict[str, Any]:
+    """A signal source's indicator parameters, typed and checked by its model (only the given names kept)."""
+    info = get_indicator(parse_source(source).indicator)
+    given = dict(params or {})
+    unknown = sorted(set(map(str, given)) - set(info.model.model_fields))
+    if unknown:
+        raise UpTradeError(f"{unknown[0]}: {info.name} has no such parameter; valid: {', '.join(info.params)}")
+    return info.model.of(given).model_dump(include=set(given))
 
 
 class TrailingStop(BaseModel):
@@ -68,7 +90,14 @@ class SignalsConfig(BaseModel):
     @field_validator("sources")
     @classmethod
     def _known(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-        return {parse_source(k).name: dict(v or {}) for k, v in value.items()}
+        out = {}
+        for key, params in value.items():
+            name = parse_source(key).name
+            try:
+                out[name] = source_params(name, params)
+            except UpTradeError as exc:
+                raise ConfigError(f"{key}.{exc}") from None
+        return out
 
 
 class BacktestConfig(BaseModel):
@@ -82,6 +111,11 @@ class BacktestConfig(BaseModel):
     end: str | None = None
     signals: SignalsConfig
     executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
+
+    @field_validator("timeframe")
+    @classmethod
+    def _timeframe(cls, value: str) -> str:
+        return str(parse_timeframe(value))
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> BacktestConfig:
@@ -99,5 +133,3 @@ class BacktestConfig(BaseModel):
             return cls.model_validate(raw)
         except ValidationError as exc:
             raise ConfigError(f"{p}: {first_error(exc)}") from None
-        except ValueError as exc:
-            raise ConfigError(f"{p}: {exc}") from None

@@ -1,4 +1,4 @@
-"""Parameter spaces for ``uptrade optimize``: the ``--grid`` syntax, names, grid and random points.
+"""Parameter spaces for ``uptrade optimize``: the grid syntax, names, grid and random points.
 
 A space is a list of dimensions, written ``name=values`` and separated by commas:
 ``length=20:60:4,stop_loss=0.01,0.02,0.03``. A token without ``=`` is one more value of the
@@ -16,13 +16,14 @@ field (``confirm_window``, ``threshold``, ``mode``, ``primary``), or an indicato
 of the config's sources. ``source.param`` (``sniper:minor.length``, or ``sniper.length`` when one
 source uses that indicator), ``executor.x`` and ``combine.x`` say which one explicitly; a bare name
 that fits more than one is refused with the candidates. Every error is a :class:`ConfigError`
-naming the dimension.
+naming the dimension, with ``param="grid"`` (the CLI's ``--grid``).
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
@@ -30,14 +31,16 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import ValidationError
 
-from uptrade.errors import ConfigError
-from uptrade.research.config import BacktestConfig, ExecutorConfig, first_error
-from uptrade.signals.combine import CombinerConfig
+from uptrade.errors import ConfigError, UpTradeError
+from uptrade.indicators.params import text_value
+from uptrade.indicators.registry import get_indicator
+from uptrade.research.config import BacktestConfig, ExecutorConfig, first_error, source_params
+from uptrade.signals.adapters import parse_source
 
 EXECUTOR_FIELDS = tuple(f for f in ExecutorConfig.model_fields if f != "trailing_stop")
 TRAILING_FIELDS = ("activation_price", "trailing_delta")
 COMBINE_FIELDS = ("mode", "threshold", "confirm_window", "primary")
-#: Refuse grids that would take hours before they start (``--random`` samples larger spaces).
+#: Refuse grids that would take hours before they start (random search samples larger spaces).
 MAX_GRID_POINTS = 1_000_000
 
 
@@ -57,6 +60,11 @@ class Dimension:
     @property
     def continuous(self) -> bool:
         return self.low is not None
+
+
+def _grid_error(message: str) -> ConfigError:
+    """An error about the grid text (``param="grid"``)."""
+    return ConfigError(message, param="grid")
 
 
 def _number(text: str) -> Decimal | None:
@@ -86,18 +94,21 @@ def _tokens(spec: str) -> list[tuple[str, list[str]]]:
         name, sep, value = token.partition("=")
         if sep:
             if not name.strip():
-                raise ConfigError(f"--grid {token!r}: a dimension needs a name before '='")
+                raise _grid_error(f"{token!r}: a dimension needs a name before '='")
             dims.append((name.strip(), [value.strip()] if value.strip() else []))
         elif not dims:
-            raise ConfigError(f"--grid {token!r}: expected name=values first, e.g. length=20:60:4")
+            raise _grid_error(f"{token!r}: expected name=values first, e.g. length=20:60:4")
         else:
             dims[-1][1].append(token)
     return dims
 
 
-def _values(name: str, parts: list[str]) -> tuple[tuple[Any, ...], float | None, float | None, bool]:
+def _values(
+    name: str, parts: list[str], typed: Callable[[str], Any] = _scalar
+) -> tuple[tuple[Any, ...], float | None, float | None, bool]:
+    """A dimension's values (or continuous range) from its text; ``typed`` reads one listed value."""
     if not parts:
-        raise ConfigError(f"--grid {name}: no values given")
+        raise _grid_error(f"{name}: no values given")
     if len(parts) == 1 and parts[0].count(":") in (1, 2):
         bits = parts[0].split(":")
         nums = [_number(b.strip()) for b in bits]
@@ -105,28 +116,28 @@ def _values(name: str, parts: list[str]) -> tuple[tuple[Any, ...], float | None,
             a, b = nums[0], nums[1]
             integer = all(n == n.to_integral_value() and "." not in s for n, s in zip(nums, bits, strict=True))
             if b < a:
-                raise ConfigError(f"--grid {name}={parts[0]}: the end is below the start")
+                raise _grid_error(f"{name}={parts[0]}: the end is below the start")
             if len(nums) == 2:
                 return (), float(a), float(b), integer
             step = nums[2]
             if step <= 0:
-                raise ConfigError(f"--grid {name}={parts[0]}: the step must be positive")
+                raise _grid_error(f"{name}={parts[0]}: the step must be positive")
             count = int((b - a) / step) + 1
             if count > MAX_GRID_POINTS:
-                raise ConfigError(f"--grid {name}={parts[0]}: {count:,} values; use a larger step")
+                raise _grid_error(f"{name}={parts[0]}: {count:,} values; use a larger step")
             vals = [a + i * step for i in range(count)]
             return tuple(int(v) if integer else float(v) for v in vals), None, None, integer
-    vals = tuple(_scalar(p) for p in parts)
+    try:
+        vals = tuple(typed(p) for p in parts)
+    except UpTradeError as exc:
+        raise _grid_error(str(exc)) from None
     if len(set(map(repr, vals))) != len(vals):
-        raise ConfigError(f"--grid {name}: a value is given twice")
+        raise _grid_error(f"{name}: a value is given twice")
     return vals, None, None, False
 
 
 def _resolve(name: str, cfg: BacktestConfig) -> tuple[str, str, str | None]:
     """(target, field, source) of a dimension name in ``cfg``."""
-    from uptrade.indicators.registry import get_indicator
-    from uptrade.signals.adapters import parse_source
-
     sources = {key: parse_source(key).indicator for key in cfg.signals.sources}
     head, dot, field = name.rpartition(".")
     if dot:
@@ -135,23 +146,19 @@ def _resolve(name: str, cfg: BacktestConfig) -> tuple[str, str, str | None]:
                 return "executor", field, None
             if field in TRAILING_FIELDS:
                 return "trailing", field, None
-            raise ConfigError(
-                f"--grid {name}: the executor has no field {field!r}; valid: {', '.join(EXECUTOR_FIELDS)}"
-            )
+            raise _grid_error(f"{name}: the executor has no field {field!r}; valid: {', '.join(EXECUTOR_FIELDS)}")
         if head == "combine":
             if field in COMBINE_FIELDS:
                 return "combine", field, None
-            raise ConfigError(f"--grid {name}: the combiner has no field {field!r}; valid: {', '.join(COMBINE_FIELDS)}")
+            raise _grid_error(f"{name}: the combiner has no field {field!r}; valid: {', '.join(COMBINE_FIELDS)}")
         matches = [k for k, ind in sources.items() if head in (k, ind)]
         if not matches:
-            raise ConfigError(f"--grid {name}: {head!r} is not a source of the config ({', '.join(sources)})")
+            raise _grid_error(f"{name}: {head!r} is not a source of the config ({', '.join(sources)})")
         if len(matches) > 1:
-            raise ConfigError(f"--grid {name}: {head!r} is more than one source; write one of {', '.join(matches)}")
+            raise _grid_error(f"{name}: {head!r} is more than one source; write one of {', '.join(matches)}")
         params = get_indicator(sources[matches[0]]).params
         if field not in params:
-            raise ConfigError(
-                f"--grid {name}: {sources[matches[0]]} has no parameter {field!r}; valid: {', '.join(params)}"
-            )
+            raise _grid_error(f"{name}: {sources[matches[0]]} has no parameter {field!r}; valid: {', '.join(params)}")
         return "source", field, matches[0]
     found: list[tuple[str, str, str | None]] = []
     if name in EXECUTOR_FIELDS:
@@ -168,34 +175,34 @@ def _resolve(name: str, cfg: BacktestConfig) -> tuple[str, str, str | None]:
             {*EXECUTOR_FIELDS, *TRAILING_FIELDS, *COMBINE_FIELDS}
             | {f"{k}.{p}" for k, ind in sources.items() for p in get_indicator(ind).params}
         )
-        raise ConfigError(f"--grid {name}: no such parameter; valid: {', '.join(known)}")
+        raise _grid_error(f"{name}: no such parameter; valid: {', '.join(known)}")
     if len(found) > 1:
         options = [f"{src}.{f}" if src else f"{t if t != 'trailing' else 'executor'}.{f}" for t, f, src in found]
-        raise ConfigError(f"--grid {name}: ambiguous, write one of {', '.join(options)}")
+        raise _grid_error(f"{name}: ambiguous, write one of {', '.join(options)}")
     return found[0]
 
 
 class ParamSpace:
-    """Dimensions parsed from ``--grid`` text and resolved against a backtest config."""
+    """Dimensions parsed from grid text and resolved against a backtest config."""
 
     def __init__(self, dims: list[Dimension], cfg: BacktestConfig) -> None:
         if not dims:
-            raise ConfigError("--grid: give at least one dimension, e.g. length=20:60:4")
+            raise _grid_error("grid: give at least one dimension, e.g. length=20:60:4")
         self.dims = dims
         self.cfg = cfg
 
     @classmethod
     def parse(cls, specs: str | list[str], cfg: BacktestConfig) -> ParamSpace:
-        """Parse one or more ``--grid`` strings for ``cfg``."""
+        """Parse one or more grid strings for ``cfg``."""
         dims: list[Dimension] = []
         seen: set[tuple[str, str, str | None]] = set()
         for spec in [specs] if isinstance(specs, str) else specs:
             for name, parts in _tokens(spec):
                 target, field, source = _resolve(name, cfg)
                 if (target, field, source) in seen:
-                    raise ConfigError(f"--grid {name}: given twice")
+                    raise _grid_error(f"{name}: given twice")
                 seen.add((target, field, source))
-                values, low, high, integer = _values(name, parts)
+                values, low, high, integer = _values(name, parts, _reader(cfg, target, field, source))
                 dims.append(Dimension(name, target, field, source, values, low, high, integer))  # type: ignore[arg-type]
         space = cls(dims, cfg)
         space.check(space.first_point())
@@ -220,9 +227,9 @@ class ParamSpace:
         size = self.grid_size
         if size is None:
             cont = [d.name for d in self.dims if d.continuous]
-            raise ConfigError(f"--grid {cont[0]}: a:b is a range for --random; a grid needs a:b:step or a list")
+            raise _grid_error(f"{cont[0]}: a:b is a range for random search; a grid needs a:b:step or a list")
         if size > MAX_GRID_POINTS:
-            raise ConfigError(f"--grid: {size:,} combinations (limit {MAX_GRID_POINTS:,}); sample them with --random N")
+            raise _grid_error(f"grid: {size:,} combinations (limit {MAX_GRID_POINTS:,}); sample some at random instead")
         return [
             dict(zip(self.names, combo, strict=True)) for combo in itertools.product(*(d.values for d in self.dims))
         ]
@@ -230,7 +237,7 @@ class ParamSpace:
     def sample(self, n: int, seed: int = 0) -> list[dict[str, Any]]:
         """``n`` random points (distinct grid points while the grid has that many), reproducible by ``seed``."""
         if n < 1:
-            raise ConfigError(f"--random: must be >= 1, got {n}")
+            raise ConfigError(f"random: must be >= 1, got {n}", param="random")
         rng = np.random.default_rng(seed)
         size = self.grid_size
         if size is not None:
@@ -272,33 +279,30 @@ class ParamSpace:
         try:
             cfg = BacktestConfig.model_validate(raw)
         except ValidationError as exc:
-            raise ConfigError(f"--grid: {first_error(exc)} (at {point})") from None
-        except ValueError as exc:
-            raise ConfigError(f"--grid: {exc} (at {point})") from None
+            raise _grid_error(f"grid: {first_error(exc)} (at {point})") from None
         return cfg
 
     def check(self, point: dict[str, Any]) -> None:
-        """Validate one point through the config and the indicators (fails fast, before a long run)."""
+        """Validate one point through the config, and every value of each indicator dimension (fails fast)."""
         cfg = self.apply(point)
-        from uptrade.indicators.registry import _typed, get_indicator
-        from uptrade.signals.adapters import parse_source
-
         for d in self.dims:
-            if d.target != "source":
+            if d.target != "source" or d.source is None:
                 continue
-            info = get_indicator(parse_source(d.source or "").indicator)
+            base = cfg.signals.sources[d.source]
             for value in d.values or (d.low, d.high):
-                if value is None:
-                    raise ConfigError(f"--grid {d.name}: an indicator parameter cannot be none")
-                _typed_value(d.name, value, info.params[d.field], _typed)
-        CombinerConfig.model_validate(cfg.signals.combine.model_dump())
+                try:
+                    source_params(d.source, {**base, d.field: value})
+                except UpTradeError as exc:
+                    raise _grid_error(str(exc)) from None
 
 
-def _typed_value(name: str, value: Any, default: Any, typed: Any) -> Any:
-    try:
-        return typed(name, str(value), default)
-    except ValueError as exc:
-        raise ConfigError(str(exc).replace("--param", "--grid")) from None
+def _reader(cfg: BacktestConfig, target: str, field: str, source: str | None) -> Callable[[str], Any]:
+    """How to read one listed value: typed by the indicator's model for a source parameter."""
+    if target != "source" or source is None:
+        return _scalar
+    info = get_indicator(parse_source(source).indicator)
+    spec = info.model.model_fields[field]
+    return lambda text: text_value(spec, field, text)
 
 
 def signal_key(cfg: BacktestConfig) -> str:

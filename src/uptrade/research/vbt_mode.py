@@ -25,6 +25,7 @@ import pandas as pd
 
 from uptrade.data.frames import infer_timeframe
 from uptrade.data.timeframes import parse_timeframe
+from uptrade.errors import DataFormatError, ParameterError
 from uptrade.research.stats import summarize
 from uptrade.signals.conventions import SignalError, as_signal
 
@@ -56,7 +57,7 @@ def _fraction(name: str, value: float | None) -> float | None:
         return None
     v = float(value)
     if not (np.isfinite(v) and 0.0 < v < 1.0):
-        raise ValueError(f"{name}: must be a fraction in (0, 1), e.g. 0.02 for 2%, got {value!r}")
+        raise ParameterError(f"{name}: must be a fraction in (0, 1), e.g. 0.02 for 2%, got {value!r}")
     return v
 
 
@@ -78,22 +79,22 @@ def run_vectorbt(
 
     missing = [c for c in ("open", "high", "low", "close") if c not in candles.columns]
     if missing:
-        raise ValueError(f"candles: missing column(s) {', '.join(missing)}")
+        raise DataFormatError(f"candles: missing column(s) {', '.join(missing)}")
     sig = as_signal(signal, "signal", len(candles))
     if isinstance(signal, pd.Series) and not signal.index.equals(candles.index):
         raise SignalError("signal: its index differs from the candles'")
     for name, value in (("amount_quote", amount_quote), ("init_cash", init_cash)):
         if not (np.isfinite(value) and value > 0):
-            raise ValueError(f"{name}: must be a positive number, got {value!r}")
+            raise ParameterError(f"{name}: must be a positive number, got {value!r}")
     if amount_quote > init_cash:
-        raise ValueError(f"amount_quote: {amount_quote} is more than init_cash {init_cash}")
+        raise ParameterError(f"amount_quote: {amount_quote} is more than init_cash {init_cash}")
     for name, value in (("fees", fees), ("slippage", slippage)):
         if not (np.isfinite(value) and 0.0 <= value < 0.1):
-            raise ValueError(f"{name}: must be a fraction in [0, 0.1), got {value!r}")
+            raise ParameterError(f"{name}: must be a fraction in [0, 0.1), got {value!r}")
     sl = _fraction("stop_loss", stop_loss)
     tp = _fraction("take_profit", take_profit)
     if trailing_stop and sl is None:
-        raise ValueError("trailing_stop: needs stop_loss (the trailing distance)")
+        raise ParameterError("trailing_stop: needs stop_loss (the trailing distance)")
     tf = parse_timeframe(timeframe or infer_timeframe(candles.index))
     close = candles["close"].astype(np.float64)
     kw: dict[str, Any] = {}

@@ -6,9 +6,10 @@ close confirms it. ``adapt`` turns an indicator's outputs into one (``sniper:maj
 defines, and ``store_signal`` writes one to ``indicator_signals`` with its parameters as JSON.
 """
 
-from uptrade.signals.adapters import ADAPTERS, Adapter, adapt, compute_signal, parse_source
+from uptrade.errors import SignalError
+from uptrade.signals.adapters import ADAPTERS, Adapter, adapt, compute_signal, indicator_frame, parse_source
 from uptrade.signals.combine import MODES, CombinerConfig, combine
-from uptrade.signals.conventions import SignalError, as_signal, from_flags, store_signal
+from uptrade.signals.conventions import as_signal, from_flags, store_signal
 
 __all__ = [
     "ADAPTERS",
@@ -20,6 +21,7 @@ __all__ = [
     "as_signal",
     "combine",
     "compute_signal",
+    "indicator_frame",
     "from_flags",
     "parse_source",
     "store_signal",

@@ -10,7 +10,7 @@
   direction within the last ``confirm_window`` bars, the primary's bar included.
 
 Unknown names, length mismatches, values outside ``{-1, 0, 1}`` and bad parameters raise
-:class:`~uptrade.signals.conventions.SignalError` (a ``ValueError``) naming them. Inputs may be
+:class:`~uptrade.errors.SignalError` (a ``ValueError``) naming them. Inputs may be
 arrays or Series; Series must share one index, and the result is then a Series on it.
 """
 
@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from uptrade.signals.conventions import SignalError, as_signal
+from uptrade.errors import SignalError
+from uptrade.signals.conventions import as_signal
 
 MODES = ("and", "or", "weighted", "confirm")
 
@@ -45,7 +46,7 @@ class CombinerConfig(BaseModel):
         if value is not None:
             for k, w in value.items():
                 if not (np.isfinite(w) and w >= 0):
-                    raise ValueError(f"weights: {k} must be a finite number >= 0, got {w}")
+                    raise SignalError(f"weights: {k} must be a finite number >= 0, got {w}")
         return value
 
     def apply(self, signals: Mapping[str, Any]) -> np.ndarray | pd.Series:

@@ -12,12 +12,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from uptrade.errors import SignalError
+
 if TYPE_CHECKING:
     from uptrade.data.store import Store
-
-
-class SignalError(ValueError):
-    """A signal (or a request for one) breaks the convention: names the signal, bar or parameter."""
 
 
 def as_signal(values: Any, name: str = "signal", length: int | None = None) -> np.ndarray:
