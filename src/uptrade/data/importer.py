@@ -79,7 +79,7 @@ def import_file(
     if batch_spacing is not None and batch_spacing != tf.seconds:
         warning = (
             f"bars in {path.name} are typically {batch_spacing:,} s apart, but {tf} bars are "
-            f"{tf.seconds:,} s apart: check --timeframe"
+            f"{tf.seconds:,} s apart: check the timeframe"
         )
     return ImportResult(path, sym, tf.name, len(loaded.table), written, report, written_report, warning)
 

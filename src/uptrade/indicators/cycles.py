@@ -28,7 +28,7 @@ import pandas as pd
 from uptrade.data.frames import infer_timeframe, resample_candles
 from uptrade.data.timeframes import parse_timeframe
 from uptrade.errors import DataFormatError, NoDataError, ParameterError
-from uptrade.indicators._osc import check_float, check_int
+from uptrade.indicators.params import check_float, check_int
 from uptrade.indicators.spectral import (
     DEFAULT_BANDWIDTH,
     DEFAULT_WINDOW,

@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 
 from uptrade.errors import DataFormatError, ParameterError
-from uptrade.indicators._osc import check_float, check_int
+from uptrade.indicators.params import check_float, check_int
 from uptrade.indicators.ma import as_series
 from uptrade.indicators.nb.spectral import (
     bandpass_alpha_nb,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from uptrade.errors import ConfigError
+from uptrade.errors import ConfigError, NoDataError, ParameterError, SignalError
 from uptrade.research.backtest import BacktestResult, run_backtest
 from uptrade.research.config import BacktestConfig
 from uptrade.research.vbt_mode import ResearchResult, run_vectorbt
@@ -48,12 +48,12 @@ def demo_config(symbol: str = "BTC-USDT", timeframe: str = "1h", start: str | No
 
 
 def load_candles(store: Store, cfg: BacktestConfig) -> pd.DataFrame:
-    """The config's candles from the store; ``ConfigError`` when there are none."""
+    """The config's candles from the store; ``NoDataError`` when there are none."""
     candles = store.read_ohlcv(cfg.symbol, cfg.timeframe, start=cfg.start, end=cfg.end)
     if candles.empty:
-        raise ConfigError(
+        raise NoDataError(
             f"no {cfg.symbol} {cfg.timeframe} candles between {cfg.start or 'the start'} and {cfg.end or 'now'} "
-            "in the store; import or backfill them (uptrade demo loads the BTC-USDT 1h sample)"
+            "in the store"
         )
     return candles
 
@@ -73,9 +73,7 @@ def combined_signal(
         if value is None:
             try:
                 value = compute_signal(candles, name, **params)
-            except ConfigError:
-                raise
-            except ValueError as exc:
+            except (ParameterError, SignalError) as exc:
                 raise ConfigError(f"{name} {params}: {exc}") from None
             if cache is not None:
                 cache[key] = value

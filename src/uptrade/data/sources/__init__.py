@@ -11,7 +11,7 @@ from uptrade.data.sources.base import BaseSource, CandleSource, Clock, RetryPoli
 from uptrade.errors import ConfigError
 from uptrade.settings import Settings, get_settings
 
-#: Names ``--source`` accepts.
+#: The source names ``open_source`` accepts.
 SOURCE_NAMES = ("polygon", "binance", "okx", "bybit", "file")
 
 __all__ = ["SOURCE_NAMES", "BaseSource", "CandleSource", "Clock", "RetryPolicy", "concat_batches", "open_source"]
@@ -44,7 +44,7 @@ def open_source(
         from uptrade.data.sources.file import FileSource
 
         if path is None:
-            raise ConfigError("the file source needs a path (--path FILE)")
+            raise ConfigError("path: the file source needs a file to read", param="path")
         return FileSource(path, clock=clock)
     from uptrade.data.sources.exchange import ExchangeSource
 
