@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from uptrade.data.frames import OHLCVBatch, empty_frame, frame_from_columns
 from uptrade.data.store import schema
+from uptrade.data.store.dberrors import db_reason
 from uptrade.data.store.results import ResultsMixin
 from uptrade.data.symbols import canonical_symbol
 from uptrade.data.timeframes import TIMEFRAMES, Timeframe, parse_timeframe
@@ -176,7 +177,7 @@ class Store(ResultsMixin, ABC):
         try:
             version = self.schema_version()
         except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"opening {self.url} failed: {_reason(exc)}") from exc
+            raise StoreError(f"opening {self.url} failed: {db_reason(exc)}") from exc
         if version > schema.LATEST_VERSION:
             raise SchemaVersionError(
                 f"database schema version {version} is newer than this UpTrade supports "
@@ -221,7 +222,7 @@ class Store(ResultsMixin, ABC):
                 # Recreate any current table that went missing (idempotent; repairs in place).
                 schema.metadata.create_all(conn)
         except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"initialising the schema at {self.url} failed: {_reason(exc)}") from exc
+            raise StoreError(f"initialising the schema at {self.url} failed: {db_reason(exc)}") from exc
         return int(current)
 
     def jobs(self) -> list[dict[str, Any]]:
@@ -312,7 +313,7 @@ class Store(ResultsMixin, ABC):
                     if on_progress is not None:
                         on_progress(done, total)
         except self._db_errors as exc:
-            raise StoreError(f"writing {total} {sym} {tf} rows failed, nothing was written: {_reason(exc)}") from exc
+            raise StoreError(f"writing {total} {sym} {tf} rows failed, nothing was written: {db_reason(exc)}") from exc
         self._written(written)
         log.info("ohlcv written", extra={"symbol": sym, "timeframe": tf.name, "rows": total, "store": self.mode})
         return total
@@ -331,7 +332,7 @@ class Store(ResultsMixin, ABC):
         except self._db_errors as exc:
             total = sum(len(b) for b, _, _ in keyed)
             raise StoreError(
-                f"writing {total} rows of {len(keyed)} series failed, nothing was written: {_reason(exc)}"
+                f"writing {total} rows of {len(keyed)} series failed, nothing was written: {db_reason(exc)}"
             ) from exc
         self._written(written)
         return [len(b) for b, _, _ in keyed]
@@ -370,7 +371,7 @@ class Store(ResultsMixin, ABC):
                 else:
                     rows = self._read_aggregated(conn, sym, src, tf, lo, hi, limit)
         except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"reading {sym} {tf} failed: {_reason(exc)}") from exc
+            raise StoreError(f"reading {sym} {tf} failed: {db_reason(exc)}") from exc
         return _rows_to_frame(rows)
 
     def latest_time(self, symbol: str, timeframe: str | Timeframe) -> pd.Timestamp | None:
@@ -387,7 +388,7 @@ class Store(ResultsMixin, ABC):
             with self.engine.connect() as conn:
                 return _ts(self._scalar_time(conn, fn, sym, tf))
         except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"reading the {fn} time of {sym} {tf} failed: {_reason(exc)}") from exc
+            raise StoreError(f"reading the {fn} time of {sym} {tf} failed: {db_reason(exc)}") from exc
 
     def symbols(self) -> list[str]:
         """Symbols with stored candles (a loose index scan: fast on large tables)."""
@@ -425,7 +426,7 @@ class Store(ResultsMixin, ABC):
             with self.engine.connect() as conn:
                 return self._gaps(conn, sym, tf)
         except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"finding gaps of {sym} {tf} failed: {_reason(exc)}") from exc
+            raise StoreError(f"finding gaps of {sym} {tf} failed: {db_reason(exc)}") from exc
 
     # ----------------------------------------------------------------- updater status
     def save_feed_status(self, rows: Sequence[dict[str, Any]]) -> None:
@@ -438,7 +439,7 @@ class Store(ResultsMixin, ABC):
                 conn.execute(table.delete().where(table.c.feed.in_([r["feed"] for r in rows])))
                 conn.execute(table.insert(), list(rows))
         except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"saving updater status failed: {_reason(exc)}") from exc
+            raise StoreError(f"saving updater status failed: {db_reason(exc)}") from exc
 
     def feed_status(self) -> list[dict[str, Any]]:
         """Every feed's last saved status (times as UTC Timestamps), ordered by feed."""
@@ -447,7 +448,7 @@ class Store(ResultsMixin, ABC):
             with self.engine.connect() as conn:
                 rows = conn.execute(sa.select(table).order_by(table.c.feed)).mappings().all()
         except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"reading updater status failed: {_reason(exc)}") from exc
+            raise StoreError(f"reading updater status failed: {db_reason(exc)}") from exc
         out = []
         for row in rows:
             item = dict(row)
@@ -576,9 +577,3 @@ def _rows_to_frame(rows: Sequence[Any]) -> pd.DataFrame:
             "trade_count": counts,
         },
     )
-
-
-def _reason(exc: BaseException) -> str:
-    """The driver's message without SQLAlchemy's echo of the statement and parameters."""
-    orig = getattr(exc, "orig", None)
-    return str(orig if orig is not None else exc).strip().splitlines()[0]

@@ -14,6 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from uptrade.data.store import schema
+from uptrade.data.store.dberrors import db_reason
 from uptrade.data.symbols import canonical_symbol
 from uptrade.data.timeframes import Timeframe, parse_timeframe
 from uptrade.errors import ConfigError, StoreError
@@ -49,7 +50,7 @@ class ResultsMixin:
         One transaction: the old rows in that time range are deleted and the new ones inserted,
         so a rerun with other parameters never leaves a mix. Returns the number of rows written.
         """
-        from uptrade.data.store.base import _reason, to_epoch
+        from uptrade.data.store.base import to_epoch
 
         sym, tf = canonical_symbol(symbol), parse_timeframe(timeframe)
         if rows.empty:
@@ -83,13 +84,11 @@ class ResultsMixin:
                 conn.execute(table.delete().where(where))
                 conn.execute(table.insert(), values)
         except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"writing {indicator} signals of {sym} {tf} failed: {_reason(exc)}") from exc
+            raise StoreError(f"writing {indicator} signals of {sym} {tf} failed: {db_reason(exc)}") from exc
         return len(values)
 
     def read_signals(self, symbol: str, timeframe: str | Timeframe, indicator: str) -> pd.DataFrame:
         """Stored rows of one indicator (UTC index ``time``; ``signal``, ``value``, ``params``)."""
-        from uptrade.data.store.base import _reason
-
         sym, tf = canonical_symbol(symbol), parse_timeframe(timeframe)
         table = schema.indicator_signals
         query = (
@@ -101,7 +100,7 @@ class ResultsMixin:
             with self.engine.connect() as conn:
                 rows = conn.execute(query).all()
         except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"reading {indicator} signals of {sym} {tf} failed: {_reason(exc)}") from exc
+            raise StoreError(f"reading {indicator} signals of {sym} {tf} failed: {db_reason(exc)}") from exc
         index = time_index(r[0] for r in rows)
         return pd.DataFrame(
             {"signal": [r[1] for r in rows], "value": [r[2] for r in rows], "params": [r[3] for r in rows]}, index=index
@@ -112,7 +111,7 @@ class ResultsMixin:
 
         A row replaces the stored one with the same symbol, timeframe, method and time.
         """
-        from uptrade.data.store.base import _reason, to_epoch
+        from uptrade.data.store.base import to_epoch
 
         table = schema.dominant_cycles
         required = {"time", "symbol", "timeframe", "method"}
@@ -144,7 +143,7 @@ class ResultsMixin:
                 conn.execute(table.insert(), values)
         except sa.exc.SQLAlchemyError as exc:
             raise StoreError(
-                f"writing {len(values)} dominant-cycle rows failed, nothing was written: {_reason(exc)}"
+                f"writing {len(values)} dominant-cycle rows failed, nothing was written: {db_reason(exc)}"
             ) from exc
         return len(values)
 
@@ -152,8 +151,6 @@ class ResultsMixin:
         self, symbol: str, timeframe: str | Timeframe | None = None, method: str | None = None
     ) -> pd.DataFrame:
         """Stored dominant cycles of ``symbol`` (optionally one timeframe/method), oldest first."""
-        from uptrade.data.store.base import _reason
-
         table = schema.dominant_cycles
         query = sa.select(table).where(table.c.symbol == canonical_symbol(symbol))
         if timeframe is not None:
@@ -164,7 +161,7 @@ class ResultsMixin:
             with self.engine.connect() as conn:
                 rows = conn.execute(query.order_by(table.c.time, table.c.timeframe)).mappings().all()
         except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"reading dominant cycles of {symbol} failed: {_reason(exc)}") from exc
+            raise StoreError(f"reading dominant cycles of {symbol} failed: {db_reason(exc)}") from exc
         frame = pd.DataFrame([dict(r) for r in rows], columns=list(table.c.keys()))
         frame.index = time_index(frame.pop("time"))
         return frame
