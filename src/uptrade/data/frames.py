@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from uptrade.data.times import epoch_seconds
 from uptrade.errors import DataFormatError
 
 PRICE_COLUMNS = ("open", "high", "low", "close")
@@ -65,11 +66,6 @@ class OHLCVBatch:
         if self.has_trade_count:
             out["trade_count"] = np.where(self.trade_count == MISSING_COUNT, None, self.trade_count).tolist()
         return out
-
-
-def epoch_seconds(index: pd.DatetimeIndex) -> np.ndarray:
-    """Whole epoch seconds of a UTC index (NaT must have been removed)."""
-    return index.as_unit("ns").asi8 // 1_000_000_000
 
 
 def empty_frame() -> pd.DataFrame:

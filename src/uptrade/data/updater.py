@@ -40,6 +40,7 @@ from uptrade.data.sources import SOURCE_NAMES, BaseSource, open_source
 from uptrade.data.store.base import Store
 from uptrade.data.symbols import canonical_symbol
 from uptrade.data.timeframes import Timeframe, parse_timeframe
+from uptrade.data.times import as_utc
 from uptrade.errors import (
     ConfigError,
     DataFormatError,
@@ -95,7 +96,7 @@ class FeedConfig(BaseModel):
     def _check(self) -> FeedConfig:
         if self.source == "file" and self.path is None:
             raise ValueError("a file feed needs 'path'")
-        if self.start is not None and self.end is not None and _utc(self.end) < _utc(self.start):
+        if self.start is not None and self.end is not None and as_utc(self.end) < as_utc(self.start):
             raise ValueError("'end' is before 'start'")
         return self
 
@@ -152,11 +153,6 @@ class UpdaterConfig(BaseModel):
                 f"{'.'.join(str(p) for p in err['loc']) or 'top level'}: {err['msg']}" for err in exc.errors()
             )
             raise ConfigError(f"{where}: {problems}") from None
-
-
-def _utc(value: datetime | pd.Timestamp) -> pd.Timestamp:
-    ts = pd.Timestamp(value)
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
 # ----------------------------------------------------------------------------- clock and status
@@ -371,7 +367,7 @@ class DataUpdaterService:
         tf = feed.tf
         newest = tf.floor(int(self.clock.now())) - tf.seconds
         if feed.end is not None:
-            newest = min(newest, tf.floor(int(_utc(feed.end).timestamp())))
+            newest = min(newest, tf.floor(int(as_utc(feed.end).timestamp())))
         return newest
 
     async def _catch_up(self, feed: FeedConfig, st: FeedStatus, source: BaseSource) -> None:
@@ -385,7 +381,7 @@ class DataUpdaterService:
         latest = await self._db(self.store.latest_time, feed.symbol, tf)
         if latest is None:
             start = (
-                _utc(feed.start)
+                as_utc(feed.start)
                 if feed.start is not None
                 else (pd.Timestamp(self.clock.now(), unit="s", tz="UTC") - pd.Timedelta(days=self.config.lookback_days))
             )
@@ -394,7 +390,7 @@ class DataUpdaterService:
             return
         if feed.start is not None:
             first = await self._db(self.store.first_time, feed.symbol, tf)
-            head_start = tf.floor(int(_utc(feed.start).timestamp()) + tf.seconds - 1)
+            head_start = tf.floor(int(as_utc(feed.start).timestamp()) + tf.seconds - 1)
             if first is not None and head_start < int(first.timestamp()):
                 st.state = "backfilling"
                 await self._fetch_range(feed, st, source, head_start, int(first.timestamp()) - tf.seconds)

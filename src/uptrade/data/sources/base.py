@@ -27,8 +27,8 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 from tenacity.wait import wait_base
 
 from uptrade.data.frames import COLUMNS, FLOAT_COLUMNS, MISSING_COUNT, OHLCVBatch
-from uptrade.data.store.base import TimeLike, to_epoch
 from uptrade.data.timeframes import Timeframe, parse_timeframe
+from uptrade.data.times import TimeLike, to_epoch
 from uptrade.data.validate import OHLCVValidationError, batch_is_valid, table_to_batch, validate_table
 from uptrade.errors import ConfigError, SourceError
 

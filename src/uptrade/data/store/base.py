@@ -19,7 +19,6 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, ClassVar
 
 import numpy as np
@@ -33,13 +32,13 @@ from uptrade.data.store.dberrors import db_reason
 from uptrade.data.store.results import ResultsMixin
 from uptrade.data.symbols import canonical_symbol
 from uptrade.data.timeframes import TIMEFRAMES, Timeframe, parse_timeframe
+from uptrade.data.times import TimeLike, from_epoch, to_epoch
 from uptrade.data.validate import frame_to_batch
 from uptrade.errors import ConfigError, SchemaVersionError, StoreError
 from uptrade.settings import mask_url
 
 log = logging.getLogger(__name__)
 
-TimeLike = str | datetime | pd.Timestamp | int | None
 ProgressCallback = Callable[[int, int], None]
 
 _OHLCV_SELECT = "open, high, low, close, volume, vwap, trade_count"
@@ -76,26 +75,6 @@ class Coverage:
     rows: int
     gaps: int
     missing: int
-
-
-def to_epoch(value: TimeLike, name: str) -> int | None:
-    """Epoch seconds of a time given as text, datetime, Timestamp (naive = UTC) or epoch seconds."""
-    if value is None:
-        return None
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return int(value)
-    try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(f"{name}: cannot parse {value!r} as a time ({exc})") from None
-    if ts is pd.NaT:
-        raise ConfigError(f"{name}: {value!r} is not a time")
-    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-    return int(ts.as_unit("ns").value // 1_000_000_000)
-
-
-def _ts(epoch_s: int | None) -> pd.Timestamp | None:
-    return None if epoch_s is None else pd.Timestamp(int(epoch_s), unit="s", tz="UTC")
 
 
 class Store(ResultsMixin, ABC):
@@ -386,7 +365,7 @@ class Store(ResultsMixin, ABC):
         sym, tf = canonical_symbol(symbol), parse_timeframe(timeframe)
         try:
             with self.engine.connect() as conn:
-                return _ts(self._scalar_time(conn, fn, sym, tf))
+                return from_epoch(self._scalar_time(conn, fn, sym, tf))
         except sa.exc.SQLAlchemyError as exc:
             raise StoreError(f"reading the {fn} time of {sym} {tf} failed: {db_reason(exc)}") from exc
 
@@ -414,9 +393,8 @@ class Store(ResultsMixin, ABC):
             for sym, tf_name, first, last, count in rows:
                 tf = parse_timeframe(tf_name)
                 gaps = self._gaps(conn, sym, tf)
-                out.append(
-                    Coverage(sym, tf.name, _ts(first), _ts(last), int(count), len(gaps), sum(g.missing for g in gaps))
-                )
+                missing = sum(g.missing for g in gaps)
+                out.append(Coverage(sym, tf.name, from_epoch(first), from_epoch(last), int(count), len(gaps), missing))
         return sorted(out, key=lambda c: (c.symbol, parse_timeframe(c.timeframe)))
 
     def find_gaps(self, symbol: str, timeframe: str | Timeframe) -> list[Gap]:
@@ -468,7 +446,7 @@ class Store(ResultsMixin, ABC):
         )
         rows = conn.execute(sa.text(sql), {"symbol": symbol, "tf": tf.name, "step": tf.seconds}).all()
         step = tf.seconds
-        return [Gap(_ts(p + step), _ts(t - step), int((t - p) // step - 1)) for p, t in rows]
+        return [Gap(from_epoch(p + step), from_epoch(t - step), int((t - p) // step - 1)) for p, t in rows]
 
     def _scalar_time(self, conn: Connection, fn: str, symbol: str, tf: Timeframe) -> int | None:
         sql = f"SELECT {self._epoch(f'{fn}(time)')} FROM ohlcv WHERE symbol = :symbol AND timeframe = :tf"

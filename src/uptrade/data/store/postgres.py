@@ -26,9 +26,10 @@ from sqlalchemy.engine import Connection, Engine
 
 from uptrade.data.frames import OHLCVBatch
 from uptrade.data.store import timescale
-from uptrade.data.store.base import Store, TimeLike, Written, to_epoch
+from uptrade.data.store.base import Store, Written
 from uptrade.data.store.dberrors import db_reason
 from uptrade.data.timeframes import Timeframe
+from uptrade.data.times import TimeLike, to_epoch
 from uptrade.errors import ConfigError, StoreError
 
 log = logging.getLogger(__name__)

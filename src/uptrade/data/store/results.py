@@ -6,7 +6,7 @@ leaves a mix of old and new rows, and a failing write leaves the old rows in pla
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -17,21 +17,11 @@ from uptrade.data.store import schema
 from uptrade.data.store.dberrors import db_reason
 from uptrade.data.symbols import canonical_symbol
 from uptrade.data.timeframes import Timeframe, parse_timeframe
+from uptrade.data.times import time_index, to_epoch
 from uptrade.errors import ConfigError, StoreError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
-
-
-def time_index(values: Iterable[Any]) -> pd.DatetimeIndex:
-    """UTC index from stored times (epoch seconds on SQLite, aware datetimes on PostgreSQL)."""
-    return pd.DatetimeIndex(
-        [
-            pd.Timestamp(v, unit="s", tz="UTC") if isinstance(v, int) else pd.Timestamp(v).tz_convert("UTC")
-            for v in values
-        ],
-        name="time",
-    )
 
 
 class ResultsMixin:
@@ -50,8 +40,6 @@ class ResultsMixin:
         One transaction: the old rows in that time range are deleted and the new ones inserted,
         so a rerun with other parameters never leaves a mix. Returns the number of rows written.
         """
-        from uptrade.data.store.base import to_epoch
-
         sym, tf = canonical_symbol(symbol), parse_timeframe(timeframe)
         if rows.empty:
             return 0
@@ -111,8 +99,6 @@ class ResultsMixin:
 
         A row replaces the stored one with the same symbol, timeframe, method and time.
         """
-        from uptrade.data.store.base import to_epoch
-
         table = schema.dominant_cycles
         required = {"time", "symbol", "timeframe", "method"}
         values = []
