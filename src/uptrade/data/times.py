@@ -64,6 +64,11 @@ def epoch_seconds(index: pd.DatetimeIndex) -> np.ndarray:
     return index.as_unit("ns").asi8 // _NS_PER_S
 
 
+def index_from_epoch(epoch_s: np.ndarray) -> pd.DatetimeIndex:
+    """The UTC index (nanosecond unit) of whole epoch seconds: the inverse of :func:`epoch_seconds`."""
+    return pd.DatetimeIndex(np.asarray(epoch_s, dtype="int64") * _NS_PER_S, tz="UTC")
+
+
 def time_index(values: Iterable[Any]) -> pd.DatetimeIndex:
     """UTC index named ``time`` from stored times (epoch seconds on SQLite, aware datetimes on PostgreSQL)."""
     return pd.DatetimeIndex(

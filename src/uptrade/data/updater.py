@@ -40,7 +40,7 @@ from uptrade.data.sources import SOURCE_NAMES, BaseSource, open_source
 from uptrade.data.store.base import Store
 from uptrade.data.symbols import canonical_symbol
 from uptrade.data.timeframes import Timeframe, parse_timeframe
-from uptrade.data.times import as_utc
+from uptrade.data.times import as_utc, from_epoch
 from uptrade.errors import (
     ConfigError,
     DataFormatError,
@@ -328,7 +328,7 @@ class DataUpdaterService:
                     await self._repair(feed, st, source)
                     repaired = True
                 failures = 0
-                st.last_success = pd.Timestamp(self.clock.now(), unit="s", tz="UTC")
+                st.last_success = from_epoch(self.clock.now())
                 await self._update_lag(feed, st)
                 if feed.end is not None and st.lag_candles == 0:
                     st.state = "done"
@@ -383,7 +383,7 @@ class DataUpdaterService:
             start = (
                 as_utc(feed.start)
                 if feed.start is not None
-                else (pd.Timestamp(self.clock.now(), unit="s", tz="UTC") - pd.Timedelta(days=self.config.lookback_days))
+                else from_epoch(self.clock.now()) - pd.Timedelta(days=self.config.lookback_days)
             )
             st.state = "backfilling"
             await self._fetch_range(feed, st, source, int(start.timestamp()), target)
@@ -448,7 +448,7 @@ class DataUpdaterService:
         newest = int(page.time[-1])
         if newest > self._newest.get(feed.key, newest - 1):
             self._newest[feed.key] = newest
-        last = pd.Timestamp(newest, unit="s", tz="UTC")
+        last = from_epoch(newest)
         if st.last_candle is None or last > st.last_candle:
             st.last_candle = last
         st.updated_at = pd.Timestamp.now(tz="UTC")
@@ -463,7 +463,7 @@ class DataUpdaterService:
                 self._newest[feed.key] = int(latest.timestamp())
         newest = self._newest.get(feed.key)
         if newest is not None:
-            st.last_candle = pd.Timestamp(newest, unit="s", tz="UTC")
+            st.last_candle = from_epoch(newest)
             st.lag_candles = max(0, (self._target(feed) - newest) // feed.tf.seconds)
         st.updated_at = pd.Timestamp.now(tz="UTC")
 

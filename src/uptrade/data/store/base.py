@@ -32,7 +32,7 @@ from uptrade.data.store.dberrors import db_reason
 from uptrade.data.store.results import ResultsMixin
 from uptrade.data.symbols import canonical_symbol
 from uptrade.data.timeframes import TIMEFRAMES, Timeframe, parse_timeframe
-from uptrade.data.times import TimeLike, from_epoch, to_epoch
+from uptrade.data.times import TimeLike, as_utc, from_epoch, to_epoch
 from uptrade.data.validate import frame_to_batch
 from uptrade.errors import ConfigError, SchemaVersionError, StoreError
 from uptrade.settings import mask_url
@@ -432,8 +432,7 @@ class Store(ResultsMixin, ABC):
             item = dict(row)
             for key in ("last_success", "last_candle", "updated_at"):
                 if item[key] is not None:
-                    ts = pd.Timestamp(item[key])
-                    item[key] = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+                    item[key] = as_utc(item[key])
             out.append(item)
         return out
 

@@ -19,7 +19,6 @@ from datetime import UTC, datetime
 from itertools import repeat
 from typing import Any
 
-import pandas as pd
 import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -29,7 +28,7 @@ from uptrade.data.store import timescale
 from uptrade.data.store.base import Store, Written
 from uptrade.data.store.dberrors import db_reason
 from uptrade.data.timeframes import Timeframe
-from uptrade.data.times import TimeLike, to_epoch
+from uptrade.data.times import TimeLike, index_from_epoch, to_epoch
 from uptrade.errors import ConfigError, StoreError
 
 log = logging.getLogger(__name__)
@@ -65,7 +64,7 @@ _UPSERT_ROWS = _UPSERT.replace(
 
 def _copy_columns(batch: OHLCVBatch, key: tuple[str, str] | None) -> dict[str, Iterable[Any]]:
     """Column name -> values for ``Copy.write_row``; with ``key`` the constant symbol and timeframe."""
-    columns: dict[str, Iterable[Any]] = {"time": pd.DatetimeIndex(batch.time * 1_000_000_000, tz="UTC").to_pydatetime()}
+    columns: dict[str, Iterable[Any]] = {"time": index_from_epoch(batch.time).to_pydatetime()}
     if key is not None:
         columns["symbol"], columns["timeframe"] = repeat(key[0]), repeat(key[1])
     columns.update(batch.value_columns())
