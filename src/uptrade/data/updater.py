@@ -29,6 +29,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -183,6 +184,19 @@ class SystemClock:
         return None
 
 
+class FeedState(StrEnum):
+    """What a feed is doing; the values are what status rows and displays show."""
+
+    STARTING = "starting"
+    BACKFILLING = "backfilling"  # fetching history (from start, lookback or the newest stored bar)
+    REPAIRING = "repairing"  # filling the gaps the store reports (once per run)
+    LIVE = "live"  # caught up, polling for new closed candles
+    BACKING_OFF = "backing off"  # a retryable error; waiting before the next try
+    DONE = "done"  # caught up to its fixed end, or once through with ``once``
+    FAILED = "failed"  # stopped by an error retrying cannot fix, or after ``max_failures``
+    STOPPED = "stopped"  # the service was stopped while the feed was still running
+
+
 @dataclass
 class FeedStatus:
     """What a feed is doing; ``lag_candles`` counts closed bars not yet stored."""
@@ -191,7 +205,7 @@ class FeedStatus:
     source: str
     symbol: str
     timeframe: str
-    state: str = "starting"
+    state: FeedState = FeedState.STARTING
     last_success: pd.Timestamp | None = None
     last_candle: pd.Timestamp | None = None
     lag_candles: int | None = None
@@ -205,6 +219,7 @@ class FeedStatus:
     def row(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("expected")
+        data["state"] = str(self.state)
         for key in ("last_success", "last_candle", "updated_at"):
             if data[key] is not None:
                 data[key] = data[key].to_pydatetime(warn=False)
@@ -284,8 +299,8 @@ class DataUpdaterService:
             # let a write already handed to the store thread finish, then save the final status
             await asyncio.get_running_loop().run_in_executor(None, self._db_thread.shutdown, True)
             for st in self.status.values():
-                if st.state not in ("failed", "done"):
-                    st.state = "stopped"
+                if st.state not in (FeedState.FAILED, FeedState.DONE):
+                    st.state = FeedState.STOPPED
             self._save_status_now()
             await self._close_sources()
         return self.status
@@ -324,24 +339,24 @@ class DataUpdaterService:
             try:
                 await self._catch_up(feed, st, source)
                 if not repaired:
-                    st.state = "repairing"
+                    st.state = FeedState.REPAIRING
                     await self._repair(feed, st, source)
                     repaired = True
                 failures = 0
                 st.last_success = from_epoch(self.clock.now())
                 await self._update_lag(feed, st)
                 if feed.end is not None and st.lag_candles == 0:
-                    st.state = "done"
+                    st.state = FeedState.DONE
                     return
-                st.state = "live"
+                st.state = FeedState.LIVE
                 if self.once:
-                    st.state = "done"
+                    st.state = FeedState.DONE
                     return
                 await self.clock.sleep(self.config.poll_fraction * feed.tf.seconds)
             except asyncio.CancelledError:
                 raise
             except FATAL_ERRORS as exc:
-                st.state, st.last_error, st.errors = "failed", str(exc), st.errors + 1
+                st.state, st.last_error, st.errors = FeedState.FAILED, str(exc), st.errors + 1
                 log.error("feed stopped", extra={"feed": feed.key, "error": str(exc)})
                 return
             except RETRY_ERRORS as exc:
@@ -351,9 +366,9 @@ class DataUpdaterService:
                 asked = getattr(exc, "retry_after", None)
                 if asked is not None:
                     delay = max(delay, min(float(asked), self.config.max_backoff))
-                st.state, st.last_error, st.errors = "backing off", str(exc), st.errors + 1
+                st.state, st.last_error, st.errors = FeedState.BACKING_OFF, str(exc), st.errors + 1
                 if self.max_failures is not None and failures >= self.max_failures:
-                    st.state = "failed"
+                    st.state = FeedState.FAILED
                     log.error("feed gave up", extra={"feed": feed.key, "error": str(exc), "failures": failures})
                     return
                 log.warning(
@@ -385,20 +400,20 @@ class DataUpdaterService:
                 if feed.start is not None
                 else from_epoch(self.clock.now()) - pd.Timedelta(days=self.config.lookback_days)
             )
-            st.state = "backfilling"
+            st.state = FeedState.BACKFILLING
             await self._fetch_range(feed, st, source, int(start.timestamp()), target)
             return
         if feed.start is not None:
             first = await self._db(self.store.first_time, feed.symbol, tf)
             head_start = tf.floor(int(as_utc(feed.start).timestamp()) + tf.seconds - 1)
             if first is not None and head_start < int(first.timestamp()):
-                st.state = "backfilling"
+                st.state = FeedState.BACKFILLING
                 await self._fetch_range(feed, st, source, head_start, int(first.timestamp()) - tf.seconds)
         self._newest[feed.key] = int(latest.timestamp())
         begin = int(latest.timestamp()) + tf.seconds
         if begin <= target:
             if target - begin >= 2 * tf.seconds:
-                st.state = "backfilling"
+                st.state = FeedState.BACKFILLING
             await self._fetch_range(feed, st, source, begin, target)
 
     async def _repair(self, feed: FeedConfig, st: FeedStatus, source: BaseSource) -> None:
