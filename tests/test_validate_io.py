@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from uptrade.data.io import detect_columns, parse_times, read_table, write_frame
+from uptrade.data.io import detect_columns, read_table, write_frame
 from uptrade.data.timeframes import parse_timeframe
+from uptrade.data.times import parse_times
 from uptrade.data.validate import validate_table
 from uptrade.errors import DataFormatError
 

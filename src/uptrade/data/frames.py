@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from uptrade.data.times import epoch_seconds, from_epoch, index_from_epoch
 from uptrade.errors import DataFormatError
 
 PRICE_COLUMNS = ("open", "high", "low", "close")
@@ -67,11 +68,6 @@ class OHLCVBatch:
         return out
 
 
-def epoch_seconds(index: pd.DatetimeIndex) -> np.ndarray:
-    """Whole epoch seconds of a UTC index (NaT must have been removed)."""
-    return index.as_unit("ns").asi8 // 1_000_000_000
-
-
 def empty_frame() -> pd.DataFrame:
     """A frame with no rows and the standard columns and dtypes."""
     return frame_from_columns(np.empty(0, dtype=np.int64), {})
@@ -80,7 +76,7 @@ def empty_frame() -> pd.DataFrame:
 def frame_from_columns(epoch_s: np.ndarray, columns: dict[str, object]) -> pd.DataFrame:
     """Build the standard frame from epoch seconds and column sequences (None/NaN = missing)."""
     n = len(epoch_s)
-    index = pd.DatetimeIndex(np.asarray(epoch_s, dtype="int64") * 1_000_000_000, tz="UTC").rename("time")
+    index = index_from_epoch(epoch_s).rename("time")
     data: dict[str, object] = {}
     for name in FLOAT_COLUMNS:
         values = columns.get(name)
@@ -134,7 +130,7 @@ def resample_candles(df: pd.DataFrame, source: str, target: str) -> pd.DataFrame
         raise DataFormatError(f"candles: {tgt} bars cannot be built from {src} bars")
     if src == tgt or df.empty:
         return df
-    origin = pd.Timestamp(tgt.origin, unit="s", tz="UTC")
+    origin = from_epoch(tgt.origin)
     r = df.resample(f"{tgt.seconds}s", origin=origin, label="left", closed="left")
     out = pd.DataFrame(
         {

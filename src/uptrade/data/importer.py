@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 
 from uptrade.data.io import read_table, write_frame
-from uptrade.data.store.base import ProgressCallback, Store, TimeLike
+from uptrade.data.store.base import ProgressCallback, Store
 from uptrade.data.symbols import canonical_symbol
 from uptrade.data.timeframes import Timeframe, parse_timeframe
+from uptrade.data.times import TimeLike
 from uptrade.data.validate import OHLCVValidationError, ValidationReport, table_to_batch, validate_table
 from uptrade.errors import DataFormatError
 

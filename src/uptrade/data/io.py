@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from uptrade.data.frames import COLUMNS, REQUIRED_COLUMNS
+from uptrade.data.times import parse_times
 from uptrade.errors import DataFormatError
 
 _CANDIDATES: dict[str, tuple[str, ...]] = {
@@ -63,27 +63,6 @@ def detect_columns(columns: list[str], source: str) -> dict[str, str]:
             f"{source}: no column for {', '.join(missing)}; columns found: {', '.join(map(str, columns))}"
         )
     return found
-
-
-def parse_times(values: pd.Series) -> pd.Series:
-    """Parse epoch numbers (unit from magnitude) or ISO-8601 text to UTC; unparseable -> NaT."""
-    if isinstance(values.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(values.dtype):
-        idx = pd.DatetimeIndex(values)
-        idx = idx.tz_localize("UTC") if idx.tz is None else idx.tz_convert("UTC")
-        return pd.Series(idx.as_unit("ns"), index=values.index)
-    numeric = pd.to_numeric(values, errors="coerce")
-    text_given = values.notna() & (values.astype(str).str.strip() != "")
-    if text_given.any() and numeric[text_given].notna().mean() > 0.5:
-        magnitude = float(np.nanmedian(np.abs(numeric.to_numpy(dtype="float64", na_value=np.nan))))
-        unit = "s" if magnitude < 1e11 else "ms" if magnitude < 1e14 else "us" if magnitude < 1e17 else "ns"
-        scale = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}[unit]
-        as_ns = numeric.to_numpy(dtype="float64", na_value=np.nan) * scale
-        ok = np.isfinite(as_ns) & (np.abs(as_ns) < 9.2e18)
-        ints = np.where(ok, np.round(as_ns), 0).astype("int64")
-        parsed = pd.DatetimeIndex(ints, tz="UTC").where(ok)
-        return pd.Series(parsed.as_unit("ns"), index=values.index)
-    parsed = pd.to_datetime(values.astype("string"), utc=True, format="ISO8601", errors="coerce")
-    return parsed.dt.as_unit("ns")
 
 
 def read_table(path: str | Path) -> LoadedTable:

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -40,6 +41,7 @@ from uptrade.data.sources import SOURCE_NAMES, BaseSource, open_source
 from uptrade.data.store.base import Store
 from uptrade.data.symbols import canonical_symbol
 from uptrade.data.timeframes import Timeframe, parse_timeframe
+from uptrade.data.times import as_utc, from_epoch
 from uptrade.errors import (
     ConfigError,
     DataFormatError,
@@ -95,7 +97,7 @@ class FeedConfig(BaseModel):
     def _check(self) -> FeedConfig:
         if self.source == "file" and self.path is None:
             raise ValueError("a file feed needs 'path'")
-        if self.start is not None and self.end is not None and _utc(self.end) < _utc(self.start):
+        if self.start is not None and self.end is not None and as_utc(self.end) < as_utc(self.start):
             raise ValueError("'end' is before 'start'")
         return self
 
@@ -154,11 +156,6 @@ class UpdaterConfig(BaseModel):
             raise ConfigError(f"{where}: {problems}") from None
 
 
-def _utc(value: datetime | pd.Timestamp) -> pd.Timestamp:
-    ts = pd.Timestamp(value)
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-
-
 # ----------------------------------------------------------------------------- clock and status
 class Clock(Protocol):
     """Wall time for candle arithmetic, and every wait of a feed in that time.
@@ -187,6 +184,19 @@ class SystemClock:
         return None
 
 
+class FeedState(StrEnum):
+    """What a feed is doing; the values are what status rows and displays show."""
+
+    STARTING = "starting"
+    BACKFILLING = "backfilling"  # fetching history (from start, lookback or the newest stored bar)
+    REPAIRING = "repairing"  # filling the gaps the store reports (once per run)
+    LIVE = "live"  # caught up, polling for new closed candles
+    BACKING_OFF = "backing off"  # a retryable error; waiting before the next try
+    DONE = "done"  # caught up to its fixed end, or once through with ``once``
+    FAILED = "failed"  # stopped by an error retrying cannot fix, or after ``max_failures``
+    STOPPED = "stopped"  # the service was stopped while the feed was still running
+
+
 @dataclass
 class FeedStatus:
     """What a feed is doing; ``lag_candles`` counts closed bars not yet stored."""
@@ -195,7 +205,7 @@ class FeedStatus:
     source: str
     symbol: str
     timeframe: str
-    state: str = "starting"
+    state: FeedState = FeedState.STARTING
     last_success: pd.Timestamp | None = None
     last_candle: pd.Timestamp | None = None
     lag_candles: int | None = None
@@ -209,6 +219,7 @@ class FeedStatus:
     def row(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("expected")
+        data["state"] = str(self.state)
         for key in ("last_success", "last_candle", "updated_at"):
             if data[key] is not None:
                 data[key] = data[key].to_pydatetime(warn=False)
@@ -288,8 +299,8 @@ class DataUpdaterService:
             # let a write already handed to the store thread finish, then save the final status
             await asyncio.get_running_loop().run_in_executor(None, self._db_thread.shutdown, True)
             for st in self.status.values():
-                if st.state not in ("failed", "done"):
-                    st.state = "stopped"
+                if st.state not in (FeedState.FAILED, FeedState.DONE):
+                    st.state = FeedState.STOPPED
             self._save_status_now()
             await self._close_sources()
         return self.status
@@ -328,24 +339,24 @@ class DataUpdaterService:
             try:
                 await self._catch_up(feed, st, source)
                 if not repaired:
-                    st.state = "repairing"
+                    st.state = FeedState.REPAIRING
                     await self._repair(feed, st, source)
                     repaired = True
                 failures = 0
-                st.last_success = pd.Timestamp(self.clock.now(), unit="s", tz="UTC")
+                st.last_success = from_epoch(self.clock.now())
                 await self._update_lag(feed, st)
                 if feed.end is not None and st.lag_candles == 0:
-                    st.state = "done"
+                    st.state = FeedState.DONE
                     return
-                st.state = "live"
+                st.state = FeedState.LIVE
                 if self.once:
-                    st.state = "done"
+                    st.state = FeedState.DONE
                     return
                 await self.clock.sleep(self.config.poll_fraction * feed.tf.seconds)
             except asyncio.CancelledError:
                 raise
             except FATAL_ERRORS as exc:
-                st.state, st.last_error, st.errors = "failed", str(exc), st.errors + 1
+                st.state, st.last_error, st.errors = FeedState.FAILED, str(exc), st.errors + 1
                 log.error("feed stopped", extra={"feed": feed.key, "error": str(exc)})
                 return
             except RETRY_ERRORS as exc:
@@ -355,9 +366,9 @@ class DataUpdaterService:
                 asked = getattr(exc, "retry_after", None)
                 if asked is not None:
                     delay = max(delay, min(float(asked), self.config.max_backoff))
-                st.state, st.last_error, st.errors = "backing off", str(exc), st.errors + 1
+                st.state, st.last_error, st.errors = FeedState.BACKING_OFF, str(exc), st.errors + 1
                 if self.max_failures is not None and failures >= self.max_failures:
-                    st.state = "failed"
+                    st.state = FeedState.FAILED
                     log.error("feed gave up", extra={"feed": feed.key, "error": str(exc), "failures": failures})
                     return
                 log.warning(
@@ -371,7 +382,7 @@ class DataUpdaterService:
         tf = feed.tf
         newest = tf.floor(int(self.clock.now())) - tf.seconds
         if feed.end is not None:
-            newest = min(newest, tf.floor(int(_utc(feed.end).timestamp())))
+            newest = min(newest, tf.floor(int(as_utc(feed.end).timestamp())))
         return newest
 
     async def _catch_up(self, feed: FeedConfig, st: FeedStatus, source: BaseSource) -> None:
@@ -385,24 +396,24 @@ class DataUpdaterService:
         latest = await self._db(self.store.latest_time, feed.symbol, tf)
         if latest is None:
             start = (
-                _utc(feed.start)
+                as_utc(feed.start)
                 if feed.start is not None
-                else (pd.Timestamp(self.clock.now(), unit="s", tz="UTC") - pd.Timedelta(days=self.config.lookback_days))
+                else from_epoch(self.clock.now()) - pd.Timedelta(days=self.config.lookback_days)
             )
-            st.state = "backfilling"
+            st.state = FeedState.BACKFILLING
             await self._fetch_range(feed, st, source, int(start.timestamp()), target)
             return
         if feed.start is not None:
             first = await self._db(self.store.first_time, feed.symbol, tf)
-            head_start = tf.floor(int(_utc(feed.start).timestamp()) + tf.seconds - 1)
+            head_start = tf.floor(int(as_utc(feed.start).timestamp()) + tf.seconds - 1)
             if first is not None and head_start < int(first.timestamp()):
-                st.state = "backfilling"
+                st.state = FeedState.BACKFILLING
                 await self._fetch_range(feed, st, source, head_start, int(first.timestamp()) - tf.seconds)
         self._newest[feed.key] = int(latest.timestamp())
         begin = int(latest.timestamp()) + tf.seconds
         if begin <= target:
             if target - begin >= 2 * tf.seconds:
-                st.state = "backfilling"
+                st.state = FeedState.BACKFILLING
             await self._fetch_range(feed, st, source, begin, target)
 
     async def _repair(self, feed: FeedConfig, st: FeedStatus, source: BaseSource) -> None:
@@ -452,7 +463,7 @@ class DataUpdaterService:
         newest = int(page.time[-1])
         if newest > self._newest.get(feed.key, newest - 1):
             self._newest[feed.key] = newest
-        last = pd.Timestamp(newest, unit="s", tz="UTC")
+        last = from_epoch(newest)
         if st.last_candle is None or last > st.last_candle:
             st.last_candle = last
         st.updated_at = pd.Timestamp.now(tz="UTC")
@@ -467,7 +478,7 @@ class DataUpdaterService:
                 self._newest[feed.key] = int(latest.timestamp())
         newest = self._newest.get(feed.key)
         if newest is not None:
-            st.last_candle = pd.Timestamp(newest, unit="s", tz="UTC")
+            st.last_candle = from_epoch(newest)
             st.lag_candles = max(0, (self._target(feed) - newest) // feed.tf.seconds)
         st.updated_at = pd.Timestamp.now(tz="UTC")
 

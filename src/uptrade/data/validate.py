@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from uptrade.data.frames import COLUMNS, MISSING_COUNT, PRICE_COLUMNS, OHLCVBatch, epoch_seconds, frame_to_table
-from uptrade.data.io import parse_times
+from uptrade.data.frames import COLUMNS, MISSING_COUNT, PRICE_COLUMNS, OHLCVBatch, frame_to_table
 from uptrade.data.timeframes import Timeframe
+from uptrade.data.times import epoch_seconds, parse_times
 from uptrade.errors import DataFormatError
 
 #: How many problems an error message shows before "… and N more".

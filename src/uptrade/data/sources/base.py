@@ -27,8 +27,8 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 from tenacity.wait import wait_base
 
 from uptrade.data.frames import COLUMNS, FLOAT_COLUMNS, MISSING_COUNT, OHLCVBatch
-from uptrade.data.store.base import TimeLike, to_epoch
 from uptrade.data.timeframes import Timeframe, parse_timeframe
+from uptrade.data.times import TimeLike, index_from_epoch, to_epoch
 from uptrade.data.validate import OHLCVValidationError, batch_is_valid, table_to_batch, validate_table
 from uptrade.errors import ConfigError, SourceError
 
@@ -141,7 +141,7 @@ def rows_to_batch(
     if batch_is_valid(batch, tf):
         return batch
     # slow path, only for bad pages: the full report naming every offending bar
-    table = pd.DataFrame({"time": pd.to_datetime(times_s[keep], unit="s", utc=True)})
+    table = pd.DataFrame({"time": index_from_epoch(times_s[keep])})
     for name in COLUMNS:
         values = columns.get(name)
         if values is not None:

@@ -22,9 +22,9 @@ import numpy as np
 
 from uptrade.data.frames import OHLCVBatch
 from uptrade.data.sources.base import BaseSource, Clock, RetryPolicy, rows_to_batch, with_retries
-from uptrade.data.store.base import TimeLike
 from uptrade.data.symbols import parse_symbol
 from uptrade.data.timeframes import Timeframe
+from uptrade.data.times import TimeLike
 from uptrade.errors import (
     ConfigError,
     SourceAuthError,

@@ -15,8 +15,8 @@ import numpy as np
 from uptrade.data.frames import COLUMNS, OHLCVBatch
 from uptrade.data.io import read_table
 from uptrade.data.sources.base import BaseSource, Clock, run_blocking
-from uptrade.data.store.base import TimeLike
 from uptrade.data.timeframes import Timeframe
+from uptrade.data.times import TimeLike
 from uptrade.data.validate import OHLCVValidationError, table_to_batch, validate_table
 from uptrade.errors import DataFormatError
 

@@ -30,9 +30,9 @@ import numpy as np
 
 from uptrade.data.frames import OHLCVBatch
 from uptrade.data.sources.base import BaseSource, Clock, RetryPolicy, rows_to_batch, run_blocking, with_retries
-from uptrade.data.store.base import TimeLike
 from uptrade.data.symbols import parse_symbol
 from uptrade.data.timeframes import Timeframe
+from uptrade.data.times import TimeLike
 from uptrade.errors import (
     PaginationLoopError,
     SourceAuthError,

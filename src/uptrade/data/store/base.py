@@ -19,7 +19,6 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, ClassVar
 
 import numpy as np
@@ -29,16 +28,17 @@ from sqlalchemy.engine import Connection, Engine
 
 from uptrade.data.frames import OHLCVBatch, empty_frame, frame_from_columns
 from uptrade.data.store import schema
+from uptrade.data.store.dberrors import db_reason
 from uptrade.data.store.results import ResultsMixin
 from uptrade.data.symbols import canonical_symbol
 from uptrade.data.timeframes import TIMEFRAMES, Timeframe, parse_timeframe
+from uptrade.data.times import TimeLike, as_utc, from_epoch, to_epoch
 from uptrade.data.validate import frame_to_batch
 from uptrade.errors import ConfigError, SchemaVersionError, StoreError
 from uptrade.settings import mask_url
 
 log = logging.getLogger(__name__)
 
-TimeLike = str | datetime | pd.Timestamp | int | None
 ProgressCallback = Callable[[int, int], None]
 
 _OHLCV_SELECT = "open, high, low, close, volume, vwap, trade_count"
@@ -75,26 +75,6 @@ class Coverage:
     rows: int
     gaps: int
     missing: int
-
-
-def to_epoch(value: TimeLike, name: str) -> int | None:
-    """Epoch seconds of a time given as text, datetime, Timestamp (naive = UTC) or epoch seconds."""
-    if value is None:
-        return None
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return int(value)
-    try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(f"{name}: cannot parse {value!r} as a time ({exc})") from None
-    if ts is pd.NaT:
-        raise ConfigError(f"{name}: {value!r} is not a time")
-    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-    return int(ts.as_unit("ns").value // 1_000_000_000)
-
-
-def _ts(epoch_s: int | None) -> pd.Timestamp | None:
-    return None if epoch_s is None else pd.Timestamp(int(epoch_s), unit="s", tz="UTC")
 
 
 class Store(ResultsMixin, ABC):
@@ -176,7 +156,7 @@ class Store(ResultsMixin, ABC):
         try:
             version = self.schema_version()
         except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"opening {self.url} failed: {_reason(exc)}") from exc
+            raise StoreError(f"opening {self.url} failed: {db_reason(exc)}") from exc
         if version > schema.LATEST_VERSION:
             raise SchemaVersionError(
                 f"database schema version {version} is newer than this UpTrade supports "
@@ -221,7 +201,7 @@ class Store(ResultsMixin, ABC):
                 # Recreate any current table that went missing (idempotent; repairs in place).
                 schema.metadata.create_all(conn)
         except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"initialising the schema at {self.url} failed: {_reason(exc)}") from exc
+            raise StoreError(f"initialising the schema at {self.url} failed: {db_reason(exc)}") from exc
         return int(current)
 
     def jobs(self) -> list[dict[str, Any]]:
@@ -312,7 +292,7 @@ class Store(ResultsMixin, ABC):
                     if on_progress is not None:
                         on_progress(done, total)
         except self._db_errors as exc:
-            raise StoreError(f"writing {total} {sym} {tf} rows failed, nothing was written: {_reason(exc)}") from exc
+            raise StoreError(f"writing {total} {sym} {tf} rows failed, nothing was written: {db_reason(exc)}") from exc
         self._written(written)
         log.info("ohlcv written", extra={"symbol": sym, "timeframe": tf.name, "rows": total, "store": self.mode})
         return total
@@ -331,7 +311,7 @@ class Store(ResultsMixin, ABC):
         except self._db_errors as exc:
             total = sum(len(b) for b, _, _ in keyed)
             raise StoreError(
-                f"writing {total} rows of {len(keyed)} series failed, nothing was written: {_reason(exc)}"
+                f"writing {total} rows of {len(keyed)} series failed, nothing was written: {db_reason(exc)}"
             ) from exc
         self._written(written)
         return [len(b) for b, _, _ in keyed]
@@ -370,7 +350,7 @@ class Store(ResultsMixin, ABC):
                 else:
                     rows = self._read_aggregated(conn, sym, src, tf, lo, hi, limit)
         except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"reading {sym} {tf} failed: {_reason(exc)}") from exc
+            raise StoreError(f"reading {sym} {tf} failed: {db_reason(exc)}") from exc
         return _rows_to_frame(rows)
 
     def latest_time(self, symbol: str, timeframe: str | Timeframe) -> pd.Timestamp | None:
@@ -385,9 +365,9 @@ class Store(ResultsMixin, ABC):
         sym, tf = canonical_symbol(symbol), parse_timeframe(timeframe)
         try:
             with self.engine.connect() as conn:
-                return _ts(self._scalar_time(conn, fn, sym, tf))
+                return from_epoch(self._scalar_time(conn, fn, sym, tf))
         except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"reading the {fn} time of {sym} {tf} failed: {_reason(exc)}") from exc
+            raise StoreError(f"reading the {fn} time of {sym} {tf} failed: {db_reason(exc)}") from exc
 
     def symbols(self) -> list[str]:
         """Symbols with stored candles (a loose index scan: fast on large tables)."""
@@ -413,9 +393,8 @@ class Store(ResultsMixin, ABC):
             for sym, tf_name, first, last, count in rows:
                 tf = parse_timeframe(tf_name)
                 gaps = self._gaps(conn, sym, tf)
-                out.append(
-                    Coverage(sym, tf.name, _ts(first), _ts(last), int(count), len(gaps), sum(g.missing for g in gaps))
-                )
+                missing = sum(g.missing for g in gaps)
+                out.append(Coverage(sym, tf.name, from_epoch(first), from_epoch(last), int(count), len(gaps), missing))
         return sorted(out, key=lambda c: (c.symbol, parse_timeframe(c.timeframe)))
 
     def find_gaps(self, symbol: str, timeframe: str | Timeframe) -> list[Gap]:
@@ -425,7 +404,7 @@ class Store(ResultsMixin, ABC):
             with self.engine.connect() as conn:
                 return self._gaps(conn, sym, tf)
         except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"finding gaps of {sym} {tf} failed: {_reason(exc)}") from exc
+            raise StoreError(f"finding gaps of {sym} {tf} failed: {db_reason(exc)}") from exc
 
     # ----------------------------------------------------------------- updater status
     def save_feed_status(self, rows: Sequence[dict[str, Any]]) -> None:
@@ -438,7 +417,7 @@ class Store(ResultsMixin, ABC):
                 conn.execute(table.delete().where(table.c.feed.in_([r["feed"] for r in rows])))
                 conn.execute(table.insert(), list(rows))
         except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"saving updater status failed: {_reason(exc)}") from exc
+            raise StoreError(f"saving updater status failed: {db_reason(exc)}") from exc
 
     def feed_status(self) -> list[dict[str, Any]]:
         """Every feed's last saved status (times as UTC Timestamps), ordered by feed."""
@@ -447,14 +426,13 @@ class Store(ResultsMixin, ABC):
             with self.engine.connect() as conn:
                 rows = conn.execute(sa.select(table).order_by(table.c.feed)).mappings().all()
         except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"reading updater status failed: {_reason(exc)}") from exc
+            raise StoreError(f"reading updater status failed: {db_reason(exc)}") from exc
         out = []
         for row in rows:
             item = dict(row)
             for key in ("last_success", "last_candle", "updated_at"):
                 if item[key] is not None:
-                    ts = pd.Timestamp(item[key])
-                    item[key] = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+                    item[key] = as_utc(item[key])
             out.append(item)
         return out
 
@@ -467,7 +445,7 @@ class Store(ResultsMixin, ABC):
         )
         rows = conn.execute(sa.text(sql), {"symbol": symbol, "tf": tf.name, "step": tf.seconds}).all()
         step = tf.seconds
-        return [Gap(_ts(p + step), _ts(t - step), int((t - p) // step - 1)) for p, t in rows]
+        return [Gap(from_epoch(p + step), from_epoch(t - step), int((t - p) // step - 1)) for p, t in rows]
 
     def _scalar_time(self, conn: Connection, fn: str, symbol: str, tf: Timeframe) -> int | None:
         sql = f"SELECT {self._epoch(f'{fn}(time)')} FROM ohlcv WHERE symbol = :symbol AND timeframe = :tf"
@@ -576,9 +554,3 @@ def _rows_to_frame(rows: Sequence[Any]) -> pd.DataFrame:
             "trade_count": counts,
         },
     )
-
-
-def _reason(exc: BaseException) -> str:
-    """The driver's message without SQLAlchemy's echo of the statement and parameters."""
-    orig = getattr(exc, "orig", None)
-    return str(orig if orig is not None else exc).strip().splitlines()[0]

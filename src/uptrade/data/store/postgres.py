@@ -19,15 +19,16 @@ from datetime import UTC, datetime
 from itertools import repeat
 from typing import Any
 
-import pandas as pd
 import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from uptrade.data.frames import OHLCVBatch
 from uptrade.data.store import timescale
-from uptrade.data.store.base import Store, TimeLike, Written, _reason, to_epoch
+from uptrade.data.store.base import Store, Written
+from uptrade.data.store.dberrors import db_reason
 from uptrade.data.timeframes import Timeframe
+from uptrade.data.times import TimeLike, index_from_epoch, to_epoch
 from uptrade.errors import ConfigError, StoreError
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ _UPSERT_ROWS = _UPSERT.replace(
 
 def _copy_columns(batch: OHLCVBatch, key: tuple[str, str] | None) -> dict[str, Iterable[Any]]:
     """Column name -> values for ``Copy.write_row``; with ``key`` the constant symbol and timeframe."""
-    columns: dict[str, Iterable[Any]] = {"time": pd.DatetimeIndex(batch.time * 1_000_000_000, tz="UTC").to_pydatetime()}
+    columns: dict[str, Iterable[Any]] = {"time": index_from_epoch(batch.time).to_pydatetime()}
     if key is not None:
         columns["symbol"], columns["timeframe"] = repeat(key[0]), repeat(key[1])
     columns.update(batch.value_columns())
@@ -143,7 +144,7 @@ class PostgresStore(Store):
             with self.engine.connect() as conn:
                 return timescale.jobs(conn)
         except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"reading TimescaleDB's jobs at {self.url} failed: {_reason(exc)}") from exc
+            raise StoreError(f"reading TimescaleDB's jobs at {self.url} failed: {db_reason(exc)}") from exc
 
     def refresh_aggregates(self, start: TimeLike, end: TimeLike = None) -> list[str]:
         if self.mode != "timescaledb":
@@ -163,7 +164,7 @@ class PostgresStore(Store):
             with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 return timescale.refresh(conn, [(lo, hi)])
         except self._db_errors as exc:
-            raise StoreError(f"refreshing the continuous aggregates failed: {_reason(exc)}") from exc
+            raise StoreError(f"refreshing the continuous aggregates failed: {db_reason(exc)}") from exc
 
     def _epoch(self, expr: str) -> str:
         return f"CAST(EXTRACT(EPOCH FROM {expr}) AS BIGINT)"
@@ -182,7 +183,7 @@ class PostgresStore(Store):
         try:
             conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"connecting to {self.url} failed: {_reason(exc)}") from exc
+            raise StoreError(f"connecting to {self.url} failed: {db_reason(exc)}") from exc
         try:
             conn.exec_driver_sql("SELECT pg_advisory_lock(hashtext('uptrade.schema'))")
             try:
@@ -207,7 +208,7 @@ class PostgresStore(Store):
                     return
                 made = timescale.setup(conn)
         except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"setting up TimescaleDB at {self.url} failed: {_reason(exc)}") from exc
+            raise StoreError(f"setting up TimescaleDB at {self.url} failed: {db_reason(exc)}") from exc
         if made:
             log.info("timescaledb set up", extra={"store": self.url, "created": made, "version": version})
 
@@ -220,7 +221,7 @@ class PostgresStore(Store):
             conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS timescaledb")
         except sa.exc.DBAPIError as exc:
             raise StoreError(
-                f"the server of {self.url} offers TimescaleDB but it could not be created: {_reason(exc)}; "
+                f"the server of {self.url} offers TimescaleDB but it could not be created: {db_reason(exc)}; "
                 "preload it (shared_preload_libraries = 'timescaledb') and restart the server, grant CREATE "
                 "on the database, or run `uptrade db init --no-timescaledb` for plain PostgreSQL"
             ) from exc
@@ -282,7 +283,7 @@ class PostgresStore(Store):
                     timescale.refresh(conn, base)
         except self._db_errors as exc:
             raise StoreError(
-                f"{rows} rows were written, but refreshing the continuous aggregates failed: {_reason(exc)}; "
+                f"{rows} rows were written, but refreshing the continuous aggregates failed: {db_reason(exc)}; "
                 "reads of 5m/1h/1d may be stale there until `uptrade db refresh` covers the range"
             ) from exc
 

@@ -6,7 +6,7 @@ leaves a mix of old and new rows, and a failing write leaves the old rows in pla
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -14,23 +14,14 @@ import pandas as pd
 import sqlalchemy as sa
 
 from uptrade.data.store import schema
+from uptrade.data.store.dberrors import db_reason
 from uptrade.data.symbols import canonical_symbol
 from uptrade.data.timeframes import Timeframe, parse_timeframe
+from uptrade.data.times import time_index, to_epoch
 from uptrade.errors import ConfigError, StoreError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
-
-
-def time_index(values: Iterable[Any]) -> pd.DatetimeIndex:
-    """UTC index from stored times (epoch seconds on SQLite, aware datetimes on PostgreSQL)."""
-    return pd.DatetimeIndex(
-        [
-            pd.Timestamp(v, unit="s", tz="UTC") if isinstance(v, int) else pd.Timestamp(v).tz_convert("UTC")
-            for v in values
-        ],
-        name="time",
-    )
 
 
 class ResultsMixin:
@@ -49,8 +40,6 @@ class ResultsMixin:
         One transaction: the old rows in that time range are deleted and the new ones inserted,
         so a rerun with other parameters never leaves a mix. Returns the number of rows written.
         """
-        from uptrade.data.store.base import _reason, to_epoch
-
         sym, tf = canonical_symbol(symbol), parse_timeframe(timeframe)
         if rows.empty:
             return 0
@@ -83,13 +72,11 @@ class ResultsMixin:
                 conn.execute(table.delete().where(where))
                 conn.execute(table.insert(), values)
         except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"writing {indicator} signals of {sym} {tf} failed: {_reason(exc)}") from exc
+            raise StoreError(f"writing {indicator} signals of {sym} {tf} failed: {db_reason(exc)}") from exc
         return len(values)
 
     def read_signals(self, symbol: str, timeframe: str | Timeframe, indicator: str) -> pd.DataFrame:
         """Stored rows of one indicator (UTC index ``time``; ``signal``, ``value``, ``params``)."""
-        from uptrade.data.store.base import _reason
-
         sym, tf = canonical_symbol(symbol), parse_timeframe(timeframe)
         table = schema.indicator_signals
         query = (
@@ -101,7 +88,7 @@ class ResultsMixin:
             with self.engine.connect() as conn:
                 rows = conn.execute(query).all()
         except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"reading {indicator} signals of {sym} {tf} failed: {_reason(exc)}") from exc
+            raise StoreError(f"reading {indicator} signals of {sym} {tf} failed: {db_reason(exc)}") from exc
         index = time_index(r[0] for r in rows)
         return pd.DataFrame(
             {"signal": [r[1] for r in rows], "value": [r[2] for r in rows], "params": [r[3] for r in rows]}, index=index
@@ -112,8 +99,6 @@ class ResultsMixin:
 
         A row replaces the stored one with the same symbol, timeframe, method and time.
         """
-        from uptrade.data.store.base import _reason, to_epoch
-
         table = schema.dominant_cycles
         required = {"time", "symbol", "timeframe", "method"}
         values = []
@@ -144,7 +129,7 @@ class ResultsMixin:
                 conn.execute(table.insert(), values)
         except sa.exc.SQLAlchemyError as exc:
             raise StoreError(
-                f"writing {len(values)} dominant-cycle rows failed, nothing was written: {_reason(exc)}"
+                f"writing {len(values)} dominant-cycle rows failed, nothing was written: {db_reason(exc)}"
             ) from exc
         return len(values)
 
@@ -152,8 +137,6 @@ class ResultsMixin:
         self, symbol: str, timeframe: str | Timeframe | None = None, method: str | None = None
     ) -> pd.DataFrame:
         """Stored dominant cycles of ``symbol`` (optionally one timeframe/method), oldest first."""
-        from uptrade.data.store.base import _reason
-
         table = schema.dominant_cycles
         query = sa.select(table).where(table.c.symbol == canonical_symbol(symbol))
         if timeframe is not None:
@@ -164,7 +147,7 @@ class ResultsMixin:
             with self.engine.connect() as conn:
                 rows = conn.execute(query.order_by(table.c.time, table.c.timeframe)).mappings().all()
         except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"reading dominant cycles of {symbol} failed: {_reason(exc)}") from exc
+            raise StoreError(f"reading dominant cycles of {symbol} failed: {db_reason(exc)}") from exc
         frame = pd.DataFrame([dict(r) for r in rows], columns=list(table.c.keys()))
         frame.index = time_index(frame.pop("time"))
         return frame
