@@ -54,7 +54,6 @@ import numpy as np
 import pandas as pd
 
 from uptrade.errors import DataFormatError, ParameterError
-from uptrade.indicators.params import check_float, check_int
 from uptrade.indicators.ma import as_series
 from uptrade.indicators.nb.spectral import (
     bandpass_alpha_nb,
@@ -71,6 +70,7 @@ from uptrade.indicators.nb.spectral import (
     split_tables_nb,
     whiten_nb,
 )
+from uptrade.indicators.params import check_float, check_int
 
 #: Hurst's nominal cycles: name -> period in bars of the daily scale (days).
 HURST_CYCLES: dict[str, float] = {

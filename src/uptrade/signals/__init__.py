@@ -21,8 +21,8 @@ __all__ = [
     "as_signal",
     "combine",
     "compute_signal",
-    "indicator_frame",
     "from_flags",
+    "indicator_frame",
     "parse_source",
     "store_signal",
 ]

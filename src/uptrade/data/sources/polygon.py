@@ -129,7 +129,7 @@ class PolygonSource(BaseSource):
     ) -> None:
         super().__init__(clock)
         if not api_key:
-            raise SourceAuthError("api_key: Polygon needs an API key (setting UPTRADE_POLYGON_API_KEY)", param="api_key")
+            raise SourceAuthError("api_key: Polygon needs an API key (UPTRADE_POLYGON_API_KEY)", param="api_key")
         if not 1 <= limit <= MAX_LIMIT:
             raise SourceError(f"limit must be in 1..{MAX_LIMIT}, got {limit}")
         from massive import RESTClient
