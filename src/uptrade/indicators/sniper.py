@@ -15,14 +15,12 @@ import numpy as np
 import pandas as pd
 
 from uptrade.indicators._osc import (
+    Oscillator,
     OscillatorStream,
     check_float,
     check_int,
     check_ma,
-    columns,
-    frame_inputs,
     unknown_params,
-    unpack,
 )
 from uptrade.indicators.nb import sniper as kernels
 from uptrade.indicators.nb.osc_common import pack
@@ -99,37 +97,46 @@ def sniper_params(**params: Any) -> np.ndarray:
     return pack(kernels.PARAMS, values)
 
 
+SNIPER: Oscillator[SniperResult] = Oscillator(
+    name="SniperProX",
+    inputs=INPUTS,
+    defaults=DEFAULTS,
+    param_names=kernels.PARAMS,
+    pack=sniper_params,
+    floats=kernels.FLOATS,
+    bools=kernels.BOOLS,
+    result=SniperResult,
+    batch=kernels.sniper_nb,
+    layout=kernels.sniper_layout_nb,
+    init=kernels.sniper_init_nb,
+    step=kernels.sniper_step_nb,
+)
+
+
 def sniper_prox(high: object, low: object, close: object, volume: object, **params: Any) -> SniperResult:
     """SniperProX over whole series (float64 arrays of one length)."""
-    p = sniper_params(**params)
-    c = columns(None, high=high, low=low, close=close, volume=volume)
-    n = c["close"].shape[0]
-    fo = np.empty((len(kernels.FLOATS), n))
-    bo = np.empty((len(kernels.BOOLS), n), dtype=np.bool_)
-    sig = np.empty(n, dtype=np.int8)
-    kernels.sniper_nb(p, c["high"], c["low"], c["close"], c["volume"], fo, bo, sig)
-    return SniperResult(**unpack(kernels.FLOATS, kernels.BOOLS, fo, bo, sig))
+    return SNIPER.run((high, low, close, volume), params)
 
 
 def sniper_prox_frame(frame: pd.DataFrame, **params: Any) -> pd.DataFrame:
     """SniperProX of an OHLCV DataFrame, as a DataFrame indexed like it (one column per output)."""
-    c = frame_inputs(frame, INPUTS)
-    res = sniper_prox(c["high"], c["low"], c["close"], c["volume"], **params)
-    return pd.DataFrame(res._asdict(), index=frame.index)
+    return SNIPER.frame(frame, params)
 
 
 class SniperProXStream(OscillatorStream):
     """Live SniperProX: ``update(bar)`` with ``high, low, close, volume`` returns that bar's outputs."""
 
     def __init__(self, **params: Any) -> None:
-        super().__init__(
-            {**DEFAULTS, **params},
-            sniper_params(**params),
-            kernels.sniper_layout_nb,
-            kernels.sniper_init_nb,
-            kernels.sniper_step_nb,
-            (INPUTS, kernels.FLOATS, kernels.BOOLS),
-        )
+        super().__init__(SNIPER, **params)
 
 
-__all__ = ["DEFAULTS", "SniperProXStream", "SniperResult", "sniper_params", "sniper_prox", "sniper_prox_frame"]
+__all__ = [
+    "DEFAULTS",
+    "INPUTS",
+    "SNIPER",
+    "SniperProXStream",
+    "SniperResult",
+    "sniper_params",
+    "sniper_prox",
+    "sniper_prox_frame",
+]

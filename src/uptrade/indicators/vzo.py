@@ -15,14 +15,12 @@ import numpy as np
 import pandas as pd
 
 from uptrade.indicators._osc import (
+    Oscillator,
     OscillatorStream,
     check_float,
     check_int,
     check_ma,
-    columns,
-    frame_inputs,
     unknown_params,
-    unpack,
 )
 from uptrade.indicators.nb import vzo as kernels
 from uptrade.indicators.nb.osc_common import pack
@@ -88,37 +86,46 @@ def vzo_params(**params: Any) -> np.ndarray:
     return pack(kernels.PARAMS, values)
 
 
+VZO: Oscillator[VZOResult] = Oscillator(
+    name="VZOProX",
+    inputs=INPUTS,
+    defaults=DEFAULTS,
+    param_names=kernels.PARAMS,
+    pack=vzo_params,
+    floats=kernels.FLOATS,
+    bools=kernels.BOOLS,
+    result=VZOResult,
+    batch=kernels.vzo_nb,
+    layout=kernels.vzo_layout_nb,
+    init=kernels.vzo_init_nb,
+    step=kernels.vzo_step_nb,
+)
+
+
 def vzo_prox(close: object, volume: object, **params: Any) -> VZOResult:
     """VZOProX over whole series (float64 arrays of one length)."""
-    p = vzo_params(**params)
-    c = columns(None, close=close, volume=volume)
-    n = c["close"].shape[0]
-    fo = np.empty((len(kernels.FLOATS), n))
-    bo = np.empty((len(kernels.BOOLS), n), dtype=np.bool_)
-    sig = np.empty(n, dtype=np.int8)
-    kernels.vzo_nb(p, c["close"], c["volume"], fo, bo, sig)
-    return VZOResult(**unpack(kernels.FLOATS, kernels.BOOLS, fo, bo, sig))
+    return VZO.run((close, volume), params)
 
 
 def vzo_prox_frame(frame: pd.DataFrame, **params: Any) -> pd.DataFrame:
     """VZOProX of an OHLCV DataFrame, as a DataFrame indexed like it (one column per output)."""
-    c = frame_inputs(frame, INPUTS)
-    res = vzo_prox(c["close"], c["volume"], **params)
-    return pd.DataFrame(res._asdict(), index=frame.index)
+    return VZO.frame(frame, params)
 
 
 class VZOProXStream(OscillatorStream):
     """Live VZOProX: ``update(bar)`` with ``close, volume`` returns that bar's outputs."""
 
     def __init__(self, **params: Any) -> None:
-        super().__init__(
-            {**DEFAULTS, **params},
-            vzo_params(**params),
-            kernels.vzo_layout_nb,
-            kernels.vzo_init_nb,
-            kernels.vzo_step_nb,
-            (INPUTS, kernels.FLOATS, kernels.BOOLS),
-        )
+        super().__init__(VZO, **params)
 
 
-__all__ = ["DEFAULTS", "VZOProXStream", "VZOResult", "vzo_params", "vzo_prox", "vzo_prox_frame"]
+__all__ = [
+    "DEFAULTS",
+    "INPUTS",
+    "VZO",
+    "VZOProXStream",
+    "VZOResult",
+    "vzo_params",
+    "vzo_prox",
+    "vzo_prox_frame",
+]
