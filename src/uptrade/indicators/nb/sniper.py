@@ -86,7 +86,7 @@ S_BARS = 6  # bars seen
 S_VOL_AVG = 7  # volume average up to the last bar
 S_SCALARS = 16  # size of the scalar block: the sub-machines follow
 
-# Sub-machine offsets lay[L_...] (sniper_layout_nb)
+# Sub-machine offsets lay[L_...] (sniper_layout_nb; lay[0] is unused)
 L_HI5 = 1  # highest high / lowest low deques of the 5, 8 and 17-bar stochastics
 L_LO5 = 2
 L_HI8 = 3
