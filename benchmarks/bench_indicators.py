@@ -34,7 +34,7 @@ from tests.refs.naive_osc import naive_sniper, naive_vzo  # noqa: E402
 
 from uptrade.data.io import read_table  # noqa: E402
 from uptrade.indicators.ma import moving_average  # noqa: E402
-from uptrade.indicators.nb.osc import dmi_nb  # noqa: E402
+from uptrade.indicators.nb.dmi import dmi_nb  # noqa: E402
 from uptrade.indicators.sniper import SniperProXStream, sniper_prox  # noqa: E402
 from uptrade.indicators.vzo import VZOProXStream, vzo_prox  # noqa: E402
 

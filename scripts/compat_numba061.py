@@ -7,8 +7,8 @@ clean and once with leading NaNs and NaN holes, and ephemeris tables. Covered:
 - ``rolling``: first_valid, sma, wma, linreg, ema (SMA seed and given alpha), rolling_extreme;
 - ``ma_step``: ma_size/ma_init/ma_step, driven bar by bar as ``MovingAverageStream`` does;
 - ``ma_batch``: has_gap, ma_loop, ma_1d, jma, kama, trima and the 2-D sweep ma_2d (C and F order);
-- ``osc``: stoch, dmi, SniperProX and VZOProX in batch (sniper/vzo) and streaming form
-  (*_layout/*_init/*_step);
+- ``dmi``, ``sniper``, ``vzo``: stoch, dmi, SniperProX and VZOProX in batch (sniper/vzo) and
+  streaming form (*_layout/*_init/*_step), the parameters packed by name in each kernel's layout;
 - ``spectral`` (on hl2): bandpass_alpha, bandpass (the 11 Hurst cycles), goertzel_tables,
   split_tables, goertzel (the Hurst cycles and periods 8/20/50, windows 64 and 300 with every
   detrend/taper pair, plus Hurst at window 618 and with reanchor 7; complex outputs, compared per
@@ -67,7 +67,8 @@ from typing import Any
 import numba
 import numpy as np
 
-from uptrade.indicators.nb import astro, ma_batch, ma_step, osc, rolling, spectral
+from uptrade.indicators.nb import astro, dmi, ma_batch, ma_step, rolling, sniper, spectral, vzo
+from uptrade.indicators.nb.osc_common import pack
 
 DATA = Path("/work/shared/data/market/btcusdt_1h_binance.csv.gz")
 ROWS = 5000
@@ -92,22 +93,44 @@ ASTRO_BODIES = ("moon", "mercury", "jupiter", "true_node")
 N_TT = 6000  # more than longitude_nb's chunk (4096): the prange loop runs several chunks
 N_UTC = 3000
 
-# Parameter vectors in the order of sniper.sniper_params / vzo.vzo_params (see the comments
-# above sniper_layout_nb / vzo_layout_nb in nb/osc.py). "default" is each indicator's DEFAULTS.
-# SniperProX: length, ma_code, phase, power, obos, trail, dmi_len, dmi_code, adx_thresh,
-#             vol_avg_len, vol_per_thresh, data_sample, pcnt_above, pcnt_below
+# Parameters by name, packed into each kernel's vector ``p`` by its layout (``nb.sniper.PARAMS``,
+# ``nb.vzo.PARAMS``); MA types as codes. "default" is each indicator's DEFAULTS.
+# fmt: off
 SNIPER_PARAMS = {
-    "default": (28, 8, 0.0, 2.0, 1.386, 0.986, 14, 3, 20.0, 20, 50.0, 55, 88.0, 88.0),
-    "ema_dmi_sma": (14, 1, 0.0, 2.0, 1.0, 0.8, 10, 0, 25.0, 10, 80.0, 40, 80.0, 90.0),
-    "t3_dmi_jma": (10, 12, 0.0, 2.0, 1.386, 0.986, 9, 8, 20.0, 30, 50.0, 30, 75.0, 70.0),
+    "default": {
+        "length": 28, "ma_type": 8, "phase": 0.0, "power": 2.0, "overbought_oversold": 1.386,
+        "trail_threshold": 0.986, "dmi_len": 14, "dmi_ma_type": 3, "adx_thresh": 20.0, "vol_avg_len": 20,
+        "vol_per_thresh": 50.0, "data_sample": 55, "pcnt_above": 88.0, "pcnt_below": 88.0,
+    },
+    "ema_dmi_sma": {
+        "length": 14, "ma_type": 1, "phase": 0.0, "power": 2.0, "overbought_oversold": 1.0,
+        "trail_threshold": 0.8, "dmi_len": 10, "dmi_ma_type": 0, "adx_thresh": 25.0, "vol_avg_len": 10,
+        "vol_per_thresh": 80.0, "data_sample": 40, "pcnt_above": 80.0, "pcnt_below": 90.0,
+    },
+    "t3_dmi_jma": {
+        "length": 10, "ma_type": 12, "phase": 0.0, "power": 2.0, "overbought_oversold": 1.386,
+        "trail_threshold": 0.986, "dmi_len": 9, "dmi_ma_type": 8, "adx_thresh": 20.0, "vol_avg_len": 30,
+        "vol_per_thresh": 50.0, "data_sample": 30, "pcnt_above": 75.0, "pcnt_below": 70.0,
+    },
 }
-# VZOProX: vzo_length, ma_code, phase, power, noise_length, data_sample, pcnt_above, pcnt_below,
-#          minor_sell_val, minor_buy_val, minor_major_range, zero_cross_filter_range
 VZO_PARAMS = {
-    "default": (14, 8, 50.0, 2.0, 2, 55, 80.0, 80.0, 40.0, -40.0, 20.0, 20.0),
-    "ema": (14, 1, 0.0, 2.0, 1, 55, 80.0, 80.0, 40.0, -40.0, 20.0, 20.0),
-    "hma": (21, 6, 0.0, 2.0, 3, 40, 70.0, 85.0, 35.0, -45.0, 10.0, 5.0),
+    "default": {
+        "vzo_length": 14, "ma_type": 8, "phase": 50.0, "power": 2.0,
+        "noise_length": 2, "data_sample": 55, "pcnt_above": 80.0, "pcnt_below": 80.0,
+        "minor_sell_val": 40.0, "minor_buy_val": -40.0, "minor_major_range": 20.0, "zero_cross_filter_range": 20.0,
+    },
+    "ema": {
+        "vzo_length": 14, "ma_type": 1, "phase": 0.0, "power": 2.0,
+        "noise_length": 1, "data_sample": 55, "pcnt_above": 80.0, "pcnt_below": 80.0,
+        "minor_sell_val": 40.0, "minor_buy_val": -40.0, "minor_major_range": 20.0, "zero_cross_filter_range": 20.0,
+    },
+    "hma": {
+        "vzo_length": 21, "ma_type": 6, "phase": 0.0, "power": 2.0,
+        "noise_length": 3, "data_sample": 40, "pcnt_above": 70.0, "pcnt_below": 85.0,
+        "minor_sell_val": 35.0, "minor_buy_val": -45.0, "minor_major_range": 10.0, "zero_cross_filter_range": 5.0,
+    },
 }
+# fmt: on
 
 Data = dict[str, np.ndarray]
 Inputs = dict[str, np.ndarray]  # saved inputs (keys without the INPUT prefix)
@@ -250,30 +273,30 @@ def run_osc_parts(r: Runner, data: dict[str, Data]) -> None:
     for tag, d in data.items():
         hi, lo, cl = d["high"], d["low"], d["close"]
         for w in (5, 8, 17):
-            r.put(f"stoch_nb/w{w:02d}/{tag}", r.call("stoch_nb", osc.stoch_nb, hi, lo, cl, w, np.empty_like(cl)))
+            r.put(f"stoch_nb/w{w:02d}/{tag}", r.call("stoch_nb", sniper.stoch_nb, hi, lo, cl, w, np.empty_like(cl)))
         for code in (3, 0, 8):
             res = np.empty((3, cl.shape[0]))
-            r.call("dmi_nb", osc.dmi_nb, hi, lo, cl, 14, code, res[0], res[1], res[2])
+            r.call("dmi_nb", dmi.dmi_nb, hi, lo, cl, 14, code, res[0], res[1], res[2])
             r.put(f"dmi_nb/c{code:02d}/{tag}", res)
 
 
 def run_sniper(r: Runner, data: dict[str, Data]) -> None:
-    nf, nb = len(osc.SNIPER_FLOATS), len(osc.SNIPER_BOOLS)
+    nf, nb = len(sniper.FLOATS), len(sniper.BOOLS)
     for name, params in SNIPER_PARAMS.items():
-        p = np.array(params, dtype=np.float64)
+        p = pack(sniper.PARAMS, params)
         for tag, d in data.items():
             n = d["close"].shape[0]
             fo = np.empty((nf, n))
             bo = np.empty((nb, n), dtype=np.bool_)
             sig = np.empty(n, dtype=np.int8)
-            r.call("sniper_nb", osc.sniper_nb, p, d["high"], d["low"], d["close"], d["volume"], fo, bo, sig)
+            r.call("sniper_nb", sniper.sniper_nb, p, d["high"], d["low"], d["close"], d["volume"], fo, bo, sig)
             r.put(f"sniper_nb/fo/{name}/{tag}", fo)
             r.put(f"sniper_nb/bo/{name}/{tag}", bo)
             r.put(f"sniper_nb/sig/{name}/{tag}", sig)
             # streaming, as SniperProXStream.update does
-            lay = r.call("sniper_layout_nb", osc.sniper_layout_nb, p)
+            lay = r.call("sniper_layout_nb", sniper.sniper_layout_nb, p)
             st = np.empty(int(lay[-1]))
-            r.call("sniper_init_nb", osc.sniper_init_nb, p, lay, st)
+            r.call("sniper_init_nb", sniper.sniper_init_nb, p, lay, st)
             frow = np.empty(nf)
             brow = np.empty(nb, dtype=np.bool_)
             sfo = np.empty((nf, n))
@@ -281,7 +304,7 @@ def run_sniper(r: Runner, data: dict[str, Data]) -> None:
             ssig = np.empty(n, dtype=np.int64)
             bars = zip(*(d[f].tolist() for f in FIELDS), strict=True)
             for i, (h, lw, c, v) in enumerate(bars):
-                ssig[i] = r.call("sniper_step_nb", osc.sniper_step_nb, p, lay, st, h, lw, c, v, frow, brow)
+                ssig[i] = r.call("sniper_step_nb", sniper.sniper_step_nb, p, lay, st, h, lw, c, v, frow, brow)
                 sfo[:, i] = frow
                 sbo[:, i] = brow
             r.put(f"sniper_layout_nb/{name}", lay)
@@ -292,21 +315,21 @@ def run_sniper(r: Runner, data: dict[str, Data]) -> None:
 
 
 def run_vzo(r: Runner, data: dict[str, Data]) -> None:
-    nf, nb = len(osc.VZO_FLOATS), len(osc.VZO_BOOLS)
+    nf, nb = len(vzo.FLOATS), len(vzo.BOOLS)
     for name, params in VZO_PARAMS.items():
-        p = np.array(params, dtype=np.float64)
+        p = pack(vzo.PARAMS, params)
         for tag, d in data.items():
             n = d["close"].shape[0]
             fo = np.empty((nf, n))
             bo = np.empty((nb, n), dtype=np.bool_)
             sig = np.empty(n, dtype=np.int8)
-            r.call("vzo_nb", osc.vzo_nb, p, d["close"], d["volume"], fo, bo, sig)
+            r.call("vzo_nb", vzo.vzo_nb, p, d["close"], d["volume"], fo, bo, sig)
             r.put(f"vzo_nb/fo/{name}/{tag}", fo)
             r.put(f"vzo_nb/bo/{name}/{tag}", bo)
             r.put(f"vzo_nb/sig/{name}/{tag}", sig)
-            lay = r.call("vzo_layout_nb", osc.vzo_layout_nb, p)
+            lay = r.call("vzo_layout_nb", vzo.vzo_layout_nb, p)
             st = np.empty(int(lay[-1]))
-            r.call("vzo_init_nb", osc.vzo_init_nb, p, lay, st)
+            r.call("vzo_init_nb", vzo.vzo_init_nb, p, lay, st)
             frow = np.empty(nf)
             brow = np.empty(nb, dtype=np.bool_)
             sfo = np.empty((nf, n))
@@ -314,7 +337,7 @@ def run_vzo(r: Runner, data: dict[str, Data]) -> None:
             ssig = np.empty(n, dtype=np.int64)
             bars = zip(d["close"].tolist(), d["volume"].tolist(), strict=True)
             for i, (c, v) in enumerate(bars):
-                ssig[i] = r.call("vzo_step_nb", osc.vzo_step_nb, p, lay, st, c, v, frow, brow)
+                ssig[i] = r.call("vzo_step_nb", vzo.vzo_step_nb, p, lay, st, c, v, frow, brow)
                 sfo[:, i] = frow
                 sbo[:, i] = brow
             r.put(f"vzo_layout_nb/{name}", lay)

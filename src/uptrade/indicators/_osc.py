@@ -1,9 +1,15 @@
-"""Shared plumbing of the oscillators: parameter checks, packing for the kernels, outputs."""
+"""Shared plumbing of the oscillators: parameter checks, one generic batch/frame/live implementation.
+
+An :class:`Oscillator` describes one indicator (its inputs, output names, result type, kernels
+and parameter packing); ``run``, ``frame`` and :class:`OscillatorStream` do the rest for any of
+them, so SniperProX and VZOProX share every line of it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -89,25 +95,67 @@ def bar_values(bar: object, names: tuple[str, ...]) -> tuple[float, ...]:
     return tuple(float(getattr(bar, n)) for n in names)
 
 
+R = TypeVar("R", bound=NamedTuple)
+
+
+@dataclass(frozen=True)
+class Oscillator(Generic[R]):
+    """One oscillator: what the generic batch, frame and live code needs to run it.
+
+    ``pack(**params)`` checks the parameters and returns the kernels' vector ``p`` (packed in
+    the order of ``param_names``, the kernel module's ``PARAMS``). The kernels are ``batch(p,
+    *inputs, fo, bo, sig)`` and the live machine ``layout(p) -> lay``, ``init(p, lay, st)``,
+    ``step(p, lay, st, *bar, fo, bo) -> signal``.
+    """
+
+    name: str
+    inputs: tuple[str, ...]
+    defaults: Mapping[str, Any]
+    param_names: tuple[str, ...]
+    pack: Callable[..., np.ndarray]
+    floats: tuple[str, ...]
+    bools: tuple[str, ...]
+    result: type[R]
+    batch: Callable[..., None]
+    layout: Callable[[np.ndarray], np.ndarray]
+    init: Callable[..., None]
+    step: Callable[..., int]
+
+    def __post_init__(self) -> None:
+        if set(self.defaults) != set(self.param_names):
+            raise ValueError(f"{self.name}: defaults {list(self.defaults)} != kernel layout {self.param_names}")
+        if self.result._fields != (*self.floats, *self.bools, "signal"):
+            raise ValueError(f"{self.name}: result fields {self.result._fields} != the kernel outputs")
+
+    def run(self, series: Sequence[object], params: Mapping[str, Any]) -> R:
+        """The oscillator over whole series (one per input, float64 arrays of one length)."""
+        p = self.pack(**params)
+        c = columns(None, **dict(zip(self.inputs, series, strict=True)))
+        n = c[self.inputs[0]].shape[0]
+        fo = np.empty((len(self.floats), n))
+        bo = np.empty((len(self.bools), n), dtype=np.bool_)
+        sig = np.empty(n, dtype=np.int8)
+        self.batch(p, *(c[k] for k in self.inputs), fo, bo, sig)
+        return self.result(**unpack(self.floats, self.bools, fo, bo, sig))
+
+    def frame(self, frame: pd.DataFrame, params: Mapping[str, Any]) -> pd.DataFrame:
+        """The oscillator of an OHLCV DataFrame, as a DataFrame indexed like it (one column per output)."""
+        c = frame_inputs(frame, self.inputs)
+        res = self.run([c[k] for k in self.inputs], params)
+        return pd.DataFrame(res._asdict(), index=frame.index)
+
+
 class OscillatorStream:
     """Live form of an oscillator: one state array, one numba call per ``update(bar)``."""
 
-    def __init__(
-        self,
-        params: dict[str, Any],
-        packed: np.ndarray,
-        layout: Callable[[np.ndarray], np.ndarray],
-        init: Callable[..., None],
-        step: Callable[..., int],
-        names: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]],
-    ) -> None:
-        self.params = params
-        self._p = packed
-        self._lay = layout(packed)
+    def __init__(self, osc: Oscillator[Any], /, **params: Any) -> None:
+        self.params = {**osc.defaults, **params}
+        self._p = osc.pack(**params)
+        self._lay = osc.layout(self._p)
         self._st = np.empty(int(self._lay[-1]))
-        init(self._p, self._lay, self._st)
-        self._step = step
-        self._inputs, self._floats, self._bools = names
+        osc.init(self._p, self._lay, self._st)
+        self._step = osc.step
+        self._inputs, self._floats, self._bools = osc.inputs, osc.floats, osc.bools
         self._fo = np.empty(len(self._floats))
         self._bo = np.empty(len(self._bools), dtype=np.bool_)
 

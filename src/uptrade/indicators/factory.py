@@ -13,9 +13,10 @@ from typing import Any
 import numpy as np
 import vectorbt as vbt
 
-from uptrade.indicators import sniper as _sniper
-from uptrade.indicators import vzo as _vzo
+from uptrade.indicators._osc import Oscillator
 from uptrade.indicators.ma import ma_type_of, moving_average
+from uptrade.indicators.sniper import SNIPER
+from uptrade.indicators.vzo import VZO
 
 
 def _columns(*arrays: np.ndarray) -> list[tuple[np.ndarray, ...]]:
@@ -36,40 +37,28 @@ UniversalMA = vbt.IndicatorFactory(
     output_names=["ma"],
 ).from_apply_func(_ma_apply, window=20, ma_type="sma", phase=0.0, power=2.0)
 
-_S_PARAMS = list(_sniper.DEFAULTS)
-_S_OUT = list(_sniper.SniperResult._fields)
+
+def _oscillator(osc: Oscillator[Any], class_name: str, short_name: str) -> type:
+    """An IndicatorFactory class for ``osc``: parameters named as its kernel layout, defaults from it."""
+    params = list(osc.param_names)
+    outputs = list(osc.result._fields)
+    k = len(osc.inputs)
+
+    def apply(*args: Any) -> tuple:
+        kw = dict(zip(params, args[k:], strict=True))
+        res = [osc.run(cols, kw) for cols in _columns(*args[:k])]
+        return tuple(np.column_stack([getattr(r, name) for r in res]) for name in outputs)
+
+    return vbt.IndicatorFactory(
+        class_name=class_name,
+        short_name=short_name,
+        input_names=list(osc.inputs),
+        param_names=params,
+        output_names=outputs,
+    ).from_apply_func(apply, **{name: osc.defaults[name] for name in params})
 
 
-def _sniper_apply(high: np.ndarray, low: np.ndarray, close: np.ndarray, volume: np.ndarray, *params: Any) -> tuple:
-    kw = dict(zip(_S_PARAMS, params, strict=True))
-    res = [_sniper.sniper_prox(*cols, **kw) for cols in _columns(high, low, close, volume)]
-    return tuple(np.column_stack([getattr(r, name) for r in res]) for name in _S_OUT)
-
-
-SniperProX = vbt.IndicatorFactory(
-    class_name="SniperProX",
-    short_name="sniper",
-    input_names=["high", "low", "close", "volume"],
-    param_names=_S_PARAMS,
-    output_names=_S_OUT,
-).from_apply_func(_sniper_apply, **_sniper.DEFAULTS)
-
-_V_PARAMS = list(_vzo.DEFAULTS)
-_V_OUT = list(_vzo.VZOResult._fields)
-
-
-def _vzo_apply(close: np.ndarray, volume: np.ndarray, *params: Any) -> tuple:
-    kw = dict(zip(_V_PARAMS, params, strict=True))
-    res = [_vzo.vzo_prox(*cols, **kw) for cols in _columns(close, volume)]
-    return tuple(np.column_stack([getattr(r, name) for r in res]) for name in _V_OUT)
-
-
-VZOProX = vbt.IndicatorFactory(
-    class_name="VZOProX",
-    short_name="vzo",
-    input_names=["close", "volume"],
-    param_names=_V_PARAMS,
-    output_names=_V_OUT,
-).from_apply_func(_vzo_apply, **_vzo.DEFAULTS)
+SniperProX = _oscillator(SNIPER, "SniperProX", "sniper")
+VZOProX = _oscillator(VZO, "VZOProX", "vzo")
 
 __all__ = ["SniperProX", "UniversalMA", "VZOProX"]

@@ -15,23 +15,15 @@ import numpy as np
 import pandas as pd
 
 from uptrade.indicators._osc import (
+    Oscillator,
     OscillatorStream,
     check_float,
     check_int,
     check_ma,
-    columns,
-    frame_inputs,
     unknown_params,
-    unpack,
 )
-from uptrade.indicators.nb.osc import (
-    SNIPER_BOOLS,
-    SNIPER_FLOATS,
-    sniper_init_nb,
-    sniper_layout_nb,
-    sniper_nb,
-    sniper_step_nb,
-)
+from uptrade.indicators.nb import sniper as kernels
+from uptrade.indicators.nb.osc_common import pack
 
 DEFAULTS: dict[str, Any] = {
     "length": 28,
@@ -79,65 +71,72 @@ class SniperResult(NamedTuple):
 
 
 def sniper_params(**params: Any) -> np.ndarray:
-    """Checked parameters packed for the kernels (``ValueError`` names a bad one)."""
+    """Checked parameters packed for the kernels in their layout (``ValueError`` names a bad one)."""
     unknown_params(params, DEFAULTS, "SniperProX")
     q = {**DEFAULTS, **params}
     length = check_int("length", q["length"], 1)
     ma = check_ma("ma_type", q["ma_type"], 3, 5, length)
     dmi_len = check_int("dmi_len", q["dmi_len"], 2)
     dmi_ma = check_ma("dmi_ma_type", q["dmi_ma_type"], dmi_len)
-    return np.array(
-        [
-            length,
-            ma.code,
-            check_float("phase", q["phase"]),
-            check_float("power", q["power"], 0.0),
-            check_float("overbought_oversold", q["overbought_oversold"]),
-            check_float("trail_threshold", q["trail_threshold"]),
-            dmi_len,
-            dmi_ma.code,
-            check_float("adx_thresh", q["adx_thresh"]),
-            check_int("vol_avg_len", q["vol_avg_len"], 1),
-            check_float("vol_per_thresh", q["vol_per_thresh"]),
-            check_int("data_sample", q["data_sample"], 1),
-            check_float("pcnt_above", q["pcnt_above"], 0.0, 100.0),
-            check_float("pcnt_below", q["pcnt_below"], 0.0, 100.0),
-        ],
-        dtype=np.float64,
-    )
+    values = {
+        "length": length,
+        "ma_type": ma.code,
+        "phase": check_float("phase", q["phase"]),
+        "power": check_float("power", q["power"], 0.0),
+        "overbought_oversold": check_float("overbought_oversold", q["overbought_oversold"]),
+        "trail_threshold": check_float("trail_threshold", q["trail_threshold"]),
+        "dmi_len": dmi_len,
+        "dmi_ma_type": dmi_ma.code,
+        "adx_thresh": check_float("adx_thresh", q["adx_thresh"]),
+        "vol_avg_len": check_int("vol_avg_len", q["vol_avg_len"], 1),
+        "vol_per_thresh": check_float("vol_per_thresh", q["vol_per_thresh"]),
+        "data_sample": check_int("data_sample", q["data_sample"], 1),
+        "pcnt_above": check_float("pcnt_above", q["pcnt_above"], 0.0, 100.0),
+        "pcnt_below": check_float("pcnt_below", q["pcnt_below"], 0.0, 100.0),
+    }
+    return pack(kernels.PARAMS, values)
+
+
+SNIPER: Oscillator[SniperResult] = Oscillator(
+    name="SniperProX",
+    inputs=INPUTS,
+    defaults=DEFAULTS,
+    param_names=kernels.PARAMS,
+    pack=sniper_params,
+    floats=kernels.FLOATS,
+    bools=kernels.BOOLS,
+    result=SniperResult,
+    batch=kernels.sniper_nb,
+    layout=kernels.sniper_layout_nb,
+    init=kernels.sniper_init_nb,
+    step=kernels.sniper_step_nb,
+)
 
 
 def sniper_prox(high: object, low: object, close: object, volume: object, **params: Any) -> SniperResult:
     """SniperProX over whole series (float64 arrays of one length)."""
-    p = sniper_params(**params)
-    c = columns(None, high=high, low=low, close=close, volume=volume)
-    n = c["close"].shape[0]
-    fo = np.empty((len(SNIPER_FLOATS), n))
-    bo = np.empty((len(SNIPER_BOOLS), n), dtype=np.bool_)
-    sig = np.empty(n, dtype=np.int8)
-    sniper_nb(p, c["high"], c["low"], c["close"], c["volume"], fo, bo, sig)
-    return SniperResult(**unpack(SNIPER_FLOATS, SNIPER_BOOLS, fo, bo, sig))
+    return SNIPER.run((high, low, close, volume), params)
 
 
 def sniper_prox_frame(frame: pd.DataFrame, **params: Any) -> pd.DataFrame:
     """SniperProX of an OHLCV DataFrame, as a DataFrame indexed like it (one column per output)."""
-    c = frame_inputs(frame, INPUTS)
-    res = sniper_prox(c["high"], c["low"], c["close"], c["volume"], **params)
-    return pd.DataFrame(res._asdict(), index=frame.index)
+    return SNIPER.frame(frame, params)
 
 
 class SniperProXStream(OscillatorStream):
     """Live SniperProX: ``update(bar)`` with ``high, low, close, volume`` returns that bar's outputs."""
 
     def __init__(self, **params: Any) -> None:
-        super().__init__(
-            {**DEFAULTS, **params},
-            sniper_params(**params),
-            sniper_layout_nb,
-            sniper_init_nb,
-            sniper_step_nb,
-            (INPUTS, SNIPER_FLOATS, SNIPER_BOOLS),
-        )
+        super().__init__(SNIPER, **params)
 
 
-__all__ = ["DEFAULTS", "SniperProXStream", "SniperResult", "sniper_params", "sniper_prox", "sniper_prox_frame"]
+__all__ = [
+    "DEFAULTS",
+    "INPUTS",
+    "SNIPER",
+    "SniperProXStream",
+    "SniperResult",
+    "sniper_params",
+    "sniper_prox",
+    "sniper_prox_frame",
+]

@@ -15,16 +15,15 @@ import numpy as np
 import pandas as pd
 
 from uptrade.indicators._osc import (
+    Oscillator,
     OscillatorStream,
     check_float,
     check_int,
     check_ma,
-    columns,
-    frame_inputs,
     unknown_params,
-    unpack,
 )
-from uptrade.indicators.nb.osc import VZO_BOOLS, VZO_FLOATS, vzo_init_nb, vzo_layout_nb, vzo_nb, vzo_step_nb
+from uptrade.indicators.nb import vzo as kernels
+from uptrade.indicators.nb.osc_common import pack
 
 DEFAULTS: dict[str, Any] = {
     "vzo_length": 14,
@@ -64,62 +63,69 @@ class VZOResult(NamedTuple):
 
 
 def vzo_params(**params: Any) -> np.ndarray:
-    """Checked parameters packed for the kernels (``ValueError`` names a bad one)."""
+    """Checked parameters packed for the kernels in their layout (``ValueError`` names a bad one)."""
     unknown_params(params, DEFAULTS, "VZOProX")
     q = {**DEFAULTS, **params}
     length = check_int("vzo_length", q["vzo_length"], 1)
     noise = check_int("noise_length", q["noise_length"], 1)
     ma = check_ma("ma_type", q["ma_type"], length, noise)
-    return np.array(
-        [
-            length,
-            ma.code,
-            check_float("phase", q["phase"]),
-            check_float("power", q["power"], 0.0),
-            noise,
-            check_int("data_sample", q["data_sample"], 1),
-            check_float("pcnt_above", q["pcnt_above"], 0.0, 100.0),
-            check_float("pcnt_below", q["pcnt_below"], 0.0, 100.0),
-            check_float("minor_sell_val", q["minor_sell_val"]),
-            check_float("minor_buy_val", q["minor_buy_val"]),
-            check_float("minor_major_range", q["minor_major_range"]),
-            check_float("zero_cross_filter_range", q["zero_cross_filter_range"]),
-        ],
-        dtype=np.float64,
-    )
+    values = {
+        "vzo_length": length,
+        "ma_type": ma.code,
+        "phase": check_float("phase", q["phase"]),
+        "power": check_float("power", q["power"], 0.0),
+        "noise_length": noise,
+        "data_sample": check_int("data_sample", q["data_sample"], 1),
+        "pcnt_above": check_float("pcnt_above", q["pcnt_above"], 0.0, 100.0),
+        "pcnt_below": check_float("pcnt_below", q["pcnt_below"], 0.0, 100.0),
+        "minor_sell_val": check_float("minor_sell_val", q["minor_sell_val"]),
+        "minor_buy_val": check_float("minor_buy_val", q["minor_buy_val"]),
+        "minor_major_range": check_float("minor_major_range", q["minor_major_range"]),
+        "zero_cross_filter_range": check_float("zero_cross_filter_range", q["zero_cross_filter_range"]),
+    }
+    return pack(kernels.PARAMS, values)
+
+
+VZO: Oscillator[VZOResult] = Oscillator(
+    name="VZOProX",
+    inputs=INPUTS,
+    defaults=DEFAULTS,
+    param_names=kernels.PARAMS,
+    pack=vzo_params,
+    floats=kernels.FLOATS,
+    bools=kernels.BOOLS,
+    result=VZOResult,
+    batch=kernels.vzo_nb,
+    layout=kernels.vzo_layout_nb,
+    init=kernels.vzo_init_nb,
+    step=kernels.vzo_step_nb,
+)
 
 
 def vzo_prox(close: object, volume: object, **params: Any) -> VZOResult:
     """VZOProX over whole series (float64 arrays of one length)."""
-    p = vzo_params(**params)
-    c = columns(None, close=close, volume=volume)
-    n = c["close"].shape[0]
-    fo = np.empty((len(VZO_FLOATS), n))
-    bo = np.empty((len(VZO_BOOLS), n), dtype=np.bool_)
-    sig = np.empty(n, dtype=np.int8)
-    vzo_nb(p, c["close"], c["volume"], fo, bo, sig)
-    return VZOResult(**unpack(VZO_FLOATS, VZO_BOOLS, fo, bo, sig))
+    return VZO.run((close, volume), params)
 
 
 def vzo_prox_frame(frame: pd.DataFrame, **params: Any) -> pd.DataFrame:
     """VZOProX of an OHLCV DataFrame, as a DataFrame indexed like it (one column per output)."""
-    c = frame_inputs(frame, INPUTS)
-    res = vzo_prox(c["close"], c["volume"], **params)
-    return pd.DataFrame(res._asdict(), index=frame.index)
+    return VZO.frame(frame, params)
 
 
 class VZOProXStream(OscillatorStream):
     """Live VZOProX: ``update(bar)`` with ``close, volume`` returns that bar's outputs."""
 
     def __init__(self, **params: Any) -> None:
-        super().__init__(
-            {**DEFAULTS, **params},
-            vzo_params(**params),
-            vzo_layout_nb,
-            vzo_init_nb,
-            vzo_step_nb,
-            (INPUTS, VZO_FLOATS, VZO_BOOLS),
-        )
+        super().__init__(VZO, **params)
 
 
-__all__ = ["DEFAULTS", "VZOProXStream", "VZOResult", "vzo_params", "vzo_prox", "vzo_prox_frame"]
+__all__ = [
+    "DEFAULTS",
+    "INPUTS",
+    "VZO",
+    "VZOProXStream",
+    "VZOResult",
+    "vzo_params",
+    "vzo_prox",
+    "vzo_prox_frame",
+]

@@ -1,0 +1,359 @@
+"""SniperProX as a state machine: one call per bar, batch = the same per-bar tail in a loop.
+
+The state is one float64 array: a block of scalars (``st[S_...]``) then sub-machines (deques
+for the stochastic ranges, MA machines, the DMI, a volume SMA, a sorted window for the
+percentile zones) at offsets ``lay[L_...]`` computed once by :func:`sniper_layout_nb`. A bar
+writes its float outputs into ``fo[F_...]`` and its booleans into ``bo[B_...]`` and returns the
+int signal, so the live and batch values are the same arithmetic. Parameters are ``p[P_...]``;
+:data:`PARAMS`, :data:`FLOATS` and :data:`BOOLS` are those constants' names in index order.
+Definitions: ``shared/spec/INDICATORS.md`` section 2 and ``docs/indicators.md``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from uptrade.indicators.nb.dmi import dmi_init_nb, dmi_nb, dmi_size_nb, dmi_step_nb
+from uptrade.indicators.nb.ma_step import ma_size_nb
+from uptrade.indicators.nb.machines import (
+    ext_init_nb,
+    ext_size,
+    ext_step_nb,
+    pctl_size,
+    pctl_step_nb,
+    sma_size,
+    sma_step_nb,
+)
+from uptrade.indicators.nb.osc_common import layout_names, ma_next_nb, ma_series_nb, ma_start_nb, sign_nb
+from uptrade.indicators.nb.rolling import rolling_extreme_nb, sma_nb
+
+# Parameters p[P_...] (the names are the wrapper's keyword arguments; MA types as codes)
+P_LENGTH = 0  # window of the three MAs of tavg
+P_MA_TYPE = 1  # MA code of the %K smoothing and of tavg
+P_PHASE = 2  # JMA phase
+P_POWER = 3  # JMA power
+P_OVERBOUGHT_OVERSOLD = 4  # |f3| beyond which a turn is a minor signal
+P_TRAIL_THRESHOLD = 5  # |f3| beyond which a turn is a trail signal
+P_DMI_LEN = 6  # DMI window
+P_DMI_MA_TYPE = 7  # DMI smoothing code (3, RMA: Wilder's)
+P_ADX_THRESH = 8  # ADX above which a trend is strong
+P_VOL_AVG_LEN = 9  # window of the volume average
+P_VOL_PER_THRESH = 10  # volume strength (% of the average) a major signal needs
+P_DATA_SAMPLE = 11  # window of the percentile zones
+P_PCNT_ABOVE = 12  # upper zone percentile
+P_PCNT_BELOW = 13  # the lower zone is the (100 - pcnt_below) percentile
+PARAMS = layout_names(globals(), "P_")
+
+# Float outputs fo[F_...]
+F_F3 = 0
+F_SC = 1
+F_K1V = 2
+F_K2V = 3
+F_K3V = 4
+F_TAVG = 5
+F_PLUS_DI = 6  # +DI, -DI, ADX: consecutive (dmi_step_nb writes the three)
+F_MINUS_DI = 7
+F_ADX = 8
+F_VOL_STRENGTH = 9
+F_UPPER = 10
+F_LOWER = 11
+FLOATS = layout_names(globals(), "F_")
+
+# Boolean outputs bo[B_...]
+B_MINOR_BUY = 0
+B_MAJOR_BUY = 1
+B_MINOR_SELL = 2
+B_MAJOR_SELL = 3
+B_BUY_TRAIL = 4
+B_SELL_TRAIL = 5
+B_ADAPTIVE_CROSS_UP = 6
+B_ADAPTIVE_CROSS_DOWN = 7
+BOOLS = layout_names(globals(), "B_")
+if (F_MINUS_DI, F_ADX) != (F_PLUS_DI + 1, F_PLUS_DI + 2):
+    raise ValueError("F_PLUS_DI, F_MINUS_DI, F_ADX must be consecutive rows")
+
+# Scalar state st[S_...]
+S_F3 = 0  # f3 of the last bar
+S_F3_1 = 1  # f3 one bar before it
+S_F3_2 = 2  # f3 two bars before it
+S_K1V = 3  # k1v of the last bar
+S_K2V = 4  # k2v of the last bar
+S_SC = 5  # the state counter
+S_BARS = 6  # bars seen
+S_VOL_AVG = 7  # volume average up to the last bar
+S_SCALARS = 16  # size of the scalar block: the sub-machines follow
+
+# Sub-machine offsets lay[L_...] (sniper_layout_nb; lay[0] is unused)
+L_HI5 = 1  # highest high / lowest low deques of the 5, 8 and 17-bar stochastics
+L_LO5 = 2
+L_HI8 = 3
+L_LO8 = 4
+L_HI17 = 5
+L_LO17 = 6
+L_K1 = 7  # MA machines smoothing %K5 (3 bars), %K8 (5) and %K17 (5)
+L_K2 = 8
+L_K3 = 9
+L_T1 = 10  # the three chained MAs of tavg
+L_T2 = 11
+L_T3 = 12
+L_DMI = 13
+L_VOL = 14  # volume SMA
+L_PCTL = 15  # sorted window of f3 for the zones
+L_SIZE = 16  # total state size
+
+
+@njit(cache=True, error_model="numpy")
+def sniper_layout_nb(p: np.ndarray) -> np.ndarray:
+    """Offsets of the sub-machines in a SniperProX state (``lay[L_SIZE]`` is the total size)."""
+    length = int(p[P_LENGTH])
+    code = int(p[P_MA_TYPE])
+    lay = np.zeros(L_SIZE + 1, dtype=np.int64)
+    o = S_SCALARS
+    for slot, w in ((L_HI5, 5), (L_LO5, 5), (L_HI8, 8), (L_LO8, 8), (L_HI17, 17), (L_LO17, 17)):
+        lay[slot] = o
+        o += ext_size(w)
+    for slot, w in ((L_K1, 3), (L_K2, 5), (L_K3, 5)):
+        lay[slot] = o
+        o += ma_size_nb(code, w)
+    for slot in (L_T1, L_T2, L_T3):
+        lay[slot] = o
+        o += ma_size_nb(code, length)
+    lay[L_DMI] = o
+    o += dmi_size_nb(int(p[P_DMI_LEN]), int(p[P_DMI_MA_TYPE]))
+    lay[L_VOL] = o
+    o += sma_size(int(p[P_VOL_AVG_LEN]))
+    lay[L_PCTL] = o
+    o += pctl_size(int(p[P_DATA_SAMPLE]))
+    lay[L_SIZE] = o
+    return lay
+
+
+@njit(cache=True, error_model="numpy")
+def sniper_init_nb(p: np.ndarray, lay: np.ndarray, st: np.ndarray) -> None:
+    """Fresh SniperProX state."""
+    st[:] = 0.0
+    for slot in (L_HI5, L_LO5, L_HI8, L_LO8, L_HI17, L_LO17):
+        ext_init_nb(st, lay[slot])
+    code = int(p[P_MA_TYPE])
+    for slot, w in ((L_K1, 3), (L_K2, 5), (L_K3, 5)):
+        ma_start_nb(st, lay[slot], code, w)
+    for slot in (L_T1, L_T2, L_T3):
+        ma_start_nb(st, lay[slot], code, int(p[P_LENGTH]))
+    dmi_init_nb(st, lay[L_DMI], int(p[P_DMI_LEN]), int(p[P_DMI_MA_TYPE]))
+    st[S_K1V] = np.nan
+    st[S_K2V] = np.nan
+    st[S_VOL_AVG] = np.nan
+
+
+@njit(cache=True, error_model="numpy")
+def _stoch(st: np.ndarray, o_hi: int, o_lo: int, w: int, hi: float, lo: float, cl: float) -> float:
+    """%K over ``w`` bars from the two extreme deques at ``o_hi`` and ``o_lo``."""
+    hh = ext_step_nb(st, o_hi, w, hi, 1.0)
+    ll = ext_step_nb(st, o_lo, w, lo, -1.0)
+    if st[o_hi] < w or np.isnan(hh) or np.isnan(ll) or np.isnan(cl):
+        return np.nan
+    rng = hh - ll
+    return 50.0 if rng == 0.0 else 100.0 * (cl - ll) / rng
+
+
+@njit(cache=True, error_model="numpy")
+def _centre(k: float) -> float:
+    """A smoothed %K clipped to [0, 100] and mapped into (-1, 1) for the Fisher transform."""
+    return (min(max(k, 0.0), 100.0) - 50.0) / 50.01
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _sniper_tail(
+    p: np.ndarray,
+    lay: np.ndarray,
+    st: np.ndarray,
+    k1v: float,
+    k2v: float,
+    k3v: float,
+    pdi: float,
+    mdi: float,
+    adx: float,
+    vs: float,
+    fo: np.ndarray,
+    bo: np.ndarray,
+) -> int:
+    """Fisher transform, state counter, zones and flags of one bar (shared by batch and live)."""
+    # Fisher transform of k3v, 0 until defined, a non-finite step keeps the previous value
+    f1 = st[S_F3]
+    f2 = st[S_F3_1]
+    f3 = f1
+    if not np.isnan(k3v):
+        step = 0.5 * math.log((1.0 + k3v) / (1.0 - k3v)) + 0.5 * f1
+        if np.isfinite(step):
+            f3 = step
+    bars = st[S_BARS]
+    st[S_F3_2] = f2
+    st[S_F3_1] = f1
+    st[S_F3] = f3
+    st[S_BARS] = bars + 1
+    # state counter
+    sc = st[S_SC]
+    k1p = st[S_K1V]
+    k2p = st[S_K2V]
+    if np.isnan(k1v) or np.isnan(k2v):
+        pass  # no crossing can be judged: the count holds
+    elif k2v > 0.0:
+        under = k1v < k2v and k1p >= k2p > 0.0
+        sc = min(sc, 0.0) - 1.0 if under else min(sc, 0.0)
+    else:
+        over = k1v > k2v and k1p <= k2p <= 0.0
+        sc = max(sc, 0.0) + 1.0 if over else max(sc, 0.0)
+    st[S_SC] = sc
+    st[S_K1V] = k1v
+    st[S_K2V] = k2v
+    strong_down = adx > p[P_ADX_THRESH] and mdi > pdi
+    strong_up = adx > p[P_ADX_THRESH] and pdi > mdi
+    volume_ok = vs >= p[P_VOL_PER_THRESH]
+    # turning points of f3 (three values needed)
+    up_turn = False
+    down_turn = False
+    if bars >= 2:
+        s_now = sign_nb(f3 - f1)
+        s_prev = sign_nb(f1 - f2)
+        up_turn = s_now > s_prev
+        down_turn = s_now < s_prev
+    obos = p[P_OVERBOUGHT_OVERSOLD]
+    minor_buy = up_turn and f3 < -obos
+    major_buy = minor_buy and sc >= 2.0 and not strong_down and volume_ok
+    minor_sell = down_turn and f3 > obos
+    major_sell = minor_sell and sc <= -2.0 and not strong_up and volume_ok
+    upper, lower = pctl_step_nb(st, lay[L_PCTL], int(p[P_DATA_SAMPLE]), f3, p[P_PCNT_ABOVE], 100.0 - p[P_PCNT_BELOW])
+    fo[F_F3] = f3
+    fo[F_SC] = sc
+    fo[F_UPPER] = upper
+    fo[F_LOWER] = lower
+    bo[B_MINOR_BUY] = minor_buy
+    bo[B_MAJOR_BUY] = major_buy
+    bo[B_MINOR_SELL] = minor_sell
+    bo[B_MAJOR_SELL] = major_sell
+    bo[B_BUY_TRAIL] = up_turn and f3 > p[P_TRAIL_THRESHOLD]
+    bo[B_SELL_TRAIL] = down_turn and f3 < -p[P_TRAIL_THRESHOLD]
+    bo[B_ADAPTIVE_CROSS_UP] = bars >= 2 and f3 >= lower and f1 < lower and f3 - f2 > 0.01
+    bo[B_ADAPTIVE_CROSS_DOWN] = bars >= 2 and f3 <= upper and f1 > upper and f2 - f3 > 0.01
+    return 1 if major_buy else (-1 if major_sell else 0)
+
+
+@njit(cache=True, error_model="numpy")
+def sniper_step_nb(
+    p: np.ndarray,
+    lay: np.ndarray,
+    st: np.ndarray,
+    hi: float,
+    lo: float,
+    cl: float,
+    vol: float,
+    fo: np.ndarray,
+    bo: np.ndarray,
+) -> int:
+    """One bar of SniperProX: floats into ``fo``, booleans into ``bo``; returns the signal."""
+    length = int(p[P_LENGTH])
+    code = int(p[P_MA_TYPE])
+    phase = p[P_PHASE]
+    power = p[P_POWER]
+    k5 = _stoch(st, lay[L_HI5], lay[L_LO5], 5, hi, lo, cl)
+    k8 = _stoch(st, lay[L_HI8], lay[L_LO8], 8, hi, lo, cl)
+    k17 = _stoch(st, lay[L_HI17], lay[L_LO17], 17, hi, lo, cl)
+    # windows as int64, not literals: a literal argument makes numba compile another copy of
+    # the whole MA machine for that value (minutes of cold-start compilation)
+    w3 = np.int64(3)
+    w5 = np.int64(5)
+    k1v = _centre(ma_next_nb(st, lay[L_K1], code, w3, phase, power, k5))
+    k2v = _centre(ma_next_nb(st, lay[L_K2], code, w5, phase, power, k8))
+    k3v = _centre(ma_next_nb(st, lay[L_K3], code, w5, phase, power, k17))
+    m1 = ma_next_nb(st, lay[L_T1], code, length, phase, power, cl)
+    m2 = ma_next_nb(st, lay[L_T2], code, length, phase, power, m1)
+    m3 = ma_next_nb(st, lay[L_T3], code, length, phase, power, m2)
+    dmi = fo[F_PLUS_DI : F_ADX + 1]
+    dmi_step_nb(st, lay[L_DMI], int(p[P_DMI_LEN]), int(p[P_DMI_MA_TYPE]), hi, lo, cl, dmi)
+    avg_prev = st[S_VOL_AVG]
+    st[S_VOL_AVG] = sma_step_nb(st, lay[L_VOL], int(p[P_VOL_AVG_LEN]), vol)
+    vs = 100.0 * vol / avg_prev if avg_prev > 0.0 else np.nan
+    fo[F_K1V] = k1v
+    fo[F_K2V] = k2v
+    fo[F_K3V] = k3v
+    fo[F_TAVG] = 3.0 * m1 - 3.0 * m2 + m3
+    fo[F_VOL_STRENGTH] = vs
+    return _sniper_tail(p, lay, st, k1v, k2v, k3v, fo[F_PLUS_DI], fo[F_MINUS_DI], fo[F_ADX], vs, fo, bo)
+
+
+@njit(cache=True, error_model="numpy")
+def stoch_nb(hi: np.ndarray, lo: np.ndarray, cl: np.ndarray, w: int, out: np.ndarray) -> np.ndarray:
+    """%K over ``w`` bars from O(n) rolling extremes; 50 where the range is zero."""
+    hh = rolling_extreme_nb(hi, w, True, np.empty_like(hi))
+    ll = rolling_extreme_nb(lo, w, False, out)
+    for i in range(cl.shape[0]):
+        rng = hh[i] - ll[i]
+        if np.isnan(rng) or np.isnan(cl[i]):
+            out[i] = np.nan
+        else:
+            out[i] = 50.0 if rng == 0.0 else 100.0 * (cl[i] - ll[i]) / rng
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def sniper_nb(
+    p: np.ndarray,
+    hi: np.ndarray,
+    lo: np.ndarray,
+    cl: np.ndarray,
+    vol: np.ndarray,
+    fo: np.ndarray,
+    bo: np.ndarray,
+    sig: np.ndarray,
+) -> None:
+    """Batch SniperProX: ``fo`` (12, n), ``bo`` (8, n), int8 ``sig``; array passes, then the live tail per bar."""
+    n = cl.shape[0]
+    length = int(p[P_LENGTH])
+    code = int(p[P_MA_TYPE])
+    phase = p[P_PHASE]
+    power = p[P_POWER]
+    tmp = np.empty(n)
+    for row, w, mw in ((F_K1V, 5, 3), (F_K2V, 8, 5), (F_K3V, 17, 5)):
+        k = ma_series_nb(code, stoch_nb(hi, lo, cl, w, tmp), mw, phase, power)
+        for i in range(n):
+            fo[row, i] = _centre(k[i])
+    m1 = ma_series_nb(code, cl, length, phase, power)
+    m2 = ma_series_nb(code, m1, length, phase, power)
+    m3 = ma_series_nb(code, m2, length, phase, power)
+    for i in range(n):
+        fo[F_TAVG, i] = 3.0 * m1[i] - 3.0 * m2[i] + m3[i]
+    dmi_nb(hi, lo, cl, int(p[P_DMI_LEN]), int(p[P_DMI_MA_TYPE]), fo[F_PLUS_DI], fo[F_MINUS_DI], fo[F_ADX])
+    avg = sma_nb(vol, int(p[P_VOL_AVG_LEN]), tmp)
+    fo[F_VOL_STRENGTH, 0] = np.nan
+    for i in range(1, n):
+        a = avg[i - 1]
+        fo[F_VOL_STRENGTH, i] = 100.0 * vol[i] / a if a > 0.0 else np.nan
+    lay = sniper_layout_nb(p)
+    st = np.empty(lay[L_SIZE])
+    sniper_init_nb(p, lay, st)
+    frow = np.empty(fo.shape[0])
+    brow = np.empty(bo.shape[0], dtype=np.bool_)
+    for i in range(n):
+        sig[i] = _sniper_tail(
+            p,
+            lay,
+            st,
+            fo[F_K1V, i],
+            fo[F_K2V, i],
+            fo[F_K3V, i],
+            fo[F_PLUS_DI, i],
+            fo[F_MINUS_DI, i],
+            fo[F_ADX, i],
+            fo[F_VOL_STRENGTH, i],
+            frow,
+            brow,
+        )
+        fo[F_F3, i] = frow[F_F3]  # the rows the tail writes
+        fo[F_SC, i] = frow[F_SC]
+        fo[F_UPPER, i] = frow[F_UPPER]
+        fo[F_LOWER, i] = frow[F_LOWER]
+        for k in range(brow.shape[0]):
+            bo[k, i] = brow[k]
