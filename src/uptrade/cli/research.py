@@ -47,7 +47,7 @@ def backtest(
     report: Annotated[Path | None, typer.Option(help="Write an HTML report here.")] = None,
 ) -> None:
     """Backtest the config's combined signal on the stored candles; print the statistics."""
-    from uptrade.cli import _console, _fail, _open_store
+    from uptrade.cli.app import _console, _fail, _open_store
     from uptrade.errors import UpTradeError
     from uptrade.research.config import BacktestConfig
     from uptrade.research.run import load_candles, run_hummingbot, run_research, vectorbt_gaps
@@ -124,7 +124,7 @@ def optimize(
     """Grid or random search of indicator and executor parameters (Hummingbot V2's rules), optionally walk-forward."""
     from rich.table import Table
 
-    from uptrade.cli import _console, _fail, _open_store, _progress
+    from uptrade.cli.app import _console, _fail, _open_store, _progress
     from uptrade.errors import UpTradeError
     from uptrade.research.config import BacktestConfig
     from uptrade.research.optimize import OBJECTIVES, WalkForward

@@ -23,19 +23,19 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help="UpTrade: crypto market data, indicators, research and execution.", no_args_is_help=True)
 data_app = typer.Typer(help="Candles: import, export, backfill, update, status.", no_args_is_help=True)
-from uptrade.cli_db import db_app  # noqa: E402
+from uptrade.cli.db import db_app  # noqa: E402
 
 app.add_typer(db_app, name="db")
 app.add_typer(data_app, name="data")
 ind_app = typer.Typer(help="Indicators: list them, run them on stored candles.", no_args_is_help=True)
 app.add_typer(ind_app, name="indicators")
-from uptrade.cli_astro import astro_app  # noqa: E402
+from uptrade.cli.astro import astro_app  # noqa: E402
 
 app.add_typer(astro_app, name="astro")
-from uptrade.cli_signals import signals_app  # noqa: E402
+from uptrade.cli.signals import signals_app  # noqa: E402
 
 app.add_typer(signals_app, name="signals")
-from uptrade.cli_research import backtest, optimize  # noqa: E402
+from uptrade.cli.research import backtest, optimize  # noqa: E402
 
 app.command("backtest")(backtest)
 app.command("optimize")(optimize)
@@ -219,7 +219,7 @@ def data_export(
 @data_app.command("status")
 def data_status(symbol: Annotated[str | None, typer.Option("--symbol", "-s")] = None) -> None:
     """Coverage of every stored series, and the updater's per-feed status when it has run."""
-    from uptrade.cli_feeds import feeds_table
+    from uptrade.cli.feeds import feeds_table
     from uptrade.errors import UpTradeError
 
     store = _open_store()
@@ -271,7 +271,7 @@ def data_backfill(
     path: Annotated[Path | None, typer.Option(help="The candle file, for --source file.")] = None,
 ) -> None:
     """Fetch closed candles into the store from the newest stored bar (or --start) and repair gaps."""
-    from uptrade.cli_feeds import run_backfill
+    from uptrade.cli.feeds import run_backfill
     from uptrade.data.updater import feeds_from_options
     from uptrade.errors import UpTradeError
 
@@ -295,7 +295,7 @@ def data_update(
     once: Annotated[bool, typer.Option(help="Catch up and repair, then exit (no polling).")] = False,
 ) -> None:
     """Run the DataUpdaterService: backfill, repair gaps, then poll; Ctrl-C/SIGTERM stop it cleanly."""
-    from uptrade.cli_feeds import run_update
+    from uptrade.cli.feeds import run_update
     from uptrade.data.updater import UpdaterConfig, feeds_from_options
     from uptrade.errors import UpTradeError
 
@@ -342,7 +342,7 @@ def demo() -> None:
 
 def _demo_backtest(console: Console, store: Store) -> None:
     """Signals -> combined -> Hummingbot-faithful backtest -> statistics and an HTML report."""
-    from uptrade.cli_research import hummingbot_line, stats_table
+    from uptrade.cli.research import hummingbot_line, stats_table
     from uptrade.research.report import write_report
     from uptrade.research.run import demo_config, load_candles, run_hummingbot
     from uptrade.settings import get_settings
@@ -533,11 +533,3 @@ def cycles(
         raise _fail(str(exc)) from None
     finally:
         store.close()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    # Run the app of the imported module `uptrade.cli`, not of this `__main__` copy: the command
-    # modules (db, signals, research) read the --db option from `uptrade.cli`'s state.
-    from uptrade.cli import app as _app
-
-    _app()

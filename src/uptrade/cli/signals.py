@@ -78,7 +78,7 @@ def signals_run(
     """Compute each source's signal on the stored candles, combine them, print the latest, optionally store."""
     from rich.table import Table
 
-    from uptrade.cli import _console, _fail, _open_store
+    from uptrade.cli.app import _console, _fail, _open_store
     from uptrade.errors import UpTradeError
     from uptrade.signals import combine, compute_signal, parse_source, store_signal
 

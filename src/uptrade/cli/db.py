@@ -25,7 +25,7 @@ def db_init(
     The only command that creates or alters tables: run it once, as the role that will own them,
     before any other command on a PostgreSQL database (the embedded SQLite file needs none).
     """
-    from uptrade.cli import _console, _open_store
+    from uptrade.cli.app import _console, _open_store
 
     store = _open_store(init=True, timescaledb=timescaledb)
     info = store.describe()
@@ -45,7 +45,7 @@ def db_jobs() -> None:
     """TimescaleDB's refresh and compression policies: last run, runs, failures, last error, next start."""
     from rich.table import Table
 
-    from uptrade.cli import _console, _fail, _open_store
+    from uptrade.cli.app import _console, _fail, _open_store
     from uptrade.errors import UpTradeError
 
     store = _open_store()
@@ -92,7 +92,7 @@ def db_refresh(
     end: Annotated[str | None, typer.Option(help="Last 1m bar (default: now).")] = None,
 ) -> None:
     """Materialise the 5m/1h/1d continuous aggregates over a range (TimescaleDB; needs their owner)."""
-    from uptrade.cli import _console, _fail, _open_store
+    from uptrade.cli.app import _console, _fail, _open_store
     from uptrade.errors import UpTradeError
 
     store = _open_store()

@@ -24,7 +24,7 @@ def positions(
     import pandas as pd
     from rich.table import Table
 
-    from uptrade.cli import _console, _fail
+    from uptrade.cli.app import _console, _fail
     from uptrade.indicators.astro import BODIES, check_frame, nakshatra, planet_longitude, speed, zodiac
 
     try:
@@ -72,7 +72,7 @@ def aspects(
     import pandas as pd
     from rich.table import Table
 
-    from uptrade.cli import _console, _fail
+    from uptrade.cli.app import _console, _fail
     from uptrade.indicators.astro_events import aspect_events
 
     names = _names(bodies) or []
@@ -102,7 +102,7 @@ def stations(
     """Retrograde and direct stations of one body."""
     from rich.table import Table
 
-    from uptrade.cli import _console, _fail
+    from uptrade.cli.app import _console, _fail
     from uptrade.indicators.astro_events import stations as find_stations
 
     try:
