@@ -29,7 +29,7 @@ R = TypeVar("R")
 
 @dataclass
 class CliState:
-    """What the root callback parsed for every command; it lives in the click context's ``obj``."""
+    """What the root callback parsed for every command; typer keeps it in the context's ``obj``."""
 
     db_url: str | None = None
 
