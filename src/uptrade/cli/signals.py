@@ -6,6 +6,8 @@ from typing import Annotated, Any
 
 import typer
 
+from uptrade.cli.common import cli_errors, console, fail, opened_store
+
 signals_app = typer.Typer(help="Signals: adapters from indicators, the combiner, storage.", no_args_is_help=True)
 
 
@@ -43,7 +45,6 @@ def _weights(pairs: list[str]) -> dict[str, float] | None:
 @signals_app.command("list")
 def signals_list() -> None:
     """The signal sources (indicator:kind) and the combiner's modes."""
-    from rich.console import Console
     from rich.table import Table
 
     from uptrade.signals import ADAPTERS, MODES
@@ -54,13 +55,15 @@ def signals_list() -> None:
     for name, adapter in ADAPTERS.items():
         reads = f"{adapter.buy} / {adapter.sell}" if adapter.buy else f"{adapter.indicator}'s signal"
         table.add_row(name, f"{reads}: {adapter.description}")
-    console = Console()
-    console.print(table)
-    console.print(f"combiner modes: {', '.join(MODES)}")
+    out = console()
+    out.print(table)
+    out.print(f"combiner modes: {', '.join(MODES)}")
 
 
 @signals_app.command("run")
+@cli_errors(also=ValueError)
 def signals_run(
+    ctx: typer.Context,
     symbol: Annotated[str, typer.Option("--symbol", "-s", help="Stored symbol, e.g. BTC-USDT.")],
     timeframe: Annotated[str, typer.Option("--timeframe", "-t", help="Timeframe, e.g. 1h.")],
     source: Annotated[list[str], typer.Option("--source", "-i", help="INDICATOR[:KIND], repeatable.")],
@@ -78,34 +81,25 @@ def signals_run(
     """Compute each source's signal on the stored candles, combine them, print the latest, optionally store."""
     from rich.table import Table
 
-    from uptrade.cli import _console, _fail, _open_store
-    from uptrade.errors import UpTradeError
     from uptrade.signals import combine, compute_signal, parse_source, store_signal
 
-    try:
-        adapters = [parse_source(s) for s in source]
-        names = [a.name for a in adapters]
-        if len(set(names)) != len(names):
-            raise ValueError(f"--source: each source once, got {', '.join(names)}")
-        params = _params(param or [], {a.indicator for a in adapters})
-        weights = _weights(weight or [])
-        if primary is not None:
-            primary = parse_source(primary).name
-    except ValueError as exc:
-        raise _fail(str(exc)) from None
-    store = _open_store()
-    console = _console()
-    try:
+    adapters = [parse_source(s) for s in source]
+    names = [a.name for a in adapters]
+    if len(set(names)) != len(names):
+        raise fail(f"--source: each source once, got {', '.join(names)}")
+    params = _params(param or [], {a.indicator for a in adapters})
+    weights = _weights(weight or [])
+    if primary is not None:
+        primary = parse_source(primary).name
+    out = console()
+    with opened_store(ctx) as store:
         candles = store.read_ohlcv(symbol, timeframe)
         if candles.empty:
-            raise _fail(f"no {symbol} {timeframe} candles stored; import or backfill them first")
-        try:
-            signals = {a.name: compute_signal(candles, a.name, **params[a.indicator]) for a in adapters}
-            combined = combine(
-                signals, mode, weights=weights, threshold=threshold, primary=primary, confirm_window=confirm_window
-            )
-        except ValueError as exc:
-            raise _fail(str(exc)) from None
+            raise fail(f"no {symbol} {timeframe} candles stored; import or backfill them first")
+        signals = {a.name: compute_signal(candles, a.name, **params[a.indicator]) for a in adapters}
+        combined = combine(
+            signals, mode, weights=weights, threshold=threshold, primary=primary, confirm_window=confirm_window
+        )
         table = Table(title=f"{mode} of {', '.join(names)} on {symbol} {timeframe} ({len(candles):,} bars)")
         table.add_column("time")
         table.add_column("close", justify="right")
@@ -118,11 +112,11 @@ def signals_run(
             table.add_row(
                 f"{ts:%Y-%m-%d %H:%M}", f"{candles['close'].loc[ts]:,.2f}", *cells, str(int(combined.loc[ts]))
             )
-        console.print(table)
+        out.print(table)
         for name in names:
             s = signals[name]
-            console.print(f"{name}: {int((s == 1).sum())} long, {int((s == -1).sum())} short")
-        console.print(f"combined: {int((combined == 1).sum())} long, {int((combined == -1).sum())} short")
+            out.print(f"{name}: {int((s == 1).sum())} long, {int((s == -1).sum())} short")
+        out.print(f"combined: {int((combined == 1).sum())} long, {int((combined == -1).sum())} short")
         if store_as:
             spec = {
                 "sources": {n: params[parse_source(n).indicator] for n in names},
@@ -133,8 +127,4 @@ def signals_run(
                 "confirm_window": confirm_window,
             }
             n = store_signal(store, symbol, timeframe, store_as, combined, spec)
-            console.print(f"stored {n:,} rows in indicator_signals as {store_as!r}")
-    except UpTradeError as exc:
-        raise _fail(str(exc)) from None
-    finally:
-        store.close()
+            out.print(f"stored {n:,} rows in indicator_signals as {store_as!r}")

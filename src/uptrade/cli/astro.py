@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from uptrade.cli.common import cli_errors, console, fail
+
 astro_app = typer.Typer(
     help="Astro: planetary positions, aspects and retrograde stations (1900-2050).", no_args_is_help=True
 )
@@ -16,6 +18,7 @@ def _names(text: str | None) -> list[str] | None:
 
 
 @astro_app.command("positions")
+@cli_errors(also=ValueError)
 def positions(
     at: Annotated[str, typer.Option("--at", help="UTC time, e.g. 2024-01-01T00:00Z (naive = UTC).")],
     frame: Annotated[str, typer.Option(help="tropical or sidereal (Lahiri).")] = "tropical",
@@ -24,16 +27,12 @@ def positions(
     import pandas as pd
     from rich.table import Table
 
-    from uptrade.cli import _console, _fail
     from uptrade.indicators.astro import BODIES, check_frame, nakshatra, planet_longitude, speed, zodiac
 
-    try:
-        fr = check_frame(frame)
-        when = pd.Timestamp(at)
-        when = when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
-        rows = [(b, planet_longitude(when, b, frame=fr), speed(when, b, frame=fr)) for b in BODIES]
-    except ValueError as exc:
-        raise _fail(str(exc)) from None
+    fr = check_frame(frame)
+    when = pd.Timestamp(at)
+    when = when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
+    rows = [(b, planet_longitude(when, b, frame=fr), speed(when, b, frame=fr)) for b in BODIES]
     table = Table(title=f"{fr} positions at {when:%Y-%m-%d %H:%M:%S} UTC")
     for col, justify in (("body", "left"), ("longitude", "right"), ("sign", "left"), ("position", "right"),
                          ("speed °/d", "right"), ("R", "center")):  # fmt: skip
@@ -54,10 +53,11 @@ def positions(
             n = nakshatra(lon).iloc[0]
             cells.append(f"{n['number']} {n['name']} (pada {n['pada']})")
         table.add_row(*cells)
-    _console().print(table)
+    console().print(table)
 
 
 @astro_app.command("aspects")
+@cli_errors(also=ValueError)
 def aspects(
     start: Annotated[str, typer.Option("--from", help="Start (UTC), e.g. 2024-01-01.")],
     end: Annotated[str, typer.Option("--to", help="End (UTC), e.g. 2024-03-01.")],
@@ -72,16 +72,12 @@ def aspects(
     import pandas as pd
     from rich.table import Table
 
-    from uptrade.cli import _console, _fail
     from uptrade.indicators.astro_events import aspect_events
 
     names = _names(bodies) or []
     if len(names) < 2:
-        raise _fail(f"bodies: give at least two comma-separated bodies, got {bodies!r}")
-    try:
-        frames = [aspect_events(a, b, start, end, _names(kinds)) for a, b in itertools.combinations(names, 2)]
-    except ValueError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(f"bodies: give at least two comma-separated bodies, got {bodies!r}")
+    frames = [aspect_events(a, b, start, end, _names(kinds)) for a, b in itertools.combinations(names, 2)]
     events = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else None
     table = Table(title=f"aspects {start} .. {end} ({0 if events is None else len(events)} events)")
     for col in ("time (UTC)", "body a", "aspect", "body b", "angle", "lon a", "lon b"):
@@ -90,10 +86,11 @@ def aspects(
         for row in events.sort_values("time").itertuples():
             table.add_row(f"{row.time:%Y-%m-%d %H:%M}", row.body_a, row.aspect, row.body_b, f"{row.angle:g}",
                           f"{row.lon_a:.4f}", f"{row.lon_b:.4f}")  # fmt: skip
-    _console().print(table)
+    console().print(table)
 
 
 @astro_app.command("stations")
+@cli_errors(also=ValueError)
 def stations(
     body: Annotated[str, typer.Option(help="mercury .. pluto or true_node.")],
     start: Annotated[str, typer.Option("--from", help="Start (UTC).")],
@@ -102,16 +99,12 @@ def stations(
     """Retrograde and direct stations of one body."""
     from rich.table import Table
 
-    from uptrade.cli import _console, _fail
     from uptrade.indicators.astro_events import stations as find_stations
 
-    try:
-        events = find_stations(body, start, end)
-    except ValueError as exc:
-        raise _fail(str(exc)) from None
+    events = find_stations(body, start, end)
     table = Table(title=f"{body} stations {start} .. {end} ({len(events)})")
     for col in ("time (UTC)", "station", "longitude"):
         table.add_column(col)
     for row in events.itertuples():
         table.add_row(f"{row.time:%Y-%m-%d %H:%M}", row.kind, f"{row.longitude:.4f}")
-    _console().print(table)
+    console().print(table)

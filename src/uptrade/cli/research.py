@@ -1,45 +1,19 @@
-"""``uptrade backtest``: run a YAML-configured backtest on stored candles, print stats, write a report."""
+"""``uptrade backtest`` and ``uptrade optimize``: YAML-configured backtests and parameter searches on stored candles."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
-if TYPE_CHECKING:
-    from rich.table import Table
+from uptrade.cli.common import cli_errors, console, fail, opened_store, progress_bar
+from uptrade.cli.views import hummingbot_line, stats_table
 
 
-def stats_table(stats: dict[str, Any], title: str) -> Table:
-    """A backtest's statistics as a two-column rich table (fractions as percentages)."""
-    from rich.table import Table
-
-    table = Table(title=title)
-    table.add_column("statistic")
-    table.add_column("value", justify="right")
-    for key, value in stats.items():
-        if isinstance(value, float):
-            pct = key in ("net_pnl_pct", "max_drawdown_pct", "win_rate", "exposure")
-            text = f"{value:.2%}" if pct else f"{value:,.4f}"
-        elif isinstance(value, dict):
-            text = ", ".join(f"{k} {v}" for k, v in value.items()) or "-"
-        else:
-            text = str(value)
-        table.add_row(key, text)
-    return table
-
-
-def hummingbot_line(hb: dict[str, Any]) -> str:
-    """Hummingbot's own summary figures of a backtest, on one line."""
-    return (
-        f"Hummingbot's summary: net_pnl_quote {hb['net_pnl_quote']:,.4f}, accuracy {hb['accuracy']:.2%}, "
-        f"profit_factor {hb['profit_factor']:.4f}, max_drawdown_usd {hb['max_drawdown_usd']:,.4f}, "
-        f"sharpe_ratio {hb['sharpe_ratio']:.4f}, close_types {hb['close_types']}"
-    )
-
-
+@cli_errors(also=ValueError)
 def backtest(
+    ctx: typer.Context,
     config: Annotated[Path, typer.Option("--config", "-c", help="Backtest YAML (see examples/).")],
     mode: Annotated[
         str, typer.Option(help="hummingbot (Hummingbot V2's own rules) or vectorbt (fast research mode).")
@@ -47,45 +21,30 @@ def backtest(
     report: Annotated[Path | None, typer.Option(help="Write an HTML report here.")] = None,
 ) -> None:
     """Backtest the config's combined signal on the stored candles; print the statistics."""
-    from uptrade.cli import _console, _fail, _open_store
-    from uptrade.errors import UpTradeError
     from uptrade.research.config import BacktestConfig
     from uptrade.research.run import load_candles, run_hummingbot, run_research, vectorbt_gaps
 
     if mode not in ("hummingbot", "vectorbt"):
-        raise _fail(f"--mode: must be hummingbot or vectorbt, got {mode!r}")
-    try:
-        cfg = BacktestConfig.from_yaml(config)
-    except UpTradeError as exc:
-        raise _fail(str(exc)) from None
-    console = _console()
-    store = _open_store()
-    try:
+        raise fail(f"--mode: must be hummingbot or vectorbt, got {mode!r}")
+    cfg = BacktestConfig.from_yaml(config)
+    out = console()
+    with opened_store(ctx) as store:
         candles = load_candles(store, cfg)
-        try:
-            result, signal = (run_research if mode == "vectorbt" else run_hummingbot)(cfg, candles)
-        except ValueError as exc:
-            raise _fail(str(exc)) from None
-    except UpTradeError as exc:
-        raise _fail(str(exc)) from None
-    finally:
-        store.close()
+        result, signal = (run_research if mode == "vectorbt" else run_hummingbot)(cfg, candles)
     gaps = vectorbt_gaps(cfg) if mode == "vectorbt" else []
     if gaps:
-        console.print(f"[yellow]research mode ignores:[/] {'; '.join(gaps)}")
+        out.print(f"[yellow]research mode ignores:[/] {'; '.join(gaps)}")
     title = f"{cfg.symbol} {cfg.timeframe} {candles.index[0]:%Y-%m-%d}..{candles.index[-1]:%Y-%m-%d} ({mode})"
-    console.print(stats_table(result.stats, f"backtest {title}"))
+    out.print(stats_table(result.stats, f"backtest {title}"))
     if mode == "hummingbot":
-        console.print(hummingbot_line(result.hummingbot_summary))
-    console.print(
-        f"signals: {int((signal == 1).sum())} long, {int((signal == -1).sum())} short over {len(candles):,} bars"
-    )
+        out.print(hummingbot_line(result.hummingbot_summary))
+    out.print(f"signals: {int((signal == 1).sum())} long, {int((signal == -1).sum())} short over {len(candles):,} bars")
     if report is not None:
         from uptrade.research.report import write_report
 
         trades = result.trades if mode == "vectorbt" else result.executors
         path = write_report(report, candles, trades, result.equity, result.stats, f"Backtest {title}")
-        console.print(f"report: {path}")
+        out.print(f"report: {path}")
 
 
 def _cell(value: object) -> str:
@@ -98,7 +57,9 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+@cli_errors(also=ValueError)
 def optimize(
+    ctx: typer.Context,
     config: Annotated[Path, typer.Option("--config", "-c", help="Backtest YAML: the base point of the search.")],
     grid: Annotated[
         list[str],
@@ -124,57 +85,49 @@ def optimize(
     """Grid or random search of indicator and executor parameters (Hummingbot V2's rules), optionally walk-forward."""
     from rich.table import Table
 
-    from uptrade.cli import _console, _fail, _open_store, _progress
-    from uptrade.errors import UpTradeError
     from uptrade.research.config import BacktestConfig
     from uptrade.research.optimize import OBJECTIVES, WalkForward
     from uptrade.research.optimize import optimize as run_optimize
     from uptrade.research.run import load_candles
     from uptrade.research.space import ParamSpace
 
-    console = _console()
-    try:
-        cfg = BacktestConfig.from_yaml(config)
-        space = ParamSpace.parse(grid, cfg)
-        wf = WalkForward.parse(walk_forward) if walk_forward else None
-        store = _open_store()
-        try:
-            candles = load_candles(store, cfg)
-        finally:
-            store.close()
-        size = space.grid_size
-        if random is None and size is None:
-            space.grid()  # a:b without a step: refuse it before the candles are read
-        count = size if random is None else min(random, size or random)
-        where = f"on the Dask cluster {cluster}" if cluster else "on all local cores"
-        console.print(
-            f"{count:,} points over {', '.join(space.names)}, {len(candles):,} {cfg.symbol} {cfg.timeframe} bars, "
-            f"{where}" + (f", walk-forward {walk_forward}" if wf else "")
+    out = console()
+    cfg = BacktestConfig.from_yaml(config)
+    space = ParamSpace.parse(grid, cfg)
+    wf = WalkForward.parse(walk_forward) if walk_forward else None
+    with opened_store(ctx) as store:
+        candles = load_candles(store, cfg)
+    size = space.grid_size
+    if random is None and size is None:
+        space.grid()  # a:b without a step: refuse it before the candles are read
+    count = size if random is None else min(random, size or random)
+    where = f"on the Dask cluster {cluster}" if cluster else "on all local cores"
+    out.print(
+        f"{count:,} points over {', '.join(space.names)}, {len(candles):,} {cfg.symbol} {cfg.timeframe} bars, "
+        f"{where}" + (f", walk-forward {walk_forward}" if wf else "")
+    )
+    with progress_bar() as bar:
+        tasks: dict[str, object] = {}
+
+        def progress(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(phase, total=total)
+            bar.update(tasks[phase], completed=done)  # type: ignore[arg-type]
+
+        result = run_optimize(
+            cfg,
+            candles,
+            space,
+            objective=objective,
+            min_trades=min_trades,
+            random=random,
+            seed=seed,
+            walk_forward=wf,
+            cluster=cluster,
+            progress=progress,
         )
-        with _progress() as bar:
-            tasks: dict[str, object] = {}
-
-            def progress(phase: str, done: int, total: int) -> None:
-                if phase not in tasks:
-                    tasks[phase] = bar.add_task(phase, total=total)
-                bar.update(tasks[phase], completed=done)  # type: ignore[arg-type]
-
-            result = run_optimize(
-                cfg,
-                candles,
-                space,
-                objective=objective,
-                min_trades=min_trades,
-                random=random,
-                seed=seed,
-                walk_forward=wf,
-                cluster=cluster,
-                progress=progress,
-            )
-    except (UpTradeError, ValueError) as exc:
-        raise _fail(str(exc)) from None
     for note in result.notes:
-        console.print(f"[yellow]note:[/] {note}")
+        out.print(f"[yellow]note:[/] {note}")
     column = OBJECTIVES[objective]
     shown = [
         "rank",
@@ -195,9 +148,9 @@ def optimize(
     for _, row in result.table.sort_values("rank").head(top).iterrows():
         style = None if row["eligible"] else "dim"
         table.add_row(*(_cell(row[c]) for c in shown), style=style)
-    console.print(table)
+    out.print(table)
     if result.best is not None:
-        console.print("best: " + ", ".join(f"{k}={_cell(v)}" for k, v in result.best.items()))
+        out.print("best: " + ", ".join(f"{k}={_cell(v)}" for k, v in result.best.items()))
     if result.folds is not None:
         folds = Table(title="walk-forward: best point on train, scored on the following test window")
         cols = ["fold", "test_start", "test_end", *space.names, "is_objective", "oos_objective", "oos_percentile"]
@@ -205,9 +158,9 @@ def optimize(
             folds.add_column(name, justify="right")
         for _, row in result.folds.iterrows():
             folds.add_row(*(f"{row[c]:%Y-%m-%d}" if c in ("test_start", "test_end") else _cell(row[c]) for c in cols))
-        console.print(folds)
+        out.print(folds)
         s = result.walk_forward
-        console.print(
+        out.print(
             f"{objective}: in sample {s['is_objective_mean']:.4f}, out of sample {s['oos_objective_mean']:.4f} "
             f"(efficiency {_cell(s['efficiency'])}); out-of-sample net PnL {s['oos_net_pnl_quote']:,.2f} quote, "
             f"{s['oos_profitable_folds']:.0%} of folds profitable; the chosen point's mean percentile on test "
@@ -216,9 +169,9 @@ def optimize(
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
         result.table.to_csv(output)
-        console.print(f"results: {output}")
+        out.print(f"results: {output}")
     if report is not None:
         from uptrade.research.report import write_optimize_report
 
         title = f"Optimisation {cfg.symbol} {cfg.timeframe} {candles.index[0]:%Y-%m-%d}..{candles.index[-1]:%Y-%m-%d}"
-        console.print(f"report: {write_optimize_report(report, result, space.names, title)}")
+        out.print(f"report: {write_optimize_report(report, result, space.names, title)}")

@@ -6,11 +6,16 @@ from typing import Annotated
 
 import typer
 
+from uptrade.cli.common import cli_errors, console, fail, opened_store
+from uptrade.cli.views import when
+
 db_app = typer.Typer(help="Database: set-up, TimescaleDB jobs and aggregates.", no_args_is_help=True)
 
 
 @db_app.command("init")
+@cli_errors
 def db_init(
+    ctx: typer.Context,
     timescaledb: Annotated[
         bool | None,
         typer.Option(
@@ -25,38 +30,28 @@ def db_init(
     The only command that creates or alters tables: run it once, as the role that will own them,
     before any other command on a PostgreSQL database (the embedded SQLite file needs none).
     """
-    from uptrade.cli import _console, _open_store
-
-    store = _open_store(init=True, timescaledb=timescaledb)
-    info = store.describe()
-    console = _console()
-    console.print(f"database: {info['url']}")
-    console.print(f"mode: [bold]{info['mode']}[/]  schema version: {info['schema_version']}")
+    with opened_store(ctx, init=True, timescaledb=timescaledb) as store:
+        info = store.describe()
+    out = console()
+    out.print(f"database: {info['url']}")
+    out.print(f"mode: [bold]{info['mode']}[/]  schema version: {info['schema_version']}")
     if info["backend"] == "postgresql" and not info.get("timescaledb"):
-        console.print(
+        out.print(
             "plain PostgreSQL: no hypertables, continuous aggregates or compression; timeframes are "
             "aggregated with GROUP BY."
         )
-    store.close()
 
 
 @db_app.command("jobs")
-def db_jobs() -> None:
+@cli_errors
+def db_jobs(ctx: typer.Context) -> None:
     """TimescaleDB's refresh and compression policies: last run, runs, failures, last error, next start."""
     from rich.table import Table
 
-    from uptrade.cli import _console, _fail, _open_store
-    from uptrade.errors import UpTradeError
-
-    store = _open_store()
-    try:
+    with opened_store(ctx) as store:
         jobs = store.jobs()
-    except UpTradeError as exc:
-        raise _fail(str(exc)) from None
-    finally:
-        store.close()
     if store.mode != "timescaledb":
-        raise _fail(f"{store.url} is in {store.mode} mode: there are no TimescaleDB jobs")
+        raise fail(f"{store.url} is in {store.mode} mode: there are no TimescaleDB jobs")
     table = Table(title=f"TimescaleDB jobs ({store.url})")
     for name in ("job", "policy", "on", "every", "last run", "last success", "runs", "failures", "next start"):
         table.add_column(name, justify="right" if name in ("job", "runs", "failures") else "left")
@@ -69,37 +64,27 @@ def db_jobs() -> None:
             str(job["target"]),
             str(job["schedule_interval"]),
             f"[{'green' if status == 'Success' else 'yellow'}]{status}[/]",
-            _when(job["last_successful_finish"]),
+            when(job["last_successful_finish"]),
             str(job["total_runs"] or 0),
             str(job["total_failures"] or 0),
-            _when(job["next_start"]),
+            when(job["next_start"]),
         )
         if job["last_error"]:
             errors.append(f"job {job['job_id']}: {job['last_error']}")
-    console = _console()
-    console.print(table)
+    out = console()
+    out.print(table)
     for line in errors:
-        console.print(f"[yellow]last error[/] {line}", highlight=False)
-
-
-def _when(value: object) -> str:
-    return "-" if value is None else f"{value:%Y-%m-%d %H:%M:%S}"
+        out.print(f"[yellow]last error[/] {line}", highlight=False)
 
 
 @db_app.command("refresh")
+@cli_errors
 def db_refresh(
+    ctx: typer.Context,
     start: Annotated[str, typer.Option(help="First 1m bar whose buckets to refresh (UTC), e.g. 2024-01-01.")],
     end: Annotated[str | None, typer.Option(help="Last 1m bar (default: now).")] = None,
 ) -> None:
     """Materialise the 5m/1h/1d continuous aggregates over a range (TimescaleDB; needs their owner)."""
-    from uptrade.cli import _console, _fail, _open_store
-    from uptrade.errors import UpTradeError
-
-    store = _open_store()
-    try:
+    with opened_store(ctx) as store:
         views = store.refresh_aggregates(start, end)
-    except UpTradeError as exc:
-        raise _fail(str(exc)) from None
-    finally:
-        store.close()
-    _console().print(f"refreshed {', '.join(views) or 'nothing (no complete bucket in the range)'}")
+    console().print(f"refreshed {', '.join(views) or 'nothing (no complete bucket in the range)'}")

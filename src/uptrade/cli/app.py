@@ -1,0 +1,69 @@
+"""The root ``uptrade`` app: global options, and the registration of every command and group.
+
+Only this module imports the command modules; they import :mod:`uptrade.cli.common` and the
+library, so there is no import cycle. Heavy libraries (pandas, SQLAlchemy, NumPy) are imported
+inside the commands so that ``uptrade --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from uptrade.cli.astro import astro_app
+from uptrade.cli.common import CliState
+from uptrade.cli.data import data_app
+from uptrade.cli.db import db_app
+from uptrade.cli.demo import demo
+from uptrade.cli.indicators import cycles, indicators_app
+from uptrade.cli.research import backtest, optimize
+from uptrade.cli.signals import signals_app
+
+app = typer.Typer(help="UpTrade: crypto market data, indicators, research and execution.", no_args_is_help=True)
+app.command("backtest")(backtest)
+app.command("optimize")(optimize)
+app.command("demo")(demo)
+app.command("cycles")(cycles)
+app.add_typer(db_app, name="db")
+app.add_typer(data_app, name="data")
+app.add_typer(indicators_app, name="indicators")
+app.add_typer(astro_app, name="astro")
+app.add_typer(signals_app, name="signals")
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="UPTRADE_DATABASE_URL",
+        show_envvar=True,
+        help="SQLAlchemy URL (default: SQLite file under ~/.uptrade).",
+        show_default=False,
+    ),
+]
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    db: DbOption = None,
+    log_level: Annotated[str | None, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = None,
+) -> None:
+    """UpTrade command line."""
+    ctx.obj = CliState(db_url=db)
+    if _help_only():
+        return  # a subcommand's --help runs no command: settings (pydantic) would cost a tenth of a second
+    from uptrade.logs import setup_logging
+    from uptrade.settings import get_settings
+
+    try:
+        settings = get_settings(**({"log_level": log_level} if log_level else {}))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    setup_logging(settings.log_level)
+
+
+def _help_only() -> bool:
+    """Whether this process was started to print a help page (click runs this callback first)."""
+    return "--help" in sys.argv[1:]

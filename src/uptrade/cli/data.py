@@ -1,0 +1,249 @@
+"""``uptrade data``: import, export, coverage, and the updater's terminal front-end (backfill, update).
+
+Heavy libraries and rich's live displays are imported inside the functions, so that
+``uptrade --help`` does not load them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from uptrade.cli.common import cli_errors, console, fail, opened_store
+from uptrade.cli.views import coverage_table, import_candles, when
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+    from uptrade.data.store import Store
+    from uptrade.data.updater import DataUpdaterService, FeedStatus, UpdaterConfig
+
+data_app = typer.Typer(help="Candles: import, export, backfill, update, status.", no_args_is_help=True)
+
+#: Consecutive failures after which ``backfill`` and ``update --once`` give up on a feed (``update`` never does).
+BACKFILL_MAX_FAILURES = 6
+_STATE_STYLE = {"live": "green", "done": "green", "backing off": "yellow", "failed": "bold red", "stopped": "dim"}
+
+SourceOption = Annotated[
+    str, typer.Option("--source", help="polygon, binance, okx, bybit (any ccxt exchange id) or file.")
+]
+SymbolsOption = Annotated[list[str], typer.Option("--symbol", "-s", help="Repeat for several symbols.")]
+TimeframesOption = Annotated[list[str], typer.Option("--timeframe", "-t", help="Repeat for several timeframes.")]
+
+
+@data_app.command("import")
+@cli_errors
+def data_import(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="CSV, CSV.gz or Parquet file.", exists=True, dir_okay=False)],
+    symbol: Annotated[str, typer.Option("--symbol", "-s", help="e.g. BTC-USDT, BTC/USDT or X:BTCUSD.")],
+    timeframe: Annotated[str, typer.Option("--timeframe", "-t", help="1m 5m 15m 30m 1h 4h 1d 1w.")],
+    skip_invalid: Annotated[bool, typer.Option(help="Write the valid rows and report the bad ones.")] = False,
+    report: Annotated[Path | None, typer.Option(help="Where --skip-invalid writes its report CSV.")] = None,
+) -> None:
+    """Validate every row of a candle file and upsert it (all or nothing unless --skip-invalid)."""
+    with opened_store(ctx) as store:
+        import_candles(store, file, symbol, timeframe, skip_invalid, report)
+
+
+@data_app.command("export")
+@cli_errors
+def data_export(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Argument(help="Target .csv, .csv.gz or .parquet file.")],
+    symbol: Annotated[str, typer.Option("--symbol", "-s")],
+    timeframe: Annotated[str, typer.Option("--timeframe", "-t", help="Stored or derivable timeframe.")],
+    start: Annotated[str | None, typer.Option(help="First bar (ISO-8601, UTC if no offset).")] = None,
+    end: Annotated[str | None, typer.Option(help="Last bar (inclusive).")] = None,
+) -> None:
+    """Write a series (aggregated if not stored at that timeframe) to CSV or Parquet."""
+    from uptrade.data.importer import export_file
+
+    with opened_store(ctx) as store, console().status(f"exporting {symbol} {timeframe}"):
+        rows = export_file(store, output, symbol, timeframe, start=start, end=end)
+    console().print(f"{rows:,} rows written to {output}")
+
+
+@data_app.command("status")
+@cli_errors
+def data_status(ctx: typer.Context, symbol: Annotated[str | None, typer.Option("--symbol", "-s")] = None) -> None:
+    """Coverage of every stored series, and the updater's per-feed status when it has run."""
+    with opened_store(ctx) as store:
+        table = coverage_table(store, symbol)
+        feeds = store.feed_status()
+    out = console()
+    if table.row_count:
+        out.print(table)
+    else:
+        out.print("no candles stored yet: try `uptrade demo`, `uptrade data import` or `uptrade data backfill`")
+    if feeds:
+        out.print(feeds_table(feeds, title="Updater feeds (last saved status)"))
+
+
+@data_app.command("backfill")
+@cli_errors
+def data_backfill(
+    ctx: typer.Context,
+    source: SourceOption,
+    symbol: SymbolsOption,
+    timeframe: TimeframesOption,
+    start: Annotated[str | None, typer.Option(help="First bar wanted (ISO-8601, UTC); default 30 days ago.")] = None,
+    end: Annotated[str | None, typer.Option(help="Last bar wanted (inclusive); default: now.")] = None,
+    path: Annotated[Path | None, typer.Option(help="The candle file, for --source file.")] = None,
+) -> None:
+    """Fetch closed candles into the store from the newest stored bar (or --start) and repair gaps."""
+    from uptrade.data.updater import feeds_from_options
+
+    config = feeds_from_options(source, symbol, timeframe, start=start, end=end, path=path)
+    _run_feeds(ctx, lambda store: run_backfill(store, config, console()))
+
+
+@data_app.command("update")
+@cli_errors
+def data_update(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", envvar="UPTRADE_FEEDS_FILE", help="YAML feeds file (see README).", dir_okay=False),
+    ] = None,
+    source: Annotated[str | None, typer.Option("--source", help="Instead of --config: the source.")] = None,
+    symbol: Annotated[list[str] | None, typer.Option("--symbol", "-s")] = None,
+    timeframe: Annotated[list[str] | None, typer.Option("--timeframe", "-t")] = None,
+    start: Annotated[str | None, typer.Option(help="Backfill start for series not yet stored.")] = None,
+    once: Annotated[bool, typer.Option(help="Catch up and repair, then exit (no polling).")] = False,
+) -> None:
+    """Run the DataUpdaterService: backfill, repair gaps, then poll; Ctrl-C/SIGTERM stop it cleanly."""
+    from uptrade.data.updater import UpdaterConfig, feeds_from_options
+
+    if config is not None:
+        cfg = UpdaterConfig.from_yaml(config)
+    elif source and symbol and timeframe:
+        cfg = feeds_from_options(source, symbol, timeframe, start=start, end=None, path=None)
+    else:
+        raise fail("give --config FILE (or UPTRADE_FEEDS_FILE), or --source with --symbol and --timeframe")
+    _run_feeds(ctx, lambda store: run_update(store, cfg, console(), once=once))
+
+
+def _run_feeds(ctx: typer.Context, run: Callable[[Store], list[str]]) -> None:
+    """Run an updater front-end on the store; exit 1 naming the feeds that failed."""
+    with opened_store(ctx) as store:
+        failed = run(store)
+    if failed:
+        raise fail("; ".join(failed))
+
+
+def feeds_table(rows: Iterable[FeedStatus | dict[str, Any]], title: str = "Feeds") -> Table:
+    """One line per feed: state, last candle, lag, rows written, errors, last error."""
+    from dataclasses import asdict
+
+    from rich.table import Table
+
+    from uptrade.data.updater import FeedStatus
+
+    table = Table(title=title)
+    for name, justify in (
+        ("feed", "left"),
+        ("state", "left"),
+        ("last candle", "left"),
+        ("lag", "right"),
+        ("rows", "right"),
+        ("last success", "left"),
+        ("errors", "right"),
+        ("last error", "left"),
+    ):
+        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for row in rows:
+        r = asdict(row) if isinstance(row, FeedStatus) else row
+        style = _STATE_STYLE.get(r["state"], "")
+        table.add_row(
+            r["feed"],
+            f"[{style}]{r['state']}[/]" if style else r["state"],
+            when(r["last_candle"]),
+            "-" if r["lag_candles"] is None else f"{r['lag_candles']:,}",
+            f"{r['rows_written']:,}",
+            when(r["last_success"]),
+            f"{r['errors']:,}",
+            (r["last_error"] or "")[:160],
+        )
+    return table
+
+
+def _failures(statuses: dict[str, FeedStatus]) -> list[str]:
+    return [f"{s.feed}: {s.last_error}" for s in statuses.values() if s.state == "failed"]
+
+
+def _install_signals(service: DataUpdaterService) -> None:
+    """Make Ctrl-C and SIGTERM call ``service.stop`` rather than interrupt the event loop."""
+    import asyncio
+    import signal
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, service.stop)
+
+
+def run_backfill(store: Store, config: UpdaterConfig, out: Console) -> list[str]:
+    """Catch every feed up once with a progress bar per feed; returns the failed feeds' reasons."""
+    import asyncio
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+    from uptrade.data.updater import DataUpdaterService
+
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[state]}"),
+        TimeElapsedColumn(),
+        console=out,
+    )
+    tasks: dict[str, TaskID] = {}
+    done: dict[str, int] = {}
+
+    def on_write(st: FeedStatus, rows: int) -> None:
+        done[st.feed] = done.get(st.feed, 0) + rows
+        total = max(st.expected or 0, done[st.feed])
+        progress.update(tasks[st.feed], completed=done[st.feed], total=total, state=st.state)
+
+    service = DataUpdaterService(store, config, once=True, max_failures=BACKFILL_MAX_FAILURES, on_write=on_write)
+
+    async def main() -> dict[str, FeedStatus]:
+        _install_signals(service)
+        return await service.run()
+
+    with progress:
+        for feed in config.feeds:
+            tasks[feed.key] = progress.add_task(feed.key, total=None, state="starting")
+        statuses = asyncio.run(main())
+        for key, st in statuses.items():
+            progress.update(tasks[key], state=st.state)
+    out.print(feeds_table(statuses.values(), title="Backfill"))
+    return _failures(statuses)
+
+
+def run_update(store: Store, config: UpdaterConfig, out: Console, *, once: bool = False) -> list[str]:
+    """Run the service with a live status table until stopped; returns the failed feeds' reasons."""
+    import asyncio
+
+    from rich.live import Live
+
+    from uptrade.data.updater import DataUpdaterService
+
+    service = DataUpdaterService(store, config, once=once, max_failures=BACKFILL_MAX_FAILURES if once else None)
+
+    async def main() -> dict[str, FeedStatus]:
+        _install_signals(service)
+        runner = asyncio.create_task(service.run())
+        with Live(feeds_table(service.status.values()), console=out, refresh_per_second=2) as live:
+            while not runner.done():
+                await asyncio.wait([runner], timeout=1.0)
+                live.update(feeds_table(service.status.values(), title="uptrade data update (Ctrl-C to stop)"))
+        return await runner
+
+    statuses = asyncio.run(main())
+    return _failures(statuses)
