@@ -1,4 +1,4 @@
-"""Shared plumbing of the oscillators: parameter checks, one generic batch/frame/live implementation.
+"""Shared plumbing of the oscillators: one generic batch/frame/live implementation.
 
 An :class:`Oscillator` describes one indicator (its inputs, output names, result type, kernels
 and parameter packing); ``run``, ``frame`` and :class:`OscillatorStream` do the rest for any of
@@ -14,50 +14,8 @@ from typing import Any, Generic, NamedTuple, TypeVar
 import numpy as np
 import pandas as pd
 
-from uptrade.indicators.ma import MAType, as_series, ma_type_of
-
-
-def check_int(name: str, value: object, low: int) -> int:
-    """``value`` as an int >= ``low``, or a ``ValueError`` naming ``name``."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name}: must be an integer >= {low}, got {value!r}")
-    return int(value)
-
-
-def check_float(name: str, value: object, low: float | None = None, high: float | None = None) -> float:
-    """``value`` as a finite float in [low, high], or a ``ValueError`` naming ``name``."""
-    try:
-        v = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise ValueError(f"{name}: must be a number, got {value!r}") from None
-    if not np.isfinite(v) or (low is not None and v < low) or (high is not None and v > high):
-        lo = "-inf" if low is None else low
-        hi = "inf" if high is None else high
-        raise ValueError(f"{name}: must be a finite number in [{lo}, {hi}], got {value!r}")
-    return v
-
-
-def check_ma(name: str, value: object, *windows: int) -> MAType:
-    """The MA type for parameter ``name``, checked against the windows it will be used with."""
-    try:
-        t = ma_type_of(value)  # type: ignore[arg-type]
-    except ValueError as exc:
-        raise ValueError(f"{name}: {str(exc).removeprefix('ma_type: ')}") from None
-    if t.needs_volume:
-        raise ValueError(f"{name}: {t.name} needs volume and cannot smooth an oscillator")
-    for w in windows:
-        if w < t.min_window:
-            raise ValueError(f"{name}: {t.name} needs windows >= {t.min_window}, and this indicator uses {w}")
-    return t
-
-
-def unknown_params(params: Mapping[str, Any], defaults: Mapping[str, Any], indicator: str) -> None:
-    """Refuse parameters the indicator does not have, listing the valid ones."""
-    bad = sorted(set(params) - set(defaults))
-    if bad:
-        raise ValueError(f"{indicator}: unknown parameter(s) {', '.join(bad)}; valid: {', '.join(defaults)}")
+from uptrade.errors import DataFormatError
+from uptrade.indicators.ma import as_series
 
 
 def columns(length: int | None, **series: object) -> dict[str, np.ndarray]:
@@ -74,7 +32,9 @@ def frame_inputs(frame: pd.DataFrame, names: tuple[str, ...]) -> dict[str, np.nd
     """The named columns of an OHLCV frame, with a clear error for a missing one."""
     missing = [c for c in names if c not in frame.columns]
     if missing:
-        raise ValueError(f"frame: missing column(s) {', '.join(missing)}; have {', '.join(map(str, frame.columns))}")
+        raise DataFormatError(
+            f"frame: missing column(s) {', '.join(missing)}; have {', '.join(map(str, frame.columns))}"
+        )
     return columns(None, **{c: frame[c].to_numpy(dtype=np.float64) for c in names})
 
 

@@ -14,33 +14,13 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from uptrade.indicators._osc import (
-    Oscillator,
-    OscillatorStream,
-    check_float,
-    check_int,
-    check_ma,
-    unknown_params,
-)
+from uptrade.indicators._osc import Oscillator, OscillatorStream
+from uptrade.indicators.ma import ma_type_of
 from uptrade.indicators.nb import sniper as kernels
 from uptrade.indicators.nb.osc_common import pack
+from uptrade.indicators.params import SniperParams
 
-DEFAULTS: dict[str, Any] = {
-    "length": 28,
-    "ma_type": "Jurik Moving Average",
-    "phase": 0.0,
-    "power": 2.0,
-    "overbought_oversold": 1.386,
-    "trail_threshold": 0.986,
-    "dmi_len": 14,
-    "dmi_ma_type": "RMA",
-    "adx_thresh": 20.0,
-    "vol_avg_len": 20,
-    "vol_per_thresh": 50.0,
-    "data_sample": 55,
-    "pcnt_above": 88.0,
-    "pcnt_below": 88.0,
-}
+DEFAULTS: dict[str, Any] = SniperParams.defaults()
 INPUTS = ("high", "low", "close", "volume")
 
 
@@ -71,30 +51,10 @@ class SniperResult(NamedTuple):
 
 
 def sniper_params(**params: Any) -> np.ndarray:
-    """Checked parameters packed for the kernels in their layout (``ValueError`` names a bad one)."""
-    unknown_params(params, DEFAULTS, "SniperProX")
-    q = {**DEFAULTS, **params}
-    length = check_int("length", q["length"], 1)
-    ma = check_ma("ma_type", q["ma_type"], 3, 5, length)
-    dmi_len = check_int("dmi_len", q["dmi_len"], 2)
-    dmi_ma = check_ma("dmi_ma_type", q["dmi_ma_type"], dmi_len)
-    values = {
-        "length": length,
-        "ma_type": ma.code,
-        "phase": check_float("phase", q["phase"]),
-        "power": check_float("power", q["power"], 0.0),
-        "overbought_oversold": check_float("overbought_oversold", q["overbought_oversold"]),
-        "trail_threshold": check_float("trail_threshold", q["trail_threshold"]),
-        "dmi_len": dmi_len,
-        "dmi_ma_type": dmi_ma.code,
-        "adx_thresh": check_float("adx_thresh", q["adx_thresh"]),
-        "vol_avg_len": check_int("vol_avg_len", q["vol_avg_len"], 1),
-        "vol_per_thresh": check_float("vol_per_thresh", q["vol_per_thresh"]),
-        "data_sample": check_int("data_sample", q["data_sample"], 1),
-        "pcnt_above": check_float("pcnt_above", q["pcnt_above"], 0.0, 100.0),
-        "pcnt_below": check_float("pcnt_below", q["pcnt_below"], 0.0, 100.0),
-    }
-    return pack(kernels.PARAMS, values)
+    """Parameters checked by :class:`SniperParams` and packed in the kernels' layout."""
+    p = SniperParams.of(params)
+    codes = {"ma_type": ma_type_of(p.ma_type).code, "dmi_ma_type": ma_type_of(p.dmi_ma_type).code}
+    return pack(kernels.PARAMS, p.model_dump() | codes)
 
 
 SNIPER: Oscillator[SniperResult] = Oscillator(

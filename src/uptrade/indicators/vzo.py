@@ -14,31 +14,13 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from uptrade.indicators._osc import (
-    Oscillator,
-    OscillatorStream,
-    check_float,
-    check_int,
-    check_ma,
-    unknown_params,
-)
+from uptrade.indicators._osc import Oscillator, OscillatorStream
+from uptrade.indicators.ma import ma_type_of
 from uptrade.indicators.nb import vzo as kernels
 from uptrade.indicators.nb.osc_common import pack
+from uptrade.indicators.params import VZOParams
 
-DEFAULTS: dict[str, Any] = {
-    "vzo_length": 14,
-    "ma_type": "Jurik Moving Average",
-    "phase": 50.0,
-    "power": 2.0,
-    "noise_length": 2,
-    "data_sample": 55,
-    "pcnt_above": 80.0,
-    "pcnt_below": 80.0,
-    "minor_sell_val": 40.0,
-    "minor_buy_val": -40.0,
-    "minor_major_range": 20.0,
-    "zero_cross_filter_range": 20.0,
-}
+DEFAULTS: dict[str, Any] = VZOParams.defaults()
 INPUTS = ("close", "volume")
 
 
@@ -63,27 +45,9 @@ class VZOResult(NamedTuple):
 
 
 def vzo_params(**params: Any) -> np.ndarray:
-    """Checked parameters packed for the kernels in their layout (``ValueError`` names a bad one)."""
-    unknown_params(params, DEFAULTS, "VZOProX")
-    q = {**DEFAULTS, **params}
-    length = check_int("vzo_length", q["vzo_length"], 1)
-    noise = check_int("noise_length", q["noise_length"], 1)
-    ma = check_ma("ma_type", q["ma_type"], length, noise)
-    values = {
-        "vzo_length": length,
-        "ma_type": ma.code,
-        "phase": check_float("phase", q["phase"]),
-        "power": check_float("power", q["power"], 0.0),
-        "noise_length": noise,
-        "data_sample": check_int("data_sample", q["data_sample"], 1),
-        "pcnt_above": check_float("pcnt_above", q["pcnt_above"], 0.0, 100.0),
-        "pcnt_below": check_float("pcnt_below", q["pcnt_below"], 0.0, 100.0),
-        "minor_sell_val": check_float("minor_sell_val", q["minor_sell_val"]),
-        "minor_buy_val": check_float("minor_buy_val", q["minor_buy_val"]),
-        "minor_major_range": check_float("minor_major_range", q["minor_major_range"]),
-        "zero_cross_filter_range": check_float("zero_cross_filter_range", q["zero_cross_filter_range"]),
-    }
-    return pack(kernels.PARAMS, values)
+    """Parameters checked by :class:`VZOParams` and packed in the kernels' layout."""
+    p = VZOParams.of(params)
+    return pack(kernels.PARAMS, p.model_dump() | {"ma_type": ma_type_of(p.ma_type).code})
 
 
 VZO: Oscillator[VZOResult] = Oscillator(
