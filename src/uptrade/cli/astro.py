@@ -18,7 +18,7 @@ def _names(text: str | None) -> list[str] | None:
 
 
 @astro_app.command("positions")
-@cli_errors(also=ValueError)
+@cli_errors
 def positions(
     at: Annotated[str, typer.Option("--at", help="UTC time, e.g. 2024-01-01T00:00Z (naive = UTC).")],
     frame: Annotated[str, typer.Option(help="tropical or sidereal (Lahiri).")] = "tropical",
@@ -57,7 +57,7 @@ def positions(
 
 
 @astro_app.command("aspects")
-@cli_errors(also=ValueError)
+@cli_errors
 def aspects(
     start: Annotated[str, typer.Option("--from", help="Start (UTC), e.g. 2024-01-01.")],
     end: Annotated[str, typer.Option("--to", help="End (UTC), e.g. 2024-03-01.")],
@@ -90,7 +90,7 @@ def aspects(
 
 
 @astro_app.command("stations")
-@cli_errors(also=ValueError)
+@cli_errors
 def stations(
     body: Annotated[str, typer.Option(help="mercury .. pluto or true_node.")],
     start: Annotated[str, typer.Option("--from", help="Start (UTC).")],

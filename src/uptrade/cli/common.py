@@ -11,7 +11,7 @@ import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import typer
 
@@ -49,40 +49,57 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(code=1)
 
 
-def _catching(func: Callable[P, R], caught: tuple[type[Exception], ...]) -> Callable[P, R]:
+def option_flag(command: Callable[..., Any], param: str) -> str | None:
+    """The flag of ``command``'s option that fills the library argument ``param`` (``--grid``), if any.
+
+    Read from the command's typer annotations when an error needs it, so nothing is paid at start.
+    """
+    import inspect
+    import typing
+
+    if param not in inspect.signature(command).parameters:
+        return None
+    try:
+        hint = typing.get_type_hints(command, include_extras=True).get(param)
+    except NameError:  # an annotation only importable for type checking: the default flag is right
+        hint = None
+    for meta in getattr(hint, "__metadata__", ()):
+        if isinstance(meta, typer.models.OptionInfo):
+            decls = [d.split("/")[0] for d in (meta.default, *meta.param_decls) if isinstance(d, str) and d[:1] == "-"]
+            longs = [d for d in decls if d.startswith("--")]
+            if longs or decls:
+                return (longs or decls)[0]
+    return f"--{param.replace('_', '-')}"
+
+
+def shell_message(command: Callable[..., Any], exc: Exception) -> str:
+    """The library's message, with the argument it names spelt as this command's flag."""
+    message = str(exc)
+    param = exc.param if isinstance(exc, UpTradeError) else None
+    flag = option_flag(command, param) if param else None
+    if not param or not flag:
+        return message
+    if message.startswith((f"{param}:", f"{param} ")):
+        return flag + message[len(param) :]
+    return f"{flag} {message}"
+
+
+def cli_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Make a command print ``error: <message>`` on stderr and exit 1 on any :class:`UpTradeError`.
+
+    When the error names the library argument it is about (``exc.param``), the message names the
+    command's flag for it instead (``grid: ...`` prints as ``--grid: ...``). A user's mistake reads
+    as one line; anything else is a bug and keeps its traceback.
+    """
+
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
-        except caught as exc:
-            raise fail(str(exc)) from None
+        except UpTradeError as exc:
+            raise fail(shell_message(func, exc)) from None
 
     return wrapper
-
-
-Caught = type[Exception] | tuple[type[Exception], ...]
-
-
-@overload
-def cli_errors(func: Callable[P, R], /) -> Callable[P, R]: ...
-
-
-@overload
-def cli_errors(*, also: Caught) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
-
-
-def cli_errors(func: Callable[P, R] | None = None, /, *, also: Caught = ()) -> Any:
-    """Make a command print ``error: <message>`` on stderr and exit 1 on any :class:`UpTradeError`.
-
-    ``@cli_errors`` catches :class:`UpTradeError`; ``@cli_errors(also=ValueError)`` also catches
-    the types given, for commands whose library calls still raise plain ``ValueError``. A user's
-    mistake thus reads as one line, while a bug keeps its traceback.
-    """
-    extra: tuple[type[Exception], ...] = also if isinstance(also, tuple) else (also,)
-    caught: tuple[type[Exception], ...] = (UpTradeError, *extra)
-    if func is not None:
-        return _catching(func, caught)
-    return lambda f: _catching(f, caught)
 
 
 @contextmanager

@@ -37,7 +37,7 @@ def indicators_list() -> None:
 
 
 @indicators_app.command("run")
-@cli_errors(also=ValueError)
+@cli_errors
 def indicators_run(
     ctx: typer.Context,
     symbol: Annotated[str, typer.Option("--symbol", "-s", help="Stored symbol, e.g. BTC-USDT.")],
@@ -53,6 +53,7 @@ def indicators_run(
     from rich.table import Table
 
     from uptrade.indicators.registry import get_indicator, parse_params
+    from uptrade.signals import indicator_frame
 
     info = get_indicator(indicator)
     params = parse_params(info, param or [])
@@ -61,7 +62,7 @@ def indicators_run(
         frame = store.read_ohlcv(symbol, timeframe)
         if frame.empty:
             raise fail(f"no {symbol} {timeframe} candles stored; import or backfill them first")
-        result = info.run(frame, **params)
+        result = indicator_frame(frame, info.name, **params)
         shown = result.tail(max(last, 1))
         table = Table(title=f"{info.title} on {symbol} {timeframe} ({len(frame):,} bars; latest {len(shown)})")
         cols = list(info.show)
@@ -82,7 +83,7 @@ def indicators_run(
             out.print(f"stored {n:,} rows in indicator_signals ({info.name}, params {full})")
 
 
-@cli_errors(also=ValueError)
+@cli_errors
 def cycles(
     ctx: typer.Context,
     symbol: Annotated[str, typer.Option("--symbol", "-s", help="Stored symbol, e.g. BTC-USDT.")],

@@ -11,7 +11,7 @@ from uptrade.cli.common import cli_errors, console, fail, opened_store, progress
 from uptrade.cli.views import hummingbot_line, stats_table
 
 
-@cli_errors(also=ValueError)
+@cli_errors
 def backtest(
     ctx: typer.Context,
     config: Annotated[Path, typer.Option("--config", "-c", help="Backtest YAML (see examples/).")],
@@ -57,7 +57,7 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-@cli_errors(also=ValueError)
+@cli_errors
 def optimize(
     ctx: typer.Context,
     config: Annotated[Path, typer.Option("--config", "-c", help="Backtest YAML: the base point of the search.")],

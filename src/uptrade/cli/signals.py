@@ -19,9 +19,7 @@ def _params(pairs: list[str], indicators: set[str]) -> dict[str, dict[str, Any]]
     for pair in pairs:
         target, sep, rest = pair.partition(".")
         if not sep or target.strip().lower() not in indicators:
-            raise ValueError(
-                f"--param {pair!r}: expected INDICATOR.name=value for one of {', '.join(sorted(indicators))}"
-            )
+            raise fail(f"--param {pair!r}: expected INDICATOR.name=value for one of {', '.join(sorted(indicators))}")
         key = target.strip().lower()
         out[key].update(parse_params(get_indicator(key), [rest]))
     return out
@@ -36,9 +34,9 @@ def _weights(pairs: list[str]) -> dict[str, float] | None:
         try:
             out[name.strip().lower()] = float(raw)
         except ValueError:
-            raise ValueError(f"--weight {pair!r}: expected SOURCE=number") from None
+            raise fail(f"--weight {pair!r}: expected SOURCE=number") from None
         if not sep:
-            raise ValueError(f"--weight {pair!r}: expected SOURCE=number")
+            raise fail(f"--weight {pair!r}: expected SOURCE=number")
     return out
 
 
@@ -53,7 +51,7 @@ def signals_list() -> None:
     for col in ("source", "reads"):
         table.add_column(col)
     for name, adapter in ADAPTERS.items():
-        reads = f"{adapter.buy} / {adapter.sell}" if adapter.buy else f"{adapter.indicator}'s signal"
+        reads = f"{adapter.buy} / {adapter.sell}" if adapter.buy else f"a rule over {adapter.indicator}'s outputs"
         table.add_row(name, f"{reads}: {adapter.description}")
     out = console()
     out.print(table)
@@ -61,7 +59,7 @@ def signals_list() -> None:
 
 
 @signals_app.command("run")
-@cli_errors(also=ValueError)
+@cli_errors
 def signals_run(
     ctx: typer.Context,
     symbol: Annotated[str, typer.Option("--symbol", "-s", help="Stored symbol, e.g. BTC-USDT.")],
