@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command: own virtualenv, install with the dev extra, PostgreSQL up, TimescaleDB (built
 # from ../shared/vendor once per machine) and the Hummingbot environment (both cached under
-# ~/.cache/uptrade), ruff, pytest on both cores.
+# ~/.cache/uptrade), ruff (lint and format), mypy, pytest on both cores.
 # Extra arguments go to pytest instead of the default selection (e.g. `bash scripts/test.sh -k store`).
 # Prints the time of each phase at the end, whether the run passed or not.
 set -euo pipefail
@@ -83,6 +83,9 @@ echo "== ruff check, ruff format --check"
 "$VENV/bin/ruff" check .
 "$VENV/bin/ruff" format --check .
 phase_done "ruff"
+echo "== mypy (src/uptrade, [tool.mypy] in pyproject.toml)"
+"$VENV/bin/mypy"
+phase_done "mypy"
 
 if [ "$#" -gt 0 ]; then
   echo "== pytest $*"
