@@ -1,8 +1,9 @@
 """Numba kernels of the many-configuration backtest: every (configuration, window) pair in one call.
 
 Each pair runs the Hummingbot-faithful event loop (:func:`~uptrade.research.engine_nb.backtest_nb`)
-on the bars ``[lo, hi)`` of the window with its configuration's signal row, marks the equity
-(:func:`~uptrade.research.engine_nb.equity_nb`) and reduces it to the statistics of
+on the bars ``[lo, hi)`` of the window with its configuration's signal row and executor row
+(``params``: one :data:`~uptrade.research.engine_nb.EXECUTOR_ROW` per configuration), marks the
+equity (:func:`~uptrade.research.engine_nb.equity_nb`) and reduces it to the statistics of
 :mod:`uptrade.research.stats` with the same kernels (:mod:`uptrade.research.stats_nb`), without
 building a table per run: a row equals ``run_backtest(...).stats`` to the bit.
 ``sweep_parallel_nb`` spreads the pairs over all cores (``prange``); ``sweep_serial_nb`` is the
@@ -16,21 +17,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from uptrade.research.engine_nb import backtest_nb, equity_nb
+from uptrade.research.engine_nb import X_TOTAL_AMOUNT_QUOTE, X_TRADE_COST, backtest_nb, equity_nb
 from uptrade.research.stats_nb import equity_metrics_nb, net_pnl_pct_nb, trade_metrics_nb
 
-#: Columns of a configuration's parameter row.
-PARAMS = (
-    "total_amount_quote",
-    "max_executors_per_side",
-    "cooldown_time",
-    "stop_loss",
-    "take_profit",
-    "time_limit",
-    "activation_price",
-    "trailing_delta",
-    "trade_cost",
-)
 #: Columns of a result row, in order (see :mod:`uptrade.research.stats` for the definitions).
 METRICS = (
     "executors",
@@ -65,32 +54,18 @@ def run_pair_nb(
     close: np.ndarray,
     signals: np.ndarray,
     row: int,
-    p: np.ndarray,
+    x: np.ndarray,
     lo: int,
     hi: int,
     bar_seconds: float,
     out: np.ndarray,
 ) -> None:
-    """The statistics of one configuration (parameter row ``p``, signal row ``row``) on bars ``[lo, hi)``."""
-    capital = p[0]
-    tc = p[8]
+    """The statistics of one configuration (executor row ``x``, signal row ``row``) on bars ``[lo, hi)``."""
     o_bar, side, c_bar, _kind, frac, notional = backtest_nb(
-        ts[lo:hi],
-        high[lo:hi],
-        low[lo:hi],
-        close[lo:hi],
-        signals[row, lo:hi],
-        capital,
-        int(p[1]),
-        p[2],
-        p[3],
-        p[4],
-        p[5],
-        p[6],
-        p[7],
-        tc,
+        ts[lo:hi], high[lo:hi], low[lo:hi], close[lo:hi], signals[row, lo:hi], x
     )
-    value, exposure = equity_nb(close[lo:hi], o_bar, c_bar, side, notional, frac, capital, tc)
+    capital = x[X_TOTAL_AMOUNT_QUOTE]
+    value, exposure = equity_nb(close[lo:hi], o_bar, c_bar, side, notional, frac, capital, x[X_TRADE_COST])
     net_pnl, win_rate, profit_factor = trade_metrics_nb(frac * notional)
     sharpe, sortino, calmar, drawdown, _ = equity_metrics_nb(value, bar_seconds)
     out[M_EXECUTORS] = o_bar.shape[0]
