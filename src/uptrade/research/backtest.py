@@ -47,7 +47,17 @@ from uptrade.data.frames import infer_timeframe
 from uptrade.data.timeframes import parse_timeframe
 from uptrade.errors import DataFormatError
 from uptrade.research.config import ExecutorConfig
-from uptrade.research.engine_nb import STOP_LOSS, TAKE_PROFIT, TIME_LIMIT, TRAILING_STOP, backtest_nb, equity_nb
+from uptrade.research.engine_nb import (
+    STOP_LOSS,
+    TAKE_PROFIT,
+    TIME_LIMIT,
+    TRAILING_STOP,
+    X_TOTAL_AMOUNT_QUOTE,
+    X_TRADE_COST,
+    backtest_nb,
+    equity_nb,
+    executor_row,
+)
 from uptrade.research.stats import summarize
 from uptrade.research.vbt_mode import TRADE_COLUMNS
 from uptrade.signals.conventions import SignalError, as_signal
@@ -67,10 +77,6 @@ class BacktestResult(NamedTuple):
     equity: pd.Series
     stats: dict[str, Any]
     hummingbot_summary: dict[str, Any]
-
-
-def _nan(value: float | None) -> float:
-    return float("nan") if value is None else float(value)
 
 
 class EngineBars(NamedTuple):
@@ -107,24 +113,9 @@ def run_backtest(
         raise SignalError("signal: its index differs from the candles'")
     tf = parse_timeframe(timeframe or infer_timeframe(candles.index))
     sig = sig[b.keep]
-    ts, high, low, close = b.ts, b.high, b.low, b.close
-    trail = ex.trailing_stop
-    o_bar, side, c_bar, kind, frac, notional = backtest_nb(
-        ts,
-        high,
-        low,
-        close,
-        sig,
-        float(ex.total_amount_quote),
-        int(ex.max_executors_per_side),
-        float(ex.cooldown_time),
-        _nan(ex.stop_loss),
-        _nan(ex.take_profit),
-        _nan(ex.time_limit),
-        _nan(trail.activation_price if trail else None),
-        _nan(trail.trailing_delta if trail else None),
-        float(ex.trade_cost),
-    )
+    close = b.close
+    x = executor_row(ex)
+    o_bar, side, c_bar, kind, frac, notional = backtest_nb(b.ts, b.high, b.low, close, sig, x)
     index = b.index
     executors = pd.DataFrame(
         {
@@ -141,9 +132,10 @@ def run_backtest(
         },
         columns=list(TRADE_COLUMNS),
     )
-    value, exposure = equity_nb(close, o_bar, c_bar, side, notional, frac, float(ex.total_amount_quote), ex.trade_cost)
+    capital = x[X_TOTAL_AMOUNT_QUOTE]
+    value, exposure = equity_nb(close, o_bar, c_bar, side, notional, frac, capital, x[X_TRADE_COST])
     equity = pd.Series(value, index=index, name="equity")
-    stats = summarize(executors, equity, exposure, float(ex.total_amount_quote), tf.seconds)
+    stats = summarize(executors, equity, exposure, capital, tf.seconds)
     return BacktestResult(executors, equity, stats, _hummingbot_summary(executors, o_bar, c_bar, len(index), ex))
 
 

@@ -1,12 +1,58 @@
-"""Numba event loop of the Hummingbot-faithful backtest (see :mod:`uptrade.research.backtest`)."""
+"""Numba event loop of the Hummingbot-faithful backtest (:mod:`uptrade.research.backtest`) and its executor row."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numba import njit
 
+if TYPE_CHECKING:
+    from uptrade.research.config import ExecutorConfig
+
 #: Close types, numbered as Hummingbot's ``CloseType``.
 TIME_LIMIT, STOP_LOSS, TAKE_PROFIT, TRAILING_STOP = 1, 2, 3, 6
+
+#: Fields of an executor row, the float64 array the kernels read an executor's settings from
+#: (:func:`executor_row` builds it from an ``ExecutorConfig``; NaN switches a barrier off).
+#: ``X_*`` are their positions.
+EXECUTOR_ROW = (
+    "total_amount_quote",
+    "max_executors_per_side",
+    "cooldown_time",
+    "stop_loss",
+    "take_profit",
+    "time_limit",
+    "activation_price",
+    "trailing_delta",
+    "trade_cost",
+)
+X_TOTAL_AMOUNT_QUOTE = 0
+X_MAX_EXECUTORS_PER_SIDE = 1
+X_COOLDOWN_TIME = 2
+X_STOP_LOSS = 3
+X_TAKE_PROFIT = 4
+X_TIME_LIMIT = 5
+X_ACTIVATION_PRICE = 6
+X_TRAILING_DELTA = 7
+X_TRADE_COST = 8
+
+
+def executor_row(ex: ExecutorConfig) -> np.ndarray:
+    """The executor row of ``ex``: its settings as floats at the ``X_*`` positions, NaN for a barrier that is off."""
+    trail = ex.trailing_stop
+    x = np.full(len(EXECUTOR_ROW), np.nan)
+    x[X_TOTAL_AMOUNT_QUOTE] = ex.total_amount_quote
+    x[X_MAX_EXECUTORS_PER_SIDE] = ex.max_executors_per_side
+    x[X_COOLDOWN_TIME] = ex.cooldown_time
+    x[X_STOP_LOSS] = np.nan if ex.stop_loss is None else ex.stop_loss
+    x[X_TAKE_PROFIT] = np.nan if ex.take_profit is None else ex.take_profit
+    x[X_TIME_LIMIT] = np.nan if ex.time_limit is None else ex.time_limit
+    if trail is not None:
+        x[X_ACTIVATION_PRICE] = trail.activation_price
+        x[X_TRAILING_DELTA] = trail.trailing_delta
+    x[X_TRADE_COST] = ex.trade_cost
+    return x
 
 
 @njit(cache=True, error_model="numpy")
@@ -17,19 +63,17 @@ def simulate_executor_nb(
     high: np.ndarray,
     low: np.ndarray,
     close: np.ndarray,
-    sl: float,
-    tp: float,
-    tl: float,
-    act: float,
-    delta: float,
-    tc: float,
+    x: np.ndarray,
 ) -> tuple[int, int, float]:
-    """(close bar, close type, net PnL fraction) of an executor opened at bar ``i``'s close.
+    """(close bar, close type, net PnL fraction) of an executor (row ``x``) opened at bar ``i``'s close.
 
-    NaN ``sl``/``tp``/``tl``/``act`` switch that barrier off. Checked per bar in Hummingbot's
-    order: take profit (close-based, fees in), stop loss (high/low against the level, the
-    entry bar included), trailing stop (close-based), then the time limit.
+    A NaN stop loss, take profit, time limit or activation price switches that barrier off.
+    Checked per bar in Hummingbot's order: take profit (close-based, fees in), stop loss
+    (high/low against the level, the entry bar included), trailing stop (close-based), then the
+    time limit.
     """
+    sl, tp, tl = x[X_STOP_LOSS], x[X_TAKE_PROFIT], x[X_TIME_LIMIT]
+    act, delta, tc = x[X_ACTIVATION_PRICE], x[X_TRAILING_DELTA], x[X_TRADE_COST]
     n = close.shape[0]
     entry = close[i]
     end_ts = ts[i] + tl if not np.isnan(tl) else ts[n - 1]
@@ -64,21 +108,17 @@ def backtest_nb(
     low: np.ndarray,
     close: np.ndarray,
     signal: np.ndarray,
-    total_amount_quote: float,
-    max_per_side: int,
-    cooldown: float,
-    sl: float,
-    tp: float,
-    tl: float,
-    act: float,
-    delta: float,
-    tc: float,
+    x: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Executors of one backtest: (open bar, side, close bar, close type, net PnL fraction, notional).
 
-    At most one executor opens per bar, on a non-zero signal, when the executors still active at
-    that bar allow it (see :mod:`uptrade.research.backtest` for the rules, Hummingbot's own).
+    At most one executor (settings: the executor row ``x``) opens per bar, on a non-zero signal,
+    when the executors still active at that bar allow it (see :mod:`uptrade.research.backtest`
+    for the rules, Hummingbot's own).
     """
+    total_amount_quote = x[X_TOTAL_AMOUNT_QUOTE]
+    max_per_side = int(x[X_MAX_EXECUTORS_PER_SIDE])
+    cooldown = x[X_COOLDOWN_TIME]
     n = close.shape[0]
     o_bar = np.empty(n, dtype=np.int64)
     o_side = np.empty(n, dtype=np.int64)
@@ -104,7 +144,7 @@ def backtest_nb(
         if count >= max_per_side or not (ts[i] - latest > cooldown):
             continue
         side = 1 if s > 0 else -1
-        k, kind, frac = simulate_executor_nb(i, side, ts, high, low, close, sl, tp, tl, act, delta, tc)
+        k, kind, frac = simulate_executor_nb(i, side, ts, high, low, close, x)
         o_bar[m] = i
         o_side[m] = side
         c_bar[m] = k

@@ -42,10 +42,11 @@ import pandas as pd
 from uptrade.data.timeframes import parse_timeframe
 from uptrade.errors import ConfigError
 from uptrade.research.backtest import engine_bars
-from uptrade.research.config import BacktestConfig, ExecutorConfig
+from uptrade.research.config import BacktestConfig
+from uptrade.research.engine_nb import EXECUTOR_ROW, executor_row
 from uptrade.research.run import combined_signal
 from uptrade.research.space import ParamSpace, signal_key
-from uptrade.research.sweep_nb import METRICS, PARAMS, sweep_parallel_nb, sweep_serial_nb
+from uptrade.research.sweep_nb import METRICS, sweep_parallel_nb, sweep_serial_nb
 
 #: Objective name -> metric column (all are maximised).
 OBJECTIVES = {"sharpe": "sharpe", "sortino": "sortino", "calmar": "calmar", "net_pnl": "net_pnl_quote"}
@@ -152,23 +153,7 @@ class _Plan:
     points: list[dict[str, Any]]
     sets: list[BacktestConfig]  # one config per distinct signal set
     rows: np.ndarray  # point -> signal set
-    params: np.ndarray  # point -> executor parameter row (PARAMS)
-
-
-def _executor_row(ex: ExecutorConfig) -> list[float]:
-    trail = ex.trailing_stop
-    nan = float("nan")
-    return [
-        float(ex.total_amount_quote),
-        float(ex.max_executors_per_side),
-        float(ex.cooldown_time),
-        nan if ex.stop_loss is None else float(ex.stop_loss),
-        nan if ex.take_profit is None else float(ex.take_profit),
-        nan if ex.time_limit is None else float(ex.time_limit),
-        float(trail.activation_price) if trail else nan,
-        float(trail.trailing_delta) if trail else nan,
-        float(ex.trade_cost),
-    ]
+    params: np.ndarray  # point -> executor row (engine_nb.EXECUTOR_ROW)
 
 
 def plan(space: ParamSpace, points: list[dict[str, Any]]) -> _Plan:
@@ -176,7 +161,7 @@ def plan(space: ParamSpace, points: list[dict[str, Any]]) -> _Plan:
     keys: dict[str, int] = {}
     sets: list[BacktestConfig] = []
     rows = np.empty(len(points), dtype=np.int64)
-    params = np.empty((len(points), len(PARAMS)))
+    params = np.empty((len(points), len(EXECUTOR_ROW)))
     for i, point in enumerate(points):
         cfg = space.apply(point)
         key = signal_key(cfg)
@@ -184,7 +169,7 @@ def plan(space: ParamSpace, points: list[dict[str, Any]]) -> _Plan:
             keys[key] = len(sets)
             sets.append(cfg)
         rows[i] = keys[key]
-        params[i] = _executor_row(cfg.executor)
+        params[i] = executor_row(cfg.executor)
     return _Plan(points, sets, rows, params)
 
 

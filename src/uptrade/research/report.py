@@ -36,8 +36,24 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _write_html(path: str | Path, body: str) -> Path:
-    """Write ``body`` to ``path`` through a temporary file, so a reader never sees half a report."""
+def _rows(values: dict[str, Any]) -> str:
+    """Table rows (name, formatted value) of a mapping."""
+    return "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(_fmt(v))}</td></tr>" for k, v in values.items())
+
+
+def _frame_html(frame: pd.DataFrame, index: bool) -> str:
+    """A table as HTML: 6 significant digits, ``-`` for missing values."""
+    return frame.to_html(index=index, float_format=lambda v: f"{v:,.6g}", na_rep="-", border=0)
+
+
+def _write_page(path: str | Path, title: str, content: str) -> Path:
+    """Write the page ``title`` + ``content`` to ``path`` through a temporary file (never half a report)."""
+    body = (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        "<style>body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse}"
+        "td,th{padding:2px 8px;text-align:right;border-bottom:1px solid #ddd}</style></head><body>"
+        f"<h1>{html.escape(title)}</h1>{content}</body></html>"
+    )
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(out.suffix + ".tmp")
@@ -64,32 +80,18 @@ def figure(candles: pd.DataFrame, trades: pd.DataFrame, equity: pd.Series) -> An
         row=1,
         col=1,
     )
+
+    def markers(x: pd.Series, y: pd.Series, name: str, symbol: str, size: int, colour: str) -> None:
+        marker = {"symbol": symbol, "size": size, "color": colour}
+        fig.add_trace(go.Scatter(x=x, y=y, mode="markers", marker=marker, name=name), row=1, col=1)
+
     for side, symbol, colour in (("BUY", "triangle-up", "#2ca02c"), ("SELL", "triangle-down", "#d62728")):
         part = trades[trades["side"] == side]
-        fig.add_trace(
-            go.Scatter(
-                x=part["open_time"],
-                y=part["entry_price"],
-                mode="markers",
-                marker={"symbol": symbol, "size": 10, "color": colour},
-                name=f"open {side.lower()}",
-            ),
-            row=1,
-            col=1,
-        )
+        markers(part["open_time"], part["entry_price"], f"open {side.lower()}", symbol, 10, colour)
     closed = trades[trades["close_type"] != "open"]
     for kind, part in closed.groupby("close_type"):
-        fig.add_trace(
-            go.Scatter(
-                x=part["close_time"],
-                y=part["close_price"],
-                mode="markers",
-                marker={"symbol": "x", "size": 9, "color": _CLOSE_COLOURS.get(str(kind), "#000000")},
-                name=f"close: {kind}",
-            ),
-            row=1,
-            col=1,
-        )
+        colour = _CLOSE_COLOURS.get(str(kind), "#000000")
+        markers(part["close_time"], part["close_price"], f"close: {kind}", "x", 9, colour)
     fig.add_trace(go.Scatter(x=equity.index, y=equity.to_numpy(), name="equity"), row=2, col=1)
     peak = np.maximum.accumulate(equity.to_numpy(dtype=float))
     fig.add_trace(
@@ -114,17 +116,12 @@ def write_report(
 ) -> Path:
     """Write the report to ``path`` (created or replaced); returns the path."""
     fig = figure(candles, trades, equity)
-    stats_rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(_fmt(v))}</td></tr>" for k, v in stats.items())
-    table = trades.to_html(index=False, float_format=lambda v: f"{v:,.6g}", na_rep="-", border=0)
-    body = (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-        "<style>body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse}"
-        "td,th{padding:2px 8px;text-align:right;border-bottom:1px solid #ddd}</style></head><body>"
-        f"<h1>{html.escape(title)}</h1>"
-        + fig.to_html(full_html=False, include_plotlyjs=True)
-        + f"<h2>Statistics</h2><table>{stats_rows}</table><h2>Executors ({len(trades)})</h2>{table}</body></html>"
+    table = _frame_html(trades, index=False)
+    content = (
+        fig.to_html(full_html=False, include_plotlyjs=True)
+        + f"<h2>Statistics</h2><table>{_rows(stats)}</table><h2>Executors ({len(trades)})</h2>{table}"
     )
-    return _write_html(path, body)
+    return _write_page(path, title, content)
 
 
 def _axis(values: pd.Series) -> list[Any]:
@@ -204,24 +201,17 @@ def write_optimize_report(
     summary = ""
     if result.folds is not None:
         parts.append(walk_forward_figure(result.folds).to_html(full_html=False, include_plotlyjs=not parts))
-        rows = "".join(
-            f"<tr><th>{html.escape(k)}</th><td>{html.escape(_fmt(v))}</td></tr>" for k, v in result.walk_forward.items()
-        )
-        folds = result.folds.to_html(index=False, float_format=lambda v: f"{v:,.6g}", na_rep="-", border=0)
-        summary = f"<h2>Walk-forward</h2><table>{rows}</table><h3>Folds</h3>{folds}"
+        folds = _frame_html(result.folds, index=False)
+        summary = f"<h2>Walk-forward</h2><table>{_rows(result.walk_forward)}</table><h3>Folds</h3>{folds}"
     best = result.table.sort_values("rank").head(top)
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in result.notes)
-    body = (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-        "<style>body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse}"
-        "td,th{padding:2px 8px;text-align:right;border-bottom:1px solid #ddd}</style></head><body>"
-        f"<h1>{html.escape(title)}</h1><p>objective: {html.escape(result.objective)}; points: {len(result.table):,}; "
+    content = (
+        f"<p>objective: {html.escape(result.objective)}; points: {len(result.table):,}; "
         f"eligible (at least {result.min_trades} executors): {int(result.table['eligible'].sum()):,}</p>"
         + (f"<ul>{notes}</ul>" if notes else "")
         + "".join(parts)
         + summary
         + f"<h2>Top {len(best)} points (whole period)</h2>"
-        + best.to_html(float_format=lambda v: f"{v:,.6g}", na_rep="-", border=0)
-        + "</body></html>"
+        + _frame_html(best, index=True)
     )
-    return _write_html(path, body)
+    return _write_page(path, title, content)

@@ -14,6 +14,10 @@
   gross profit over gross loss (``inf`` without losses, NaN without trades).
 - ``exposure``: the share of bars with at least one executor open.
 - ``by_close_type``: the number of executors per close type.
+
+Each statistic is defined once, as a numba kernel of :mod:`uptrade.research.stats_nb` that the
+many-configuration sweep (:mod:`uptrade.research.sweep_nb`) calls too; this module reads the
+tables into arrays for them.
 """
 
 from __future__ import annotations
@@ -23,59 +27,34 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-SECONDS_PER_YEAR = 365 * 86_400
+from uptrade.research.stats_nb import SECONDS_PER_YEAR, equity_metrics_nb, net_pnl_pct_nb, trade_metrics_nb
+
+__all__ = ["SECONDS_PER_YEAR", "equity_stats", "summarize", "trade_stats"]
 
 
 def equity_stats(equity: pd.Series, bar_seconds: int) -> dict[str, float]:
     """Sharpe, Sortino and drawdowns of a per-bar equity curve."""
-    values = equity.to_numpy(dtype=np.float64)
-    out = {
-        "sharpe": float("nan"),
-        "sortino": float("nan"),
-        "calmar": float("nan"),
-        "max_drawdown_pct": 0.0,
-        "max_drawdown_quote": 0.0,
+    values = np.ascontiguousarray(equity.to_numpy(dtype=np.float64))
+    sharpe, sortino, calmar, drawdown, drawdown_quote = equity_metrics_nb(values, float(bar_seconds))
+    return {
+        "sharpe": sharpe,
+        "sortino": sortino,
+        "calmar": calmar,
+        "max_drawdown_pct": drawdown,
+        "max_drawdown_quote": drawdown_quote,
     }
-    if values.size < 2:
-        return out
-    returns = np.diff(values) / values[:-1]
-    scale = np.sqrt(SECONDS_PER_YEAR / bar_seconds)
-    sd = returns.std(ddof=1)
-    if sd > 0:
-        out["sharpe"] = float(returns.mean() / sd * scale)
-    downside = np.sqrt(np.mean(np.minimum(returns, 0.0) ** 2))
-    if downside > 0:
-        out["sortino"] = float(returns.mean() / downside * scale)
-    peak = np.maximum.accumulate(values)
-    out["max_drawdown_quote"] = float((peak - values).max())
-    out["max_drawdown_pct"] = float(((peak - values) / peak).max())
-    years = (values.size - 1) * bar_seconds / SECONDS_PER_YEAR
-    growth = values[-1] / values[0]
-    cagr = growth ** (1.0 / years) - 1.0 if growth > 0 else -1.0
-    if out["max_drawdown_pct"] > 0:
-        out["calmar"] = float(cagr / out["max_drawdown_pct"])
-    elif cagr > 0:
-        out["calmar"] = float("inf")
-    return out
 
 
 def trade_stats(executors: pd.DataFrame) -> dict[str, Any]:
     """Counts, win rate, profit factor and close types of the executors table."""
-    pnl = executors["net_pnl_quote"].to_numpy(dtype=np.float64) if len(executors) else np.empty(0)
-    gains = pnl[pnl > 0].sum()
-    losses = -pnl[pnl < 0].sum()
-    if pnl.size == 0:
-        factor = float("nan")
-    elif losses == 0:
-        factor = float("inf") if gains > 0 else float("nan")
-    else:
-        factor = float(gains / losses)
+    pnl = np.ascontiguousarray(executors["net_pnl_quote"].to_numpy(dtype=np.float64)) if len(executors) else np.empty(0)
+    net, win_rate, factor = trade_metrics_nb(pnl)
     counts = executors["close_type"].value_counts() if len(executors) else pd.Series(dtype=int)
     return {
         "executors": int(pnl.size),
-        "net_pnl_quote": float(pnl.sum()),
+        "net_pnl_quote": net,
         "fees_quote": float(executors["fees_quote"].sum()) if len(executors) else 0.0,
-        "win_rate": float((pnl > 0).mean()) if pnl.size else float("nan"),
+        "win_rate": win_rate,
         "profit_factor": factor,
         "by_close_type": {str(k): int(v) for k, v in counts.items()},
     }
@@ -88,7 +67,7 @@ def summarize(
     trades = trade_stats(executors)
     return {
         **trades,
-        "net_pnl_pct": trades["net_pnl_quote"] / capital if capital else float("nan"),
+        "net_pnl_pct": net_pnl_pct_nb(trades["net_pnl_quote"], float(capital)),
         **equity_stats(equity, bar_seconds),
         "exposure": float(exposure),
     }

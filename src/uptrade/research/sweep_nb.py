@@ -1,12 +1,15 @@
 """Numba kernels of the many-configuration backtest: every (configuration, window) pair in one call.
 
 Each pair runs the Hummingbot-faithful event loop (:func:`~uptrade.research.engine_nb.backtest_nb`)
-on the bars ``[lo, hi)`` of the window with its configuration's signal row, marks the equity
-(:func:`~uptrade.research.engine_nb.equity_nb`) and reduces it to the statistics of
-:mod:`uptrade.research.stats`, without building a table per run. ``sweep_parallel_nb`` spreads the
-pairs over all cores (``prange``); ``sweep_serial_nb`` is the same loop on one thread, for callers
-that parallelise themselves (Dask workers). Both give bit-identical rows: each pair is computed by
-the same function from the same inputs, independently of the others.
+on the bars ``[lo, hi)`` of the window with its configuration's signal row and executor row
+(``params``: one :data:`~uptrade.research.engine_nb.EXECUTOR_ROW` per configuration), marks the
+equity (:func:`~uptrade.research.engine_nb.equity_nb`) and reduces it to the statistics of
+:mod:`uptrade.research.stats` with the same kernels (:mod:`uptrade.research.stats_nb`), without
+building a table per run: a row equals ``run_backtest(...).stats`` to the bit.
+``sweep_parallel_nb`` spreads the pairs over all cores (``prange``); ``sweep_serial_nb`` is the
+same loop on one thread, for callers that parallelise themselves (Dask workers). Both give
+bit-identical rows: each pair is computed by the same function from the same inputs,
+independently of the others.
 """
 
 from __future__ import annotations
@@ -14,20 +17,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from uptrade.research.engine_nb import backtest_nb, equity_nb
+from uptrade.research.engine_nb import X_TOTAL_AMOUNT_QUOTE, X_TRADE_COST, backtest_nb, equity_nb
+from uptrade.research.stats_nb import equity_metrics_nb, net_pnl_pct_nb, trade_metrics_nb
 
-#: Columns of a configuration's parameter row.
-PARAMS = (
-    "total_amount_quote",
-    "max_executors_per_side",
-    "cooldown_time",
-    "stop_loss",
-    "take_profit",
-    "time_limit",
-    "activation_price",
-    "trailing_delta",
-    "trade_cost",
-)
 #: Columns of a result row, in order (see :mod:`uptrade.research.stats` for the definitions).
 METRICS = (
     "executors",
@@ -42,50 +34,16 @@ METRICS = (
     "exposure",
 )
 N_METRICS = len(METRICS)
-SECONDS_PER_YEAR = 365.0 * 86_400.0
-
-
-@njit(cache=True, error_model="numpy")
-def equity_metrics_nb(value: np.ndarray, bar_seconds: float, out: np.ndarray) -> None:
-    """Sharpe, Sortino, Calmar and max drawdown of an equity curve into ``out[3:7]``."""
-    n = value.shape[0]
-    out[3] = np.nan
-    out[4] = np.nan
-    out[5] = np.nan
-    out[6] = 0.0
-    if n < 2:
-        return
-    scale = np.sqrt(SECONDS_PER_YEAR / bar_seconds)
-    total = 0.0
-    for t in range(1, n):
-        total += (value[t] - value[t - 1]) / value[t - 1]
-    mean = total / (n - 1)
-    ss = 0.0
-    down = 0.0
-    for t in range(1, n):
-        r = (value[t] - value[t - 1]) / value[t - 1]
-        ss += (r - mean) * (r - mean)
-        if r < 0.0:
-            down += r * r
-    sd = np.sqrt(ss / (n - 2)) if n > 2 else np.nan
-    if sd > 0.0:
-        out[3] = mean / sd * scale
-    dd = np.sqrt(down / (n - 1))
-    if dd > 0.0:
-        out[4] = mean / dd * scale
-    peak = value[0]
-    worst = 0.0
-    for t in range(n):
-        peak = max(peak, value[t])
-        worst = max(worst, (peak - value[t]) / peak)
-    out[6] = worst
-    years = (n - 1) * bar_seconds / SECONDS_PER_YEAR
-    growth = value[n - 1] / value[0]
-    cagr = growth ** (1.0 / years) - 1.0 if growth > 0.0 else -1.0
-    if worst > 0.0:
-        out[5] = cagr / worst
-    elif cagr > 0.0:
-        out[5] = np.inf
+M_EXECUTORS = 0
+M_NET_PNL_QUOTE = 1
+M_NET_PNL_PCT = 2
+M_SHARPE = 3
+M_SORTINO = 4
+M_CALMAR = 5
+M_MAX_DRAWDOWN_PCT = 6
+M_WIN_RATE = 7
+M_PROFIT_FACTOR = 8
+M_EXPOSURE = 9
 
 
 @njit(cache=True, error_model="numpy")
@@ -96,57 +54,30 @@ def run_pair_nb(
     close: np.ndarray,
     signals: np.ndarray,
     row: int,
-    p: np.ndarray,
+    x: np.ndarray,
     lo: int,
     hi: int,
     bar_seconds: float,
     out: np.ndarray,
 ) -> None:
-    """The statistics of one configuration (parameter row ``p``, signal row ``row``) on bars ``[lo, hi)``."""
-    capital = p[0]
-    tc = p[8]
+    """The statistics of one configuration (executor row ``x``, signal row ``row``) on bars ``[lo, hi)``."""
     o_bar, side, c_bar, _kind, frac, notional = backtest_nb(
-        ts[lo:hi],
-        high[lo:hi],
-        low[lo:hi],
-        close[lo:hi],
-        signals[row, lo:hi],
-        capital,
-        int(p[1]),
-        p[2],
-        p[3],
-        p[4],
-        p[5],
-        p[6],
-        p[7],
-        tc,
+        ts[lo:hi], high[lo:hi], low[lo:hi], close[lo:hi], signals[row, lo:hi], x
     )
-    m = o_bar.shape[0]
-    value, exposure = equity_nb(close[lo:hi], o_bar, c_bar, side, notional, frac, capital, tc)
-    pnl = 0.0
-    gains = 0.0
-    losses = 0.0
-    wins = 0
-    for e in range(m):
-        q = frac[e] * notional[e]
-        pnl += q
-        if q > 0.0:
-            gains += q
-            wins += 1
-        elif q < 0.0:
-            losses -= q
-    out[0] = m
-    out[1] = pnl
-    out[2] = pnl / capital
-    equity_metrics_nb(value, bar_seconds, out)
-    out[7] = wins / m if m > 0 else np.nan
-    if m == 0:
-        out[8] = np.nan
-    elif losses == 0.0:
-        out[8] = np.inf if gains > 0.0 else np.nan
-    else:
-        out[8] = gains / losses
-    out[9] = exposure
+    capital = x[X_TOTAL_AMOUNT_QUOTE]
+    value, exposure = equity_nb(close[lo:hi], o_bar, c_bar, side, notional, frac, capital, x[X_TRADE_COST])
+    net_pnl, win_rate, profit_factor = trade_metrics_nb(frac * notional)
+    sharpe, sortino, calmar, drawdown, _ = equity_metrics_nb(value, bar_seconds)
+    out[M_EXECUTORS] = o_bar.shape[0]
+    out[M_NET_PNL_QUOTE] = net_pnl
+    out[M_NET_PNL_PCT] = net_pnl_pct_nb(net_pnl, capital)
+    out[M_SHARPE] = sharpe
+    out[M_SORTINO] = sortino
+    out[M_CALMAR] = calmar
+    out[M_MAX_DRAWDOWN_PCT] = drawdown
+    out[M_WIN_RATE] = win_rate
+    out[M_PROFIT_FACTOR] = profit_factor
+    out[M_EXPOSURE] = exposure
 
 
 @njit(cache=True, error_model="numpy", parallel=True)
@@ -161,7 +92,7 @@ def sweep_parallel_nb(
     windows: np.ndarray,
     bar_seconds: float,
 ) -> np.ndarray:
-    """Statistics of every (configuration, window) pair, configurations outer: shape (configs * windows, 10)."""
+    """Statistics of every (configuration, window) pair, configurations outer: shape (configs * windows, N_METRICS)."""
     n_cfg = rows.shape[0]
     n_win = windows.shape[0]
     out = np.empty((n_cfg * n_win, N_METRICS))
