@@ -282,7 +282,7 @@ def test_unreachable_cluster_is_a_clear_error(cfg: BacktestConfig, candles: pd.D
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     space = ParamSpace.parse("stop_loss=0.01,0.02", cfg)
-    with pytest.raises(ConfigError, match=f"--cluster tcp://127.0.0.1:{port}: cannot reach the Dask scheduler"):
+    with pytest.raises(ConfigError, match=f"cluster tcp://127.0.0.1:{port}: cannot reach the Dask scheduler"):
         optimize(cfg, candles.iloc[:500], space, cluster=f"tcp://127.0.0.1:{port}")
 
 

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from uptrade.data.timeframes import parse_timeframe
-from uptrade.errors import ConfigError
+from uptrade.errors import ConfigError, NoDataError
 from uptrade.research.backtest import engine_bars
 from uptrade.research.config import BacktestConfig
 from uptrade.research.engine_nb import EXECUTOR_ROW, executor_row
@@ -76,14 +76,18 @@ class WalkForward:
                 fields["anchored"] = True
                 continue
             if key not in ("train", "test", "step") or not sep:
-                raise ConfigError(f"--walk-forward {token!r}: expected train=..., test=..., step=... or anchored")
-            fields[key] = _size(f"--walk-forward {key}", value.strip())
+                raise ConfigError(
+                    f"walk_forward {token!r}: expected train=..., test=..., step=... or anchored", param="walk_forward"
+                )
+            fields[key] = _size(f"walk_forward {key}", value.strip())
         for key in ("train", "test"):
             if key not in fields:
-                raise ConfigError(f"--walk-forward: {key}= is missing (e.g. train=365d,test=90d)")
+                raise ConfigError(f"walk_forward: {key}= is missing (e.g. train=365d,test=90d)", param="walk_forward")
         kinds = {type(v) for k, v in fields.items() if k != "anchored"}
         if len(kinds) > 1:
-            raise ConfigError("--walk-forward: give every size in bars or every size as a duration, not both")
+            raise ConfigError(
+                "walk_forward: give every size in bars or every size as a duration, not both", param="walk_forward"
+            )
         return cls(**fields)
 
     def folds(self, index: pd.DatetimeIndex) -> list[tuple[int, int, int, int]]:
@@ -113,8 +117,9 @@ class WalkForward:
         out = [f for f in out if f[1] - f[0] >= 2 and f[3] - f[2] >= 2]
         if not out:
             raise ConfigError(
-                f"--walk-forward: train {self.train} + test {self.test} do not fit in the {n:,} bars "
-                f"({index[0]:%Y-%m-%d}..{index[-1]:%Y-%m-%d})"
+                f"walk_forward: train {self.train} + test {self.test} do not fit in the {n:,} bars "
+                f"({index[0]:%Y-%m-%d}..{index[-1]:%Y-%m-%d})",
+                param="walk_forward",
             )
         return out
 
@@ -123,15 +128,17 @@ def _size(name: str, text: str) -> int | pd.Timedelta:
     if re.fullmatch(r"\d+", text):
         value = int(text)
         if value < 2:
-            raise ConfigError(f"{name}: at least 2 bars, got {text}")
+            raise ConfigError(f"{name}: at least 2 bars, got {text}", param="walk_forward")
         return value
     m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(m|min|h|d|w)", text.lower())
     if not m:
-        raise ConfigError(f"{name}: {text!r} is neither a bar count nor a duration like 12h, 90d or 8w")
+        raise ConfigError(
+            f"{name}: {text!r} is neither a bar count nor a duration like 12h, 90d or 8w", param="walk_forward"
+        )
     unit = {"m": "min", "min": "min", "h": "h", "d": "D", "w": "W"}[m.group(2)]
     value = pd.Timedelta(float(m.group(1)), unit=unit)
     if value <= pd.Timedelta(0):
-        raise ConfigError(f"{name}: must be positive, got {text}")
+        raise ConfigError(f"{name}: must be positive, got {text}", param="walk_forward")
     return value
 
 
@@ -242,11 +249,13 @@ def _run_dask(
     try:
         from distributed import Client, as_completed
     except ImportError:  # pragma: no cover - distributed is a dependency
-        raise ConfigError("--cluster: needs dask[distributed] (pip install 'dask[distributed]')") from None
+        raise ConfigError(
+            "cluster: needs dask[distributed] (pip install 'dask[distributed]')", param="cluster"
+        ) from None
     try:
         client = Client(cluster, timeout=10, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
-        raise ConfigError(f"--cluster {cluster}: cannot reach the Dask scheduler ({exc})") from None
+        raise ConfigError(f"cluster {cluster}: cannot reach the Dask scheduler ({exc})", param="cluster") from None
     try:
         workers = max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
         n_sets = len(p.sets)
@@ -324,16 +333,16 @@ def optimize(
 ) -> OptimizeResult:
     """Search ``space`` (the grid, or ``random`` points) and rank it by ``objective`` (module docstring)."""
     if objective not in OBJECTIVES:
-        raise ConfigError(f"--objective: must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
+        raise ConfigError(f"objective: must be one of {', '.join(OBJECTIVES)}, got {objective!r}", param="objective")
     if min_trades < 0:
-        raise ConfigError(f"--min-trades: must be >= 0, got {min_trades}")
+        raise ConfigError(f"min_trades: must be >= 0, got {min_trades}", param="min_trades")
     column = OBJECTIVES[objective]
     points = space.sample(random, seed) if random is not None else space.grid()
     p = plan(space, points)
     bars = _bars(candles)
     n = len(bars.ts)
     if n < 2:
-        raise ConfigError(f"{cfg.symbol} {cfg.timeframe}: {n} bar(s) with prices; a backtest needs at least 2")
+        raise NoDataError(f"{cfg.symbol} {cfg.timeframe}: {n} bar(s) with prices; a backtest needs at least 2")
     bar_seconds = float(parse_timeframe(cfg.timeframe).seconds)
     index = candles.index[bars.keep]
     folds = walk_forward.folds(index) if walk_forward is not None else []
@@ -354,7 +363,7 @@ def optimize(
         for name in inert_dimensions(space, p, digests)
     ]
     if not table["eligible"].any():
-        notes.append(f"no point has {min_trades} or more executors: there is no best point (lower --min-trades?)")
+        notes.append(f"no point has {min_trades} or more executors: there is no best point (fewer minimum trades?)")
     return OptimizeResult(table, best, objective, min_trades, fold_table, summary, points, notes)
 
 
