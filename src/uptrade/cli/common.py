@@ -65,7 +65,11 @@ def option_flag(command: Callable[..., Any], param: str) -> str | None:
         hint = None
     for meta in getattr(hint, "__metadata__", ()):
         if isinstance(meta, typer.models.OptionInfo):
-            decls = [d.split("/")[0] for d in (meta.default, *meta.param_decls) if isinstance(d, str) and d[:1] == "-"]
+            decls = [
+                d.split("/")[0]
+                for d in (meta.default, *(meta.param_decls or ()))
+                if isinstance(d, str) and d[:1] == "-"
+            ]
             longs = [d for d in decls if d.startswith("--")]
             if longs or decls:
                 return (longs or decls)[0]

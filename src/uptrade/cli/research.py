@@ -21,6 +21,7 @@ def backtest(
     report: Annotated[Path | None, typer.Option(help="Write an HTML report here.")] = None,
 ) -> None:
     """Backtest the config's combined signal on the stored candles; print the statistics."""
+    from uptrade.research.backtest import BacktestResult
     from uptrade.research.config import BacktestConfig
     from uptrade.research.run import load_candles, run_hummingbot, run_research, vectorbt_gaps
 
@@ -36,13 +37,13 @@ def backtest(
         out.print(f"[yellow]research mode ignores:[/] {'; '.join(gaps)}")
     title = f"{cfg.symbol} {cfg.timeframe} {candles.index[0]:%Y-%m-%d}..{candles.index[-1]:%Y-%m-%d} ({mode})"
     out.print(stats_table(result.stats, f"backtest {title}"))
-    if mode == "hummingbot":
+    if isinstance(result, BacktestResult):
         out.print(hummingbot_line(result.hummingbot_summary))
     out.print(f"signals: {int((signal == 1).sum())} long, {int((signal == -1).sum())} short over {len(candles):,} bars")
     if report is not None:
         from uptrade.research.report import write_report
 
-        trades = result.trades if mode == "vectorbt" else result.executors
+        trades = result.executors if isinstance(result, BacktestResult) else result.trades
         path = write_report(report, candles, trades, result.equity, result.stats, f"Backtest {title}")
         out.print(f"report: {path}")
 
@@ -159,7 +160,7 @@ def optimize(
         for _, row in result.folds.iterrows():
             folds.add_row(*(f"{row[c]:%Y-%m-%d}" if c in ("test_start", "test_end") else _cell(row[c]) for c in cols))
         out.print(folds)
-        s = result.walk_forward
+        s = result.walk_forward or {}
         out.print(
             f"{objective}: in sample {s['is_objective_mean']:.4f}, out of sample {s['oos_objective_mean']:.4f} "
             f"(efficiency {_cell(s['efficiency'])}); out-of-sample net PnL {s['oos_net_pnl_quote']:,.2f} quote, "

@@ -77,6 +77,7 @@ def signals_run(
     ] = None,
 ) -> None:
     """Compute each source's signal on the stored candles, combine them, print the latest, optionally store."""
+    import pandas as pd
     from rich.table import Table
 
     from uptrade.signals import combine, compute_signal, parse_source, store_signal
@@ -95,8 +96,11 @@ def signals_run(
         if candles.empty:
             raise fail(f"no {symbol} {timeframe} candles stored; import or backfill them first")
         signals = {a.name: compute_signal(candles, a.name, **params[a.indicator]) for a in adapters}
-        combined = combine(
-            signals, mode, weights=weights, threshold=threshold, primary=primary, confirm_window=confirm_window
+        combined = pd.Series(
+            combine(
+                signals, mode, weights=weights, threshold=threshold, primary=primary, confirm_window=confirm_window
+            ),
+            index=candles.index,
         )
         table = Table(title=f"{mode} of {', '.join(names)} on {symbol} {timeframe} ({len(candles):,} bars)")
         table.add_column("time")

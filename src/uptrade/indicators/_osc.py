@@ -51,7 +51,7 @@ def unpack(
 def bar_values(bar: object, names: tuple[str, ...]) -> tuple[float, ...]:
     """Fields of a bar given as a mapping, a pandas row or an object with attributes."""
     if isinstance(bar, (Mapping, pd.Series)):
-        return tuple(float(bar[n]) for n in names)  # type: ignore[index]
+        return tuple(float(bar[n]) for n in names)
     return tuple(float(getattr(bar, n)) for n in names)
 
 
@@ -96,7 +96,7 @@ class Oscillator(Generic[R]):
         bo = np.empty((len(self.bools), n), dtype=np.bool_)
         sig = np.empty(n, dtype=np.int8)
         self.batch(p, *(c[k] for k in self.inputs), fo, bo, sig)
-        return self.result(**unpack(self.floats, self.bools, fo, bo, sig))
+        return self.result._make(unpack(self.floats, self.bools, fo, bo, sig).values())
 
     def frame(self, frame: pd.DataFrame, params: Mapping[str, Any]) -> pd.DataFrame:
         """The oscillator of an OHLCV DataFrame, as a DataFrame indexed like it (one column per output)."""

@@ -45,7 +45,8 @@ import pandas as pd
 
 from uptrade.data.frames import infer_timeframe
 from uptrade.data.timeframes import parse_timeframe
-from uptrade.errors import DataFormatError
+from uptrade.data.times import epoch_seconds
+from uptrade.errors import DataFormatError, SignalError
 from uptrade.research.config import ExecutorConfig
 from uptrade.research.engine_nb import (
     STOP_LOSS,
@@ -60,7 +61,7 @@ from uptrade.research.engine_nb import (
 )
 from uptrade.research.stats import summarize
 from uptrade.research.vbt_mode import TRADE_COLUMNS
-from uptrade.signals.conventions import SignalError, as_signal
+from uptrade.signals.conventions import as_signal
 
 CLOSE_TYPES = {
     TIME_LIMIT: "time_limit",
@@ -97,9 +98,9 @@ def engine_bars(candles: pd.DataFrame) -> EngineBars:
         raise DataFormatError(f"candles: missing column(s) {', '.join(missing)}")
     keep = candles[["high", "low", "close"]].notna().all(axis=1).to_numpy()
     bars = candles.loc[keep]
-    ts = (bars.index.as_unit("ns").asi8 // 1_000_000_000).astype(np.float64)
+    ts = epoch_seconds(bars.index).astype(np.float64)
     high, low, close = (np.ascontiguousarray(bars[c].to_numpy(np.float64)) for c in ("high", "low", "close"))
-    return EngineBars(bars.index, keep, ts, high, low, close)  # type: ignore[arg-type]
+    return EngineBars(bars.index, keep, ts, high, low, close)
 
 
 def run_backtest(

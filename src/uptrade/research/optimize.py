@@ -97,15 +97,15 @@ class WalkForward:
         out = []
         if isinstance(self.train, int):
             start = 0
-            while start + self.train + self.test <= n:  # type: ignore[operator]
+            while start + self.train + self.test <= n:
                 lo = 0 if self.anchored else start
-                out.append((lo, start + self.train, start + self.train, start + self.train + self.test))  # type: ignore[operator]
-                start += step  # type: ignore[assignment,operator]
+                out.append((lo, start + self.train, start + self.train, start + self.train + self.test))
+                start += step
         else:
             t0, t_end = index[0], index[-1]
             k = 0
             while True:
-                train_start = t0 + k * step  # type: ignore[operator]
+                train_start = t0 + k * step
                 test_start = train_start + self.train
                 test_end = test_start + self.test
                 if test_end > t_end + (index[-1] - index[-2] if n > 1 else pd.Timedelta(0)):

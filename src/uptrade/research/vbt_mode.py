@@ -25,9 +25,9 @@ import pandas as pd
 
 from uptrade.data.frames import infer_timeframe
 from uptrade.data.timeframes import parse_timeframe
-from uptrade.errors import DataFormatError, ParameterError
+from uptrade.errors import DataFormatError, ParameterError, SignalError
 from uptrade.research.stats import summarize
-from uptrade.signals.conventions import SignalError, as_signal
+from uptrade.signals.conventions import as_signal
 
 TRADE_COLUMNS = (
     "open_time",

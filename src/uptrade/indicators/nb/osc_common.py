@@ -28,9 +28,10 @@ def layout_names(namespace: Mapping[str, object], prefix: str) -> tuple[str, ...
     ``P_LENGTH = 0`` and ``P_MA_TYPE = 1`` give ``("length", "ma_type")``. The indices must be
     0, 1, ... n-1, each once (``ValueError`` otherwise).
     """
-    found = {k.removeprefix(prefix).lower(): v for k, v in namespace.items() if k.startswith(prefix)}
-    if not all(type(v) is int for v in found.values()) or sorted(found.values()) != list(range(len(found))):
-        raise ValueError(f"{prefix}* constants must be the integers 0..{len(found) - 1}, each once: {found}")
+    given = {k.removeprefix(prefix).lower(): v for k, v in namespace.items() if k.startswith(prefix)}
+    found = {k: v for k, v in given.items() if type(v) is int}
+    if len(found) != len(given) or sorted(found.values()) != list(range(len(found))):
+        raise ValueError(f"{prefix}* constants must be the integers 0..{len(given) - 1}, each once: {given}")
     return tuple(sorted(found, key=found.__getitem__))
 
 
@@ -50,7 +51,7 @@ def sign_nb(v: float) -> float:
 
 
 @njit(cache=True, error_model="numpy")
-def ma_next_nb(st: np.ndarray, o: int, code: int, n: int, phase: float, power: float, x: float) -> float:
+def ma_next_nb(st: np.ndarray, o: int, code: int, n: int | np.int64, phase: float, power: float, x: float) -> float:
     """One value into the MA machine at ``st[o:]`` (types that use only ``x``)."""
     return ma_step_nb(code, n, phase, power, st, o, x, x, x, x)
 

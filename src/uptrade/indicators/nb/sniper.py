@@ -355,5 +355,5 @@ def sniper_nb(
         fo[F_SC, i] = frow[F_SC]
         fo[F_UPPER, i] = frow[F_UPPER]
         fo[F_LOWER, i] = frow[F_LOWER]
-        for k in range(brow.shape[0]):
-            bo[k, i] = brow[k]
+        for j in range(brow.shape[0]):
+            bo[j, i] = brow[j]
