@@ -9,7 +9,7 @@ every statistic is what the NumPy expression in its docstring gives on the same 
 from __future__ import annotations
 
 import numpy as np
-from numba import literally, njit
+from numba import njit
 
 SECONDS_PER_YEAR = 365 * 86_400
 #: Block below which :func:`sum_nb` stops splitting (NumPy's ``PW_BLOCKSIZE``).
@@ -18,7 +18,7 @@ PAIRWISE_BLOCK = 128
 SUM_VALUES, SUM_RETURNS, SUM_DEVIATIONS = 0, 1, 2
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def term_nb(a: np.ndarray, i: int, kind: int, centre: float) -> tuple[float, float]:
     """Term ``i`` of a :func:`pairwise_sums_nb` walk: ``(a[i], 0)``, or of ``r = (a[i + 1] - a[i]) / a[i]``."""
     if kind == SUM_VALUES:
@@ -31,21 +31,14 @@ def term_nb(a: np.ndarray, i: int, kind: int, centre: float) -> tuple[float, flo
     return d * d, 0.0
 
 
-@njit(cache=True, error_model="numpy", inline="always")
-def add_term_nb(s: float, t: float, a: np.ndarray, i: int, kind: int, centre: float) -> tuple[float, float]:
-    """``(s, t)`` plus term ``i``."""
-    x, y = term_nb(a, i, kind, centre)
-    return s + x, t + y
-
-
 @njit(cache=True, error_model="numpy")
 def block_sums_nb(a: np.ndarray, lo: int, n: int, kind: int, centre: float) -> tuple[float, float]:
     """Sums of terms ``lo`` to ``lo + n - 1`` (``n <= PAIRWISE_BLOCK``), as NumPy's ``pairwise_sum`` adds a block."""
-    literally(kind)
     if n < 8:
         s, t = 0.0, 0.0
         for i in range(lo, lo + n):
-            s, t = add_term_nb(s, t, a, i, kind, centre)
+            x, y = term_nb(a, i, kind, centre)
+            s, t = s + x, t + y
         return s, t
     # eight accumulators per sum, started with the first eight terms
     s0, t0 = term_nb(a, lo, kind, centre)
@@ -58,29 +51,35 @@ def block_sums_nb(a: np.ndarray, lo: int, n: int, kind: int, centre: float) -> t
     s7, t7 = term_nb(a, lo + 7, kind, centre)
     end = lo + n - n % 8
     for i in range(lo + 8, end, 8):
-        s0, t0 = add_term_nb(s0, t0, a, i, kind, centre)
-        s1, t1 = add_term_nb(s1, t1, a, i + 1, kind, centre)
-        s2, t2 = add_term_nb(s2, t2, a, i + 2, kind, centre)
-        s3, t3 = add_term_nb(s3, t3, a, i + 3, kind, centre)
-        s4, t4 = add_term_nb(s4, t4, a, i + 4, kind, centre)
-        s5, t5 = add_term_nb(s5, t5, a, i + 5, kind, centre)
-        s6, t6 = add_term_nb(s6, t6, a, i + 6, kind, centre)
-        s7, t7 = add_term_nb(s7, t7, a, i + 7, kind, centre)
+        x, y = term_nb(a, i, kind, centre)
+        s0, t0 = s0 + x, t0 + y
+        x, y = term_nb(a, i + 1, kind, centre)
+        s1, t1 = s1 + x, t1 + y
+        x, y = term_nb(a, i + 2, kind, centre)
+        s2, t2 = s2 + x, t2 + y
+        x, y = term_nb(a, i + 3, kind, centre)
+        s3, t3 = s3 + x, t3 + y
+        x, y = term_nb(a, i + 4, kind, centre)
+        s4, t4 = s4 + x, t4 + y
+        x, y = term_nb(a, i + 5, kind, centre)
+        s5, t5 = s5 + x, t5 + y
+        x, y = term_nb(a, i + 6, kind, centre)
+        s6, t6 = s6 + x, t6 + y
+        x, y = term_nb(a, i + 7, kind, centre)
+        s7, t7 = s7 + x, t7 + y
     s = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
     t = ((t0 + t1) + (t2 + t3)) + ((t4 + t5) + (t6 + t7))
     for i in range(end, lo + n):
-        s, t = add_term_nb(s, t, a, i, kind, centre)
+        x, y = term_nb(a, i, kind, centre)
+        s, t = s + x, t + y
     return s, t
 
 
 @njit(cache=True, error_model="numpy")
 def pairwise_sums_nb(a: np.ndarray, n: int, kind: int, centre: float) -> tuple[float, float]:
     """NumPy's pairwise sums of ``n`` terms by ``kind``: values; returns, downside squares; squares about ``centre``."""
-    literally(kind)  # compiled per kind, so that the kind's branches fold away
     # The returns' terms are computed as they are added (no array of n), and NumPy's recursion
     # is walked with a stack, as cached numba code may not recurse.
-    if n <= PAIRWISE_BLOCK:
-        return block_sums_nb(a, 0, n, kind, centre)
     todo = np.empty((64, 3), dtype=np.int64)  # (start, length, halves done) of the open ranges
     sums = np.empty((64, 2))  # sums of the finished ranges still to be added to their sibling
     todo[0, 0], todo[0, 1], todo[0, 2] = 0, n, 0
@@ -137,23 +136,39 @@ def ratio_nb(mean: float, deviation: float, scale: float) -> float:
 
 
 @njit(cache=True, error_model="numpy")
+def peak_share_nb(deepest: float, peak: float) -> float:
+    """The largest ``fall / peak`` of the bars under one running peak, from their largest fall."""
+    # division rounds monotonically in the numerator: under a positive peak the deepest fall
+    # gives the largest share, under a negative one the peak's own bar (fall 0) does
+    return (deepest if peak > 0.0 else 0.0) / peak
+
+
+@njit(cache=True, error_model="numpy")
 def max_drawdown_nb(value: np.ndarray) -> tuple[float, float]:
     """``((peak - value) / peak).max()``, ``(peak - value).max()``, ``peak = np.maximum.accumulate(value)``."""
     peak = value[0]
+    deepest = 0.0  # the largest fall under the current peak
     worst = -np.inf
-    worst_quote = -np.inf
-    nan_share = False  # NaN anywhere makes NumPy's max NaN
-    nan_fall = False
+    worst_quote = 0.0
+    nan_fall = False  # a NaN value, or an infinite peak: NumPy's maxima are NaN
+    zero_peak = False  # 0 / 0 on a zero peak's own bar: the share is NaN
     for t in range(value.shape[0]):
         v = value[t]
-        peak = max(peak, v)
+        if v > peak:
+            worst = max(worst, peak_share_nb(deepest, peak))
+            worst_quote = max(worst_quote, deepest)
+            zero_peak |= peak == 0.0
+            peak = v
+            deepest = 0.0
         fall = peak - v
-        share = fall / peak
-        worst = max(worst, share)
-        worst_quote = max(worst_quote, fall)
-        nan_share |= np.isnan(share)
+        deepest = max(deepest, fall)
         nan_fall |= np.isnan(fall)
-    return np.nan if nan_share else worst, np.nan if nan_fall else worst_quote
+    worst = max(worst, peak_share_nb(deepest, peak))
+    worst_quote = max(worst_quote, deepest)
+    zero_peak |= peak == 0.0
+    if nan_fall:
+        return np.nan, np.nan
+    return np.nan if zero_peak else worst, worst_quote
 
 
 @njit(cache=True, error_model="numpy")
