@@ -135,8 +135,8 @@ def rows_to_batch(
     counts = col("trade_count")
     batch = OHLCVBatch(
         times_s[keep][order],
-        *(col(name) for name in FLOAT_COLUMNS),
-        np.where(np.isnan(counts), MISSING_COUNT, counts).astype("int64"),
+        **{name: col(name) for name in FLOAT_COLUMNS},
+        trade_count=np.where(np.isnan(counts), MISSING_COUNT, counts).astype("int64"),
     )
     if batch_is_valid(batch, tf):
         return batch
