@@ -77,6 +77,14 @@ class Coverage:
     missing: int
 
 
+def driver_connection(conn: Connection) -> Any:
+    """The database driver's own connection under ``conn`` (for its bulk paths)."""
+    raw = conn.connection.driver_connection
+    if raw is None:
+        raise StoreError("the database connection has been closed")
+    return raw
+
+
 class Store(ResultsMixin, ABC):
     """Candle storage. Use :func:`uptrade.data.store.open_store` to get one."""
 
