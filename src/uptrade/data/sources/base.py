@@ -18,7 +18,7 @@ import queue
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Any, Protocol, TypeAlias, TypeVar, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -33,7 +33,7 @@ from uptrade.data.validate import OHLCVValidationError, batch_is_valid, table_to
 from uptrade.errors import ConfigError, SourceError
 
 T = TypeVar("T")
-Clock = Callable[[], float]
+Clock: TypeAlias = Callable[[], float]
 
 
 class RetryPolicy(BaseModel):
