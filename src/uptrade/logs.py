@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 # Attributes every LogRecord has; anything else on a record came from ``extra``.
@@ -29,7 +30,7 @@ def _quote(value: Any) -> str:
 class KeyValueFormatter(logging.Formatter):
     """Formats a record as ``ts=… level=… logger=… event="…" key=value …``."""
 
-    converter = time.gmtime
+    converter: Callable[[float | None], time.struct_time] = time.gmtime
 
     def format(self, record: logging.LogRecord) -> str:
         parts = [

@@ -8,6 +8,7 @@ messages. The database URL may carry a password, so it is a secret too; use
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -74,6 +75,9 @@ def mask_url(url: str) -> str:
         return "<unparseable database URL>"
 
 
-def get_settings(**overrides: object) -> Settings:
-    """Read settings now (environment and ``.env`` at call time, never at import time)."""
-    return Settings(**overrides)  # type: ignore[arg-type]
+def get_settings(**overrides: Any) -> Settings:
+    """Read settings now (environment and ``.env`` at call time, never at import time).
+
+    ``overrides`` are field values, checked by the model like those from the environment.
+    """
+    return Settings(**overrides)

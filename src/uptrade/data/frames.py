@@ -62,10 +62,17 @@ class OHLCVBatch:
         """
         out: dict[str, list[Any]] = {name: getattr(self, name).tolist() for name in REQUIRED_COLUMNS}
         if self.has_vwap:
-            out["vwap"] = np.where(np.isnan(self.vwap), None, self.vwap).tolist()
+            out["vwap"] = _none_where(np.isnan(self.vwap), self.vwap)
         if self.has_trade_count:
-            out["trade_count"] = np.where(self.trade_count == MISSING_COUNT, None, self.trade_count).tolist()
+            out["trade_count"] = _none_where(self.trade_count == MISSING_COUNT, self.trade_count)
         return out
+
+
+def _none_where(missing: np.ndarray, values: np.ndarray) -> list[Any]:
+    """``values`` as a Python list with None where ``missing`` is set."""
+    out = values.astype(object)
+    out[missing] = None
+    return out.tolist()
 
 
 def empty_frame() -> pd.DataFrame:

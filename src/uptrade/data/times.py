@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, overload
+from typing import Any, TypeAlias, overload
 
 import numpy as np
 import pandas as pd
@@ -17,7 +17,7 @@ import pandas as pd
 from uptrade.errors import ConfigError
 
 #: A time as users and callers give it: text, datetime, Timestamp (naive = UTC), epoch seconds, or None.
-TimeLike = str | datetime | pd.Timestamp | int | None
+TimeLike: TypeAlias = str | datetime | pd.Timestamp | int | None
 
 _NS_PER_S = 1_000_000_000
 
@@ -26,6 +26,14 @@ def as_utc(value: str | datetime | pd.Timestamp) -> pd.Timestamp:
     """``value`` as a UTC Timestamp: a naive time is taken as UTC, an aware one converted."""
     ts = pd.Timestamp(value)
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+@overload
+def to_epoch(value: None, name: str) -> None: ...
+
+
+@overload
+def to_epoch(value: str | datetime | int, name: str) -> int: ...  # a pd.Timestamp is a datetime
 
 
 def to_epoch(value: TimeLike, name: str) -> int | None:

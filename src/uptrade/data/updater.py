@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeAlias, TypeVar
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -63,6 +63,8 @@ FATAL_ERRORS = (SourceAuthError, SymbolError, TimeframeError, ConfigError)
 WRITE_GROUP_ROWS = 200_000
 #: Errors a feed backs off from and retries.
 RETRY_ERRORS = (SourceError, StoreError, DataFormatError)
+#: A page waiting for the writer: the candles, symbol, timeframe and the future of its row count.
+PendingPage: TypeAlias = tuple[OHLCVBatch, str, Timeframe, asyncio.Future[int]]
 
 
 # ----------------------------------------------------------------------------- configuration
@@ -265,7 +267,7 @@ class DataUpdaterService:
         #: Newest stored open time per feed, as far as this process wrote it; dropped after any
         #: error so that the next cycle re-reads the store (the truth after a crash or outage).
         self._newest: dict[str, int] = {}
-        self._pending: list[tuple[OHLCVBatch, str, Timeframe, asyncio.Future[int]]] = []
+        self._pending: list[PendingPage] = []
         self._wake: asyncio.Event | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -287,12 +289,11 @@ class DataUpdaterService:
             self.clock.track(task)
         stopper = asyncio.create_task(self._stopping.wait())
         try:
-            await asyncio.wait(
-                [stopper, asyncio.gather(*self._tasks, return_exceptions=True)], return_when=asyncio.FIRST_COMPLETED
-            )
+            waiters: list[asyncio.Future[Any]] = [stopper, asyncio.gather(*self._tasks, return_exceptions=True)]
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for task in (*self._tasks, stopper, writer):
-                task.cancel()
+            for job in (*self._tasks, stopper, writer):
+                job.cancel()
             await asyncio.gather(*self._tasks, stopper, writer, return_exceptions=True)
             flusher.cancel()
             await asyncio.gather(flusher, return_exceptions=True)
@@ -492,7 +493,8 @@ class DataUpdaterService:
             await self._wake.wait()
             self._wake.clear()
             while self._pending:
-                group, rows = [], 0
+                group: list[PendingPage] = []
+                rows = 0
                 while self._pending and (not group or rows + len(self._pending[0][0]) <= WRITE_GROUP_ROWS):
                     item = self._pending.pop(0)
                     group.append(item)

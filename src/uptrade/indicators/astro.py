@@ -190,9 +190,11 @@ def zodiac(lon: Any) -> pd.DataFrame:
     ok = np.isfinite(minutes)
     m = np.where(ok, minutes, 0).astype(np.int64) % (360 * 60)
     sign = m // 1800
+    names = np.asarray(SIGNS, dtype=object)[sign]
+    names[~ok] = None
     out = pd.DataFrame(
         {
-            "sign": np.where(ok, np.asarray(SIGNS, dtype=object)[sign], None),
+            "sign": names,
             "sign_index": np.where(ok, sign, -1),
             "degree": np.where(ok, (m % 1800) // 60, -1),
             "minute": np.where(ok, m % 60, -1),
@@ -217,10 +219,12 @@ def nakshatra(lon: Any) -> pd.DataFrame:
     within = np.where(ok, x - k * span, np.nan)
     within = np.where(within < 0, 0.0, within)
     pada = np.where(ok, np.minimum(np.floor(within / (span / 4) + 1e-12), 3), -1).astype(np.int64) + 1
+    names = np.asarray(NAKSHATRAS, dtype=object)[k]
+    names[~ok] = None
     return pd.DataFrame(
         {
             "number": np.where(ok, k + 1, 0),
-            "name": np.where(ok, np.asarray(NAKSHATRAS, dtype=object)[k], None),
+            "name": names,
             "pada": np.where(ok, pada, 0),
             "degree": within,
         },

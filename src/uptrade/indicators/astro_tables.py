@@ -129,7 +129,7 @@ def _save(name: str, arrays: dict[str, np.ndarray]) -> None:
         fd, tmp = tempfile.mkstemp(prefix=path.stem, suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, **arrays)
+                np.savez(fh, allow_pickle=True, **arrays)  # the default, named so that no array can stand for it
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -185,14 +185,13 @@ def table(body: str, apparent: bool = True) -> Table:
         deflect = info.kind == "planet" and apparent
         n = grid(info.step).shape[0]
         z = _load(name)
-        ok = z is not None and z["data"].shape == (n, 7 if deflect else 2) and np.isfinite(z["data"]).all()
-        if not ok:
+        if z is None or z["data"].shape != (n, 7 if deflect else 2) or not np.isfinite(z["data"]).all():
             start = time.perf_counter()
             data = _build(body, info, apparent)
             BUILD_SECONDS[name] = time.perf_counter() - start
             _save(name, {"data": data})
         else:
-            data = z["data"]  # type: ignore[index]
+            data = z["data"]
         tab = Table(np.ascontiguousarray(data, dtype=np.float64), T_START, info.step, deflect)
         _TABLES[name] = tab
         return tab

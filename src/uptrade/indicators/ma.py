@@ -74,7 +74,7 @@ for _t in MA_TYPES:
         _BY_NAME[_key.lower()] = _t
 
 
-def ma_type_of(ma_type: int | str) -> MAType:
+def ma_type_of(ma_type: object) -> MAType:
     """The :class:`MAType` for a code or a (case-insensitive) name or alias; ``ValueError`` otherwise."""
     if isinstance(ma_type, (int, np.integer)) and not isinstance(ma_type, bool):
         if 0 <= int(ma_type) < len(MA_TYPES):

@@ -56,7 +56,7 @@ def check_ma(name: str, value: object, *windows: int, volume: bool = False) -> M
     ``volume=False`` refuses the types that need a volume series (an oscillator has none).
     """
     try:
-        t = ma_type_of(value)  # type: ignore[arg-type]
+        t = ma_type_of(value)
     except ParameterError as exc:
         raise ParameterError(f"{name}: {str(exc).removeprefix('ma_type: ')}") from None
     if t.needs_volume and not volume:
@@ -68,9 +68,9 @@ def check_ma(name: str, value: object, *windows: int, volume: bool = False) -> M
 
 
 def _bounds(field: FieldInfo) -> tuple[float | None, float | None]:
-    low = next((m.ge for m in field.metadata if isinstance(m, Ge)), None)
-    high = next((m.le for m in field.metadata if isinstance(m, Le)), None)
-    return low, high  # type: ignore[return-value]
+    low = next((m.ge for m in field.metadata if isinstance(m, Ge) and isinstance(m.ge, int | float)), None)
+    high = next((m.le for m in field.metadata if isinstance(m, Le) and isinstance(m.le, int | float)), None)
+    return low, high
 
 
 def _kind(field: FieldInfo) -> type | None:

@@ -48,7 +48,7 @@ Choices the spec leaves open:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -90,6 +90,8 @@ METHODS = ("hurst", "goertzel")
 DEFAULT_WINDOW = 618
 DEFAULT_BANDWIDTH = 0.025
 MIN_POINTS_PER_OCTAVE = 8
+#: Periods in bars as callers give them: one, a sequence or an array of them; None for Hurst's cycles.
+PeriodsLike: TypeAlias = float | Sequence[float] | np.ndarray | None
 
 
 class SpectralResult(NamedTuple):
@@ -137,7 +139,7 @@ def _source(src: object) -> tuple[np.ndarray, pd.Index | None]:
     return as_series(src, "src"), index
 
 
-def _periods(periods: float | Sequence[float] | None) -> np.ndarray:
+def _periods(periods: PeriodsLike) -> np.ndarray:
     if periods is None:
         return np.array(list(HURST_CYCLES.values()))
     arr = np.atleast_1d(np.asarray(periods, dtype=np.float64))
@@ -175,7 +177,7 @@ def bandpass(src: object, period: float, bandwidth: float = DEFAULT_BANDWIDTH) -
 
 def goertzel_spectrum(
     src: object,
-    periods: float | Sequence[float] | None = None,
+    periods: PeriodsLike = None,
     window: int = DEFAULT_WINDOW,
     *,
     detrend: bool = True,
@@ -198,7 +200,7 @@ def _taper_sum(window: int, taper: bool) -> float:
 
 def spectral(
     src: object,
-    periods: float | Sequence[float] | None = None,
+    periods: PeriodsLike = None,
     *,
     method: str = "hurst",
     window: int = DEFAULT_WINDOW,
@@ -240,11 +242,9 @@ def hl2(candles: pd.DataFrame) -> pd.Series:
     return ((candles["high"] + candles["low"]) / 2.0).rename("hl2")
 
 
-def spectral_frame(
-    candles: pd.DataFrame, periods: float | Sequence[float] | None = None, **kw: object
-) -> SpectralResult:
-    """:func:`spectral` of a candle frame's hl2."""
-    return spectral(hl2(candles), periods, **kw)  # type: ignore[arg-type]
+def spectral_frame(candles: pd.DataFrame, periods: PeriodsLike = None, **kw: Any) -> SpectralResult:
+    """:func:`spectral` of a candle frame's hl2 (``kw`` are :func:`spectral`'s keywords)."""
+    return spectral(hl2(candles), periods, **kw)
 
 
 def period_grid(min_period: float, max_period: float, points_per_octave: int, window: int | None = None) -> np.ndarray:
@@ -360,7 +360,7 @@ class GoertzelStream:
 
     def __init__(
         self,
-        periods: float | Sequence[float] | None = None,
+        periods: PeriodsLike = None,
         window: int = DEFAULT_WINDOW,
         *,
         detrend: bool = True,
@@ -436,7 +436,7 @@ class DominantCycleStream:
 class BandpassStream:
     """Live form of the Hurst bandpass bank: ``update(value)`` returns every period's value and the composite."""
 
-    def __init__(self, periods: float | Sequence[float] | None = None, bandwidth: float = DEFAULT_BANDWIDTH) -> None:
+    def __init__(self, periods: PeriodsLike = None, bandwidth: float = DEFAULT_BANDWIDTH) -> None:
         self.periods = _periods(periods)
         bw = _bandwidth(bandwidth, self.periods)
         beta = np.cos(2.0 * np.pi / self.periods)

@@ -78,7 +78,7 @@ def combined_signal(
             if cache is not None:
                 cache[key] = value
         signals[name] = value
-    return combine(signals, **cfg.signals.combine.model_dump()), signals  # type: ignore[return-value]
+    return combine(signals, **cfg.signals.combine.model_dump()), signals
 
 
 def vectorbt_gaps(cfg: BacktestConfig) -> list[str]:

@@ -26,7 +26,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
 from pydantic import ValidationError
@@ -42,6 +42,8 @@ TRAILING_FIELDS = ("activation_price", "trailing_delta")
 COMBINE_FIELDS = ("mode", "threshold", "confirm_window", "primary")
 #: Refuse grids that would take hours before they start (random search samples larger spaces).
 MAX_GRID_POINTS = 1_000_000
+#: Where a dimension's value goes: an indicator source, the combiner, the executor or its trailing stop.
+Target: TypeAlias = Literal["source", "combine", "executor", "trailing"]
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ class Dimension:
     """One searched parameter: where it goes, and its values (or continuous range)."""
 
     name: str
-    target: Literal["source", "combine", "executor", "trailing"]
+    target: Target
     field: str
     source: str | None = None
     values: tuple[Any, ...] = ()
@@ -111,8 +113,9 @@ def _values(
         raise _grid_error(f"{name}: no values given")
     if len(parts) == 1 and parts[0].count(":") in (1, 2):
         bits = parts[0].split(":")
-        nums = [_number(b.strip()) for b in bits]
-        if all(n is not None for n in nums):
+        parsed = [_number(b.strip()) for b in bits]
+        nums = [n for n in parsed if n is not None]
+        if len(nums) == len(parsed):
             a, b = nums[0], nums[1]
             integer = all(n == n.to_integral_value() and "." not in s for n, s in zip(nums, bits, strict=True))
             if b < a:
@@ -125,8 +128,8 @@ def _values(
             count = int((b - a) / step) + 1
             if count > MAX_GRID_POINTS:
                 raise _grid_error(f"{name}={parts[0]}: {count:,} values; use a larger step")
-            vals = [a + i * step for i in range(count)]
-            return tuple(int(v) if integer else float(v) for v in vals), None, None, integer
+            points = [a + i * step for i in range(count)]
+            return tuple(int(v) if integer else float(v) for v in points), None, None, integer
     try:
         vals = tuple(typed(p) for p in parts)
     except UpTradeError as exc:
@@ -136,7 +139,7 @@ def _values(
     return vals, None, None, False
 
 
-def _resolve(name: str, cfg: BacktestConfig) -> tuple[str, str, str | None]:
+def _resolve(name: str, cfg: BacktestConfig) -> tuple[Target, str, str | None]:
     """(target, field, source) of a dimension name in ``cfg``."""
     sources = {key: parse_source(key).indicator for key in cfg.signals.sources}
     head, dot, field = name.rpartition(".")
@@ -160,7 +163,7 @@ def _resolve(name: str, cfg: BacktestConfig) -> tuple[str, str, str | None]:
         if field not in params:
             raise _grid_error(f"{name}: {sources[matches[0]]} has no parameter {field!r}; valid: {', '.join(params)}")
         return "source", field, matches[0]
-    found: list[tuple[str, str, str | None]] = []
+    found: list[tuple[Target, str, str | None]] = []
     if name in EXECUTOR_FIELDS:
         found.append(("executor", name, None))
     if name in TRAILING_FIELDS:
@@ -203,7 +206,7 @@ class ParamSpace:
                     raise _grid_error(f"{name}: given twice")
                 seen.add((target, field, source))
                 values, low, high, integer = _values(name, parts, _reader(cfg, target, field, source))
-                dims.append(Dimension(name, target, field, source, values, low, high, integer))  # type: ignore[arg-type]
+                dims.append(Dimension(name, target, field, source, values, low, high, integer))
         space = cls(dims, cfg)
         space.check(space.first_point())
         return space
@@ -254,7 +257,9 @@ class ParamSpace:
             point = {}
             for d in self.dims:
                 if d.continuous:
-                    lo, hi = float(d.low), float(d.high)  # type: ignore[arg-type]
+                    if d.low is None or d.high is None:
+                        raise _grid_error(f"{d.name}: a range needs both ends")
+                    lo, hi = float(d.low), float(d.high)
                     point[d.name] = int(rng.integers(int(lo), int(hi) + 1)) if d.integer else float(rng.uniform(lo, hi))
                 else:
                     point[d.name] = d.values[int(rng.integers(0, len(d.values)))]

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -37,7 +37,7 @@ from uptrade.signals import rules
 from uptrade.signals.conventions import as_signal, from_flags
 
 #: A rule reading a signal from named outputs (``get(column)`` returns that output's array).
-Rule = Callable[[Callable[[str], Any]], np.ndarray]
+Rule: TypeAlias = Callable[[Callable[[str], Any]], np.ndarray]
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import queue
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Any, Protocol, TypeAlias, TypeVar, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -33,7 +33,7 @@ from uptrade.data.validate import OHLCVValidationError, batch_is_valid, table_to
 from uptrade.errors import ConfigError, SourceError
 
 T = TypeVar("T")
-Clock = Callable[[], float]
+Clock: TypeAlias = Callable[[], float]
 
 
 class RetryPolicy(BaseModel):
@@ -135,8 +135,8 @@ def rows_to_batch(
     counts = col("trade_count")
     batch = OHLCVBatch(
         times_s[keep][order],
-        *(col(name) for name in FLOAT_COLUMNS),
-        np.where(np.isnan(counts), MISSING_COUNT, counts).astype("int64"),
+        **{name: col(name) for name in FLOAT_COLUMNS},
+        trade_count=np.where(np.isnan(counts), MISSING_COUNT, counts).astype("int64"),
     )
     if batch_is_valid(batch, tf):
         return batch

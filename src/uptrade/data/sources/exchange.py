@@ -131,7 +131,7 @@ class ExchangeSource(BaseSource):
             try:
                 return await fn(*args, **kwargs)
             except (ccxt.RateLimitExceeded, ccxt.DDoSProtection) as exc:
-                exc.retry_after = _retry_after(self.exchange.last_response_headers)  # type: ignore[attr-defined]
+                exc.retry_after = _retry_after(self.exchange.last_response_headers)
                 raise
 
         try:

@@ -19,7 +19,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -39,7 +39,7 @@ from uptrade.settings import mask_url
 
 log = logging.getLogger(__name__)
 
-ProgressCallback = Callable[[int, int], None]
+ProgressCallback: TypeAlias = Callable[[int, int], None]
 
 _OHLCV_SELECT = "open, high, low, close, volume, vwap, trade_count"
 
@@ -75,6 +75,14 @@ class Coverage:
     rows: int
     gaps: int
     missing: int
+
+
+def driver_connection(conn: Connection) -> Any:
+    """The database driver's own connection under ``conn`` (for its bulk paths)."""
+    raw = conn.connection.driver_connection
+    if raw is None:
+        raise StoreError("the database connection has been closed")
+    return raw
 
 
 class Store(ResultsMixin, ABC):

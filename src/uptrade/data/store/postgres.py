@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from uptrade.data.frames import OHLCVBatch
 from uptrade.data.store import timescale
-from uptrade.data.store.base import Store, Written
+from uptrade.data.store.base import Store, Written, driver_connection
 from uptrade.data.store.dberrors import db_reason
 from uptrade.data.timeframes import Timeframe
 from uptrade.data.times import TimeLike, index_from_epoch, to_epoch
@@ -304,8 +304,7 @@ class PostgresStore(Store):
         )
 
     def _upsert_chunk(self, conn: Connection, batch: OHLCVBatch, symbol: str, timeframe: str) -> None:
-        raw = conn.connection.driver_connection
-        with raw.cursor() as cur:  # type: ignore[union-attr]
+        with driver_connection(conn).cursor() as cur:
             if len(batch) <= SMALL_BATCH:  # live updates: a few bars, one pipelined statement
                 cur.executemany(_UPSERT_ROWS, _value_rows(batch, symbol, timeframe))
                 return
@@ -321,7 +320,7 @@ class PostgresStore(Store):
         small = [item for item in items if len(item[0]) <= SMALL_BATCH]
         if len(small) > 1:
             rows = [row for batch, sym, tf in small for row in _value_rows(batch, sym, tf)]
-            with conn.connection.driver_connection.cursor() as cur:  # type: ignore[union-attr]
+            with driver_connection(conn).cursor() as cur:
                 cur.executemany(_UPSERT_ROWS, rows)
             items = [item for item in items if len(item[0]) > SMALL_BATCH]
         super()._upsert_many(conn, items)

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
 from uptrade.data.frames import OHLCVBatch
-from uptrade.data.store.base import Store
+from uptrade.data.store.base import Store, driver_connection
 
 
 def _upsert_sql(symbol: str, timeframe: str, columns: list[str]) -> str:
@@ -91,7 +91,7 @@ class SQLiteStore(Store):
     def _upsert_chunk(self, conn: Connection, batch: OHLCVBatch, symbol: str, timeframe: str) -> None:
         values = batch.value_columns()
         sql = _upsert_sql(symbol, timeframe, list(values))
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor = driver_connection(conn).cursor()
         try:
             cursor.executemany(sql, zip(batch.time.tolist(), *values.values(), strict=True))
         finally:

@@ -29,6 +29,7 @@ from uptrade.indicators.nb.machines import (
     LSMA,
     SS_SZ,
     WMA,
+    Offset,
     ema_init_nb,
     ema_step_nb,
     ext_init_nb,
@@ -148,7 +149,7 @@ def ma_size_nb(code: int, n: int) -> int:
 
 
 @njit(cache=True, error_model="numpy")
-def ma_init_nb(code: int, n: int, st: np.ndarray, o: int = 0) -> None:
+def ma_init_nb(code: int, n: int, st: np.ndarray, o: Offset = 0) -> None:
     """Prepare a zeroed state array for type ``code``."""
     st[o : o + ma_size_nb(code, n)] = 0.0
     st[o] = np.nan
@@ -195,7 +196,7 @@ def ma_init_nb(code: int, n: int, st: np.ndarray, o: int = 0) -> None:
 
 
 @njit(cache=True, error_model="numpy")
-def _alma(st: np.ndarray, o: int, n: int, x: float) -> float:
+def _alma(st: np.ndarray, o: Offset, n: int, x: float) -> float:
     h = o + HEAD
     cnt = st[h]
     if cnt == 0 and np.isnan(x):
@@ -223,7 +224,7 @@ def _alma(st: np.ndarray, o: int, n: int, x: float) -> float:
 
 
 @njit(cache=True, error_model="numpy")
-def _jma(st: np.ndarray, o: int, n: int, phase: float, power: float, x: float) -> float:
+def _jma(st: np.ndarray, o: Offset, n: int, phase: float, power: float, x: float) -> float:
     h = o + HEAD
     if st[o + 1] == 0:
         st[h] = x
@@ -251,7 +252,7 @@ def _jma(st: np.ndarray, o: int, n: int, phase: float, power: float, x: float) -
 
 
 @njit(cache=True, error_model="numpy")
-def _kama(st: np.ndarray, o: int, n: int, x: float) -> float:
+def _kama(st: np.ndarray, o: Offset, n: int, x: float) -> float:
     """TA-Lib's KAMA: ER over ``n`` changes, fast 2, slow 30, seed = value at bar ``n-1``."""
     h = o + HEAD
     t = int(st[o + 1])
@@ -280,7 +281,7 @@ def _kama(st: np.ndarray, o: int, n: int, x: float) -> float:
 
 
 @njit(cache=True, error_model="numpy")
-def _frama(st: np.ndarray, o: int, n: int, x: float, hi: float, lo: float) -> float:
+def _frama(st: np.ndarray, o: Offset, n: int, x: float, hi: float, lo: float) -> float:
     h = o + HEAD
     nn = frama_window_nb(n)
     half = nn // 2
@@ -313,7 +314,7 @@ def _frama(st: np.ndarray, o: int, n: int, x: float, hi: float, lo: float) -> fl
 
 
 @njit(cache=True, error_model="numpy")
-def _vama(st: np.ndarray, o: int, n: int, x: float) -> float:
+def _vama(st: np.ndarray, o: Offset, n: int, x: float) -> float:
     h = o + HEAD
     mid = ema_step_nb(st, h, n, 2.0 / (n + 1.0), x)
     d = x - mid
@@ -327,7 +328,7 @@ def _vama(st: np.ndarray, o: int, n: int, x: float) -> float:
 
 
 @njit(cache=True, error_model="numpy")
-def _zlema(st: np.ndarray, o: int, n: int, x: float) -> float:
+def _zlema(st: np.ndarray, o: Offset, n: int, x: float) -> float:
     h = o + HEAD
     lag = (n - 1) // 2
     m = lag + 1
@@ -341,7 +342,7 @@ def _zlema(st: np.ndarray, o: int, n: int, x: float) -> float:
 
 
 @njit(cache=True, error_model="numpy")
-def _modular(st: np.ndarray, o: int, n: int, x: float) -> float:
+def _modular(st: np.ndarray, o: Offset, n: int, x: float) -> float:
     h = o + HEAD
     alpha = 2.0 / (n + 1.0)
     beta = 0.8
@@ -369,7 +370,7 @@ def _modular(st: np.ndarray, o: int, n: int, x: float) -> float:
 
 
 @njit(cache=True, error_model="numpy")
-def _edsma(st: np.ndarray, o: int, n: int, x: float) -> float:
+def _edsma(st: np.ndarray, o: Offset, n: int, x: float) -> float:
     h = o + HEAD
     t = int(st[o + 1])
     # st[h]: x[-1], st[h+1]: x[-2], st[h+2]: z[-1], st[h+3]: e
@@ -400,7 +401,7 @@ def _edsma(st: np.ndarray, o: int, n: int, x: float) -> float:
 
 
 @njit(cache=True, error_model="numpy")
-def _adxvma(st: np.ndarray, o: int, n: int, x: float) -> float:
+def _adxvma(st: np.ndarray, o: Offset, n: int, x: float) -> float:
     h = o + HEAD
     k = 1.0 / n
     if st[o + 1] == 0:
@@ -438,7 +439,7 @@ def _adxvma(st: np.ndarray, o: int, n: int, x: float) -> float:
 
 
 @njit(cache=True, error_model="numpy")
-def _donchian(st: np.ndarray, o: int, n: int, hi: float, lo: float) -> float:
+def _donchian(st: np.ndarray, o: Offset, n: int, hi: float, lo: float) -> float:
     a = ext_step_nb(st, o, n, hi, 1.0)
     b = ext_step_nb(st, o + ext_size(n), n, lo, -1.0)
     if st[o] < n:
@@ -448,7 +449,7 @@ def _donchian(st: np.ndarray, o: int, n: int, hi: float, lo: float) -> float:
 
 @njit(cache=True, error_model="numpy")
 def _step_recursive(
-    code: int, st: np.ndarray, o: int, n: int, phase: float, power: float, x: float, hi: float, lo: float
+    code: int, st: np.ndarray, o: Offset, n: int, phase: float, power: float, x: float, hi: float, lo: float
 ) -> float:
     """One non-missing bar of a recursive type."""
     h = o + HEAD
@@ -562,7 +563,7 @@ def _step_recursive(
 
 
 @njit(cache=True, error_model="numpy")
-def _step_windowed(code: int, st: np.ndarray, o: int, n: int, x: float, hi: float, lo: float, vol: float) -> float:
+def _step_windowed(code: int, st: np.ndarray, o: Offset, n: int, x: float, hi: float, lo: float, vol: float) -> float:
     """One bar of a windowed type (NaN enters the windows)."""
     h = o + HEAD
     if code == 0:
@@ -607,7 +608,7 @@ def _step_windowed(code: int, st: np.ndarray, o: int, n: int, x: float, hi: floa
 
 @njit(cache=True, error_model="numpy")
 def ma_step_nb(
-    code: int, n: int, phase: float, power: float, st: np.ndarray, o: int, x: float, hi: float, lo: float, vol: float
+    code: int, n: int, phase: float, power: float, st: np.ndarray, o: Offset, x: float, hi: float, lo: float, vol: float
 ) -> float:
     """Consume one bar and return the average (pass ``x`` as ``hi``/``lo`` when there are none)."""
     if RECURSIVE[code]:

@@ -18,15 +18,19 @@ Only plain numba features (numba 0.61 / numpy 2.2 compatible).
 from __future__ import annotations
 
 import math
+from typing import TypeAlias
 
 import numpy as np
 from numba import njit
 
 NEG_INF = -np.inf
+#: Where a machine's state starts in its array: an int, or np.int64 where a literal offset would
+#: make numba compile another copy of the machine.
+Offset: TypeAlias = int | np.int64
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def kadd_nb(st: np.ndarray, i: int, v: float) -> None:
+def kadd_nb(st: np.ndarray, i: Offset, v: float) -> None:
     """Neumaier-compensated ``st[i] += v`` with the running error in ``st[i + 1]``.
 
     Windows of wildly different magnitudes (a 1e11 product leaving a window of 1e-3 ones) would
@@ -49,7 +53,7 @@ def sma_size(n: int) -> int:
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def sma_step_nb(st: np.ndarray, o: int, n: int, x: float) -> float:
+def sma_step_nb(st: np.ndarray, o: Offset, n: int, x: float) -> float:
     """Mean of the last ``n`` values (the same arithmetic as ``rolling.sma_nb``).
 
     Layout: ``st[o]`` sum of the previous n-1 values, ``o+1`` NaNs among the last n, ``o+2``
@@ -88,7 +92,7 @@ EMA_SZ = 3
 
 
 @njit(cache=True, error_model="numpy")
-def ema_init_nb(st: np.ndarray, o: int) -> None:
+def ema_init_nb(st: np.ndarray, o: Offset) -> None:
     """Fresh EMA state (no value yet)."""
     st[o] = 0.0
     st[o + 1] = 0.0
@@ -96,7 +100,7 @@ def ema_init_nb(st: np.ndarray, o: int) -> None:
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def ema_step_nb(st: np.ndarray, o: int, n: int, a: float, x: float) -> float:
+def ema_step_nb(st: np.ndarray, o: Offset, n: int, a: float, x: float) -> float:
     """EMA with factor ``a`` seeded by the SMA of the first ``n`` values; NaN holds the state."""
     if np.isnan(x):
         return st[o + 2]
@@ -124,7 +128,7 @@ def wsum_size(n: int) -> int:
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def wsum_step_nb(st: np.ndarray, o: int, n: int, x: float, mode: int) -> float:
+def wsum_step_nb(st: np.ndarray, o: Offset, n: int, x: float, mode: int) -> float:
     """Window sums ``sy`` and ``sty`` (position 0 oldest) and what ``mode`` builds from them."""
     cnt = st[o + 3]
     if cnt == 0 and np.isnan(x):
@@ -184,14 +188,14 @@ def ext_size(n: int) -> int:
 
 
 @njit(cache=True, error_model="numpy")
-def ext_init_nb(st: np.ndarray, o: int) -> None:
+def ext_init_nb(st: np.ndarray, o: Offset) -> None:
     """Fresh deque state."""
     st[o : o + 5] = 0.0
     st[o + 1] = -1e300
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def ext_step_nb(st: np.ndarray, o: int, n: int, x: float, sign: float) -> float:
+def ext_step_nb(st: np.ndarray, o: Offset, n: int, x: float, sign: float) -> float:
     """Highest (sign 1) or lowest (sign -1) of the last ``min(count, n)`` values.
 
     A monotonic deque of (value, bar) pairs: amortised O(1) per bar. NaN while a NaN is inside
@@ -245,7 +249,7 @@ def mv_size(n: int) -> int:
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def mv_step_nb(st: np.ndarray, o: int, n: int, x: float) -> tuple[float, float]:
+def mv_step_nb(st: np.ndarray, o: Offset, n: int, x: float) -> tuple[float, float]:
     """(mean, population stdev) of the last ``n`` values, from sums shifted by a recent mean."""
     cnt = st[o + 3]
     if cnt == 0 and np.isnan(x):
@@ -307,7 +311,7 @@ def wavg_size(n: int) -> int:
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def wavg_step_nb(st: np.ndarray, o: int, n: int, x: float, w: float) -> float:
+def wavg_step_nb(st: np.ndarray, o: Offset, n: int, x: float, w: float) -> float:
     """``sum(w*x)/sum(w)`` over the last ``n`` pairs; the plain mean of ``x`` where all ``w`` are 0.
 
     Layout: compensated sums (sw, swx, sx) at o, o+2, o+4; nans o+6; nonzero weights o+7;
@@ -357,7 +361,7 @@ SS_SZ = 4
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def ss_step_nb(st: np.ndarray, o: int, period: float, x: float) -> float:
+def ss_step_nb(st: np.ndarray, o: Offset, period: float, x: float) -> float:
     """Super Smoother of ``period``; equals its input on its first two values."""
     cnt = st[o]
     if cnt == 0 and np.isnan(x):
@@ -387,7 +391,7 @@ def pctl_size(m: int) -> int:
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _lower_bound(st: np.ndarray, srt: int, ln: int, v: float) -> int:
+def _lower_bound(st: np.ndarray, srt: Offset, ln: int, v: float) -> int:
     """Number of sorted values below ``v``: bisection whose steps compile to selects, not branches."""
     if ln == 0:
         return 0
@@ -401,7 +405,7 @@ def _lower_bound(st: np.ndarray, srt: int, ln: int, v: float) -> int:
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _upper_bound(st: np.ndarray, srt: int, ln: int, v: float) -> int:
+def _upper_bound(st: np.ndarray, srt: Offset, ln: int, v: float) -> int:
     """Number of sorted values at or below ``v`` (branch-free bisection)."""
     if ln == 0:
         return 0
@@ -415,7 +419,7 @@ def _upper_bound(st: np.ndarray, srt: int, ln: int, v: float) -> int:
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def pctl_step_nb(st: np.ndarray, o: int, m: int, x: float, pa: float, pb: float) -> tuple[float, float]:
+def pctl_step_nb(st: np.ndarray, o: Offset, m: int, x: float, pa: float, pb: float) -> tuple[float, float]:
     """Nearest-rank percentiles ``pa`` and ``pb`` of the last ``min(count, m)`` values.
 
     A sorted copy of the window is kept beside the ring; each bar replaces the value that leaves
