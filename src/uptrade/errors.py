@@ -37,8 +37,8 @@ class SignalError(UpTradeError, ValueError):
     """A signal (or a request for one) breaks the convention: names the signal, bar or parameter."""
 
 
-class NoDataError(UpTradeError, LookupError):
-    """The store holds no candles (or too few) for what was asked."""
+class NoDataError(UpTradeError, ValueError):
+    """There is no data (or too little) for what was asked: no candles stored, too few bars, no cycle found."""
 
 
 class TimeframeError(UpTradeError, ValueError):

@@ -52,8 +52,8 @@ def sign_nb(v: float) -> float:
 
 @njit(cache=True, error_model="numpy")
 def ma_next_nb(st: np.ndarray, o: int, code: int, n: int | np.int64, phase: float, power: float, x: float) -> float:
-    """One value into the MA machine at ``st[o:]`` (types that use only ``x``)."""
-    return ma_step_nb(code, n, phase, power, st, o, x, x, x, x)
+    """One value into the MA machine at ``st[o:]`` (types that use only ``x``); ``n`` may be an int64."""
+    return ma_step_nb(code, int(n), phase, power, st, o, x, x, x, x)
 
 
 @njit(cache=True, error_model="numpy")
