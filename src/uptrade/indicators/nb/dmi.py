@@ -50,6 +50,20 @@ def dmi_init_nb(st: np.ndarray, o: int, n: int, code: int) -> None:
             ma_start_nb(st, o + D_MA + k * size, code, n)
 
 
+@njit(cache=True, error_model="numpy")
+def moves_nb(hi: float, lo: float, prev_hi: float, prev_lo: float, prev_close: float) -> tuple[float, float, float]:
+    """Wilder's +DM, -DM and true range of a bar after the previous one."""
+    dp = hi - prev_hi
+    dm = prev_lo - lo
+    pdm = 0.0
+    mdm = 0.0
+    if dm > 0.0 and dp < dm:
+        mdm = dm
+    elif dp > 0.0 and dp > dm:
+        pdm = dp
+    return pdm, mdm, max(hi - lo, abs(hi - prev_close), abs(lo - prev_close))
+
+
 @njit(cache=True, error_model="numpy", inline="always")
 def dmi_step_nb(st: np.ndarray, o: int, n: int, code: int, hi: float, lo: float, cl: float, res: np.ndarray) -> None:
     """+DI, -DI, ADX into ``res[0:3]`` (Wilder: TA-Lib's recursion); a NaN input repeats the last ones."""
@@ -70,16 +84,7 @@ def dmi_step_nb(st: np.ndarray, o: int, n: int, code: int, hi: float, lo: float,
         st[o + D_CLOSE] = cl
         st[o + D_PDI_OUT] = st[o + D_MDI_OUT] = st[o + D_ADX_OUT] = np.nan
         return
-    dp = hi - st[o + D_HIGH]
-    dm = st[o + D_LOW] - lo
-    pdm = 0.0
-    mdm = 0.0
-    if dm > 0.0 and dp < dm:
-        mdm = dm
-    elif dp > 0.0 and dp > dm:
-        pdm = dp
-    pc = st[o + D_CLOSE]
-    tr = max(hi - lo, abs(hi - pc), abs(lo - pc))
+    pdm, mdm, tr = moves_nb(hi, lo, st[o + D_HIGH], st[o + D_LOW], st[o + D_CLOSE])
     st[o + D_HIGH] = hi
     st[o + D_LOW] = lo
     st[o + D_CLOSE] = cl
@@ -151,16 +156,7 @@ def _wilder_dmi_nb(
         adx[i] = np.nan
         if i == 0:
             continue
-        dp = hi[i] - hi[i - 1]
-        dm = lo[i - 1] - lo[i]
-        pdm = 0.0
-        mdm = 0.0
-        if dm > 0.0 and dp < dm:
-            mdm = dm
-        elif dp > 0.0 and dp > dm:
-            pdm = dp
-        pc = cl[i - 1]
-        tr = max(hi[i] - lo[i], abs(hi[i] - pc), abs(lo[i] - pc))
+        pdm, mdm, tr = moves_nb(hi[i], lo[i], hi[i - 1], lo[i - 1], cl[i - 1])
         if i < n:
             sp += pdm
             sm += mdm
