@@ -57,7 +57,6 @@ from uptrade.research.engine_nb import (
     X_TRADE_COST,
     backtest_nb,
     equity_nb,
-    executor_row,
 )
 from uptrade.research.stats import summarize
 from uptrade.research.vbt_mode import TRADE_COLUMNS
@@ -115,7 +114,7 @@ def run_backtest(
     tf = parse_timeframe(timeframe or infer_timeframe(candles.index))
     sig = sig[b.keep]
     close = b.close
-    x = executor_row(ex)
+    x = ex.kernel_row()
     o_bar, side, c_bar, kind, frac, notional = backtest_nb(b.ts, b.high, b.low, close, sig, x)
     index = b.index
     executors = pd.DataFrame(

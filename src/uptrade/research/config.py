@@ -11,12 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from uptrade.data.timeframes import parse_timeframe
 from uptrade.errors import ConfigError, UpTradeError
 from uptrade.indicators.registry import get_indicator
+from uptrade.research import engine_nb as nb
 from uptrade.signals.adapters import parse_source
 from uptrade.signals.combine import CombinerConfig
 
@@ -77,6 +79,21 @@ class ExecutorConfig(BaseModel):
     def amount_quote(self) -> float:
         """Quote amount of one executor: the total split over the executors one side may hold."""
         return self.total_amount_quote / self.max_executors_per_side
+
+    def kernel_row(self) -> np.ndarray:
+        """These settings as the kernels' executor row (``X_*`` positions; NaN: that barrier is off)."""
+        x = np.full(len(nb.EXECUTOR_ROW), np.nan)
+        x[nb.X_TOTAL_AMOUNT_QUOTE] = self.total_amount_quote
+        x[nb.X_MAX_EXECUTORS_PER_SIDE] = self.max_executors_per_side
+        x[nb.X_COOLDOWN_TIME] = self.cooldown_time
+        x[nb.X_STOP_LOSS] = np.nan if self.stop_loss is None else self.stop_loss
+        x[nb.X_TAKE_PROFIT] = np.nan if self.take_profit is None else self.take_profit
+        x[nb.X_TIME_LIMIT] = np.nan if self.time_limit is None else self.time_limit
+        if self.trailing_stop is not None:
+            x[nb.X_ACTIVATION_PRICE] = self.trailing_stop.activation_price
+            x[nb.X_TRAILING_DELTA] = self.trailing_stop.trailing_delta
+        x[nb.X_TRADE_COST] = self.trade_cost
+        return x
 
 
 class SignalsConfig(BaseModel):

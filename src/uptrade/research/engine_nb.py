@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 from numba import njit
-
-if TYPE_CHECKING:
-    from uptrade.research.config import ExecutorConfig
 
 #: Close types, numbered as Hummingbot's ``CloseType``.
 TIME_LIMIT, STOP_LOSS, TAKE_PROFIT, TRAILING_STOP = 1, 2, 3, 6
 
 #: Fields of an executor row, the float64 array the kernels read an executor's settings from
-#: (:func:`executor_row` builds it from an ``ExecutorConfig``; NaN switches a barrier off).
+#: (``ExecutorConfig.kernel_row`` builds it; NaN switches a barrier off).
 #: ``X_*`` are their positions.
 EXECUTOR_ROW = (
     "total_amount_quote",
@@ -36,23 +31,6 @@ X_TIME_LIMIT = 5
 X_ACTIVATION_PRICE = 6
 X_TRAILING_DELTA = 7
 X_TRADE_COST = 8
-
-
-def executor_row(ex: ExecutorConfig) -> np.ndarray:
-    """The executor row of ``ex``: its settings as floats at the ``X_*`` positions, NaN for a barrier that is off."""
-    trail = ex.trailing_stop
-    x = np.full(len(EXECUTOR_ROW), np.nan)
-    x[X_TOTAL_AMOUNT_QUOTE] = ex.total_amount_quote
-    x[X_MAX_EXECUTORS_PER_SIDE] = ex.max_executors_per_side
-    x[X_COOLDOWN_TIME] = ex.cooldown_time
-    x[X_STOP_LOSS] = np.nan if ex.stop_loss is None else ex.stop_loss
-    x[X_TAKE_PROFIT] = np.nan if ex.take_profit is None else ex.take_profit
-    x[X_TIME_LIMIT] = np.nan if ex.time_limit is None else ex.time_limit
-    if trail is not None:
-        x[X_ACTIVATION_PRICE] = trail.activation_price
-        x[X_TRAILING_DELTA] = trail.trailing_delta
-    x[X_TRADE_COST] = ex.trade_cost
-    return x
 
 
 @njit(cache=True, error_model="numpy")

@@ -43,7 +43,7 @@ from uptrade.data.timeframes import parse_timeframe
 from uptrade.errors import ConfigError, NoDataError
 from uptrade.research.backtest import engine_bars
 from uptrade.research.config import BacktestConfig
-from uptrade.research.engine_nb import EXECUTOR_ROW, executor_row
+from uptrade.research.engine_nb import EXECUTOR_ROW
 from uptrade.research.run import combined_signal
 from uptrade.research.space import ParamSpace, signal_key
 from uptrade.research.sweep_nb import METRICS, sweep_parallel_nb, sweep_serial_nb
@@ -176,7 +176,7 @@ def plan(space: ParamSpace, points: list[dict[str, Any]]) -> _Plan:
             keys[key] = len(sets)
             sets.append(cfg)
         rows[i] = keys[key]
-        params[i] = executor_row(cfg.executor)
+        params[i] = cfg.executor.kernel_row()
     return _Plan(points, sets, rows, params)
 
 
