@@ -14,7 +14,7 @@ cross-field rules (an MA type's shortest window) are each model's ``after`` vali
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Self, get_args
 
 import numpy as np
@@ -146,14 +146,24 @@ class IndicatorParams(BaseModel):
         return cls().model_dump()
 
     @classmethod
+    def known(cls, names: Iterable[object], owner: str | None = None) -> None:
+        """Refuse a name the model lacks: ``name: <owner> has no such parameter; valid: ...``."""
+        unknown = sorted(set(map(str, names)) - set(cls.model_fields))
+        if unknown:
+            valid = ", ".join(cls.model_fields)
+            raise ParameterError(f"{unknown[0]}: {owner or cls.title} has no such parameter; valid: {valid}")
+
+    @classmethod
+    def given(cls, params: Mapping[str, Any], owner: str | None = None) -> dict[str, Any]:
+        """Only the given parameters, checked and typed (what a config or a ``name=value`` list names)."""
+        cls.known(params, owner)
+        return cls.of(params).model_dump(include=set(params))
+
+    @classmethod
     def parse(cls, pairs: Mapping[str, str]) -> dict[str, Any]:
         """Text values (``name=value`` pairs) typed and checked; only the given names are returned."""
-        fields = cls.model_fields
-        unknown = sorted(set(pairs) - set(fields))
-        if unknown:
-            raise ParameterError(f"{unknown[0]}: {cls.title} has no such parameter; valid: {', '.join(fields)}")
-        typed = {k: text_value(fields[k], k, v) for k, v in pairs.items()}
-        return cls.of(typed).model_dump(include=set(typed))
+        cls.known(pairs)
+        return cls.given({k: text_value(cls.model_fields[k], k, v) for k, v in pairs.items()})
 
 
 def error_message(exc: ValidationError) -> str:

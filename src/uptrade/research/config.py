@@ -42,11 +42,7 @@ def first_error(exc: ValidationError) -> str:
 def source_params(source: str, params: dict[str, Any] | None) -> dict[str, Any]:
     """A signal source's indicator parameters, typed and checked by its model (only the given names kept)."""
     info = get_indicator(parse_source(source).indicator)
-    given = dict(params or {})
-    unknown = sorted(set(map(str, given)) - set(info.model.model_fields))
-    if unknown:
-        raise UpTradeError(f"{unknown[0]}: {info.name} has no such parameter; valid: {', '.join(info.params)}")
-    return info.model.of(given).model_dump(include=set(given))
+    return info.model.given(params or {}, info.name)
 
 
 class TrailingStop(BaseModel):

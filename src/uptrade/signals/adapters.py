@@ -111,8 +111,6 @@ def adapt(outputs: pd.DataFrame | Any, source: str | Adapter) -> pd.Series | Any
     try:
         if adapter.rule is not None:
             sig = as_signal(adapter.rule(get), adapter.name)
-        elif adapter.buy is None:
-            sig = as_signal(get("signal"), adapter.name)
         else:
             sig = from_flags(get(adapter.buy), get(adapter.sell), adapter.name)
     except (KeyError, AttributeError) as exc:
