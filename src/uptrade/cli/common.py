@@ -11,6 +11,7 @@ import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import typer
@@ -122,6 +123,27 @@ def opened_store(ctx: typer.Context, *, init: bool = False, timescaledb: bool | 
         yield store
     finally:
         store.close()
+
+
+def check_writable(path: Path, flag: str) -> Path:
+    """Refuse, before any work, an output ``path`` that cannot be written (``flag`` names the option).
+
+    The file is not created: its directory must exist and be writable (or be creatable under a
+    writable parent), and the path itself must not be a directory or a read-only file.
+    """
+    import os
+
+    target = Path(path).expanduser()
+    if target.is_dir():
+        raise fail(f"{flag} {target}: is a directory, expected a file path")
+    if target.exists() and not os.access(target, os.W_OK):
+        raise fail(f"{flag} {target}: the file is not writable")
+    parent = target.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise fail(f"{flag} {target}: cannot write in {parent} (no such directory or no permission)")
+    return target
 
 
 def progress_bar() -> Progress:

@@ -130,6 +130,23 @@ class BacktestConfig(BaseModel):
     def _timeframe(cls, value: str) -> str:
         return str(parse_timeframe(value))
 
+    def with_overrides(
+        self,
+        *,
+        symbol: str | None = None,
+        timeframe: str | None = None,
+        start: str | None = None,
+        end: str | None = None,
+    ) -> BacktestConfig:
+        """A copy with the given market fields replaced (``None`` keeps the file's), validated again."""
+        updates = {k: v for k, v in {"symbol": symbol, "timeframe": timeframe, "start": start, "end": end}.items() if v}
+        if not updates:
+            return self
+        try:
+            return type(self).model_validate({**self.model_dump(), **updates})
+        except ValidationError as exc:
+            raise ConfigError(first_error(exc)) from None
+
     @classmethod
     def from_yaml(cls, path: str | Path) -> BacktestConfig:
         """Load and validate a YAML file; ``ConfigError`` names the file and the bad field."""

@@ -71,3 +71,31 @@ def summarize(
         **equity_stats(equity, bar_seconds),
         "exposure": float(exposure),
     }
+
+
+def buy_and_hold(close: pd.Series, capital: float) -> pd.Series:
+    """The benchmark: ``capital`` put into the asset at the first close and held to the last (no fees)."""
+    values = close.to_numpy(dtype=np.float64)
+    out = capital * values / values[0] if len(values) else values
+    return pd.Series(out, index=close.index, name="buy_and_hold")
+
+
+def monthly_returns(equity: pd.Series) -> pd.DataFrame:
+    """Compounded return of each calendar month (UTC) of an equity curve: rows are years, columns 1..12.
+
+    A month's return is its last value over the last value before it (the curve's first value for
+    the first month), minus one; months without bars are NaN.
+    """
+    if equity.empty:
+        return pd.DataFrame(columns=range(1, 13), dtype=float)
+    month_end = equity.resample("MS").last().dropna()
+    before = month_end.shift(1)
+    before.iloc[0] = equity.iloc[0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ret = month_end / before - 1.0
+    ret = ret.where(before != 0, 0.0)
+    table = pd.DataFrame({"year": ret.index.year, "month": ret.index.month, "ret": ret.to_numpy()})
+    out = table.pivot(index="year", columns="month", values="ret").reindex(columns=range(1, 13))
+    out.index.name = "year"
+    out.columns.name = "month"
+    return out
