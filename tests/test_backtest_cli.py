@@ -14,6 +14,7 @@ from uptrade.cli import app
 from uptrade.data.store import Store
 from uptrade.errors import ConfigError
 from uptrade.research.config import BacktestConfig
+from uptrade.research.stats import format_stat
 from uptrade.research.run import combined_signal, run_research, vectorbt_gaps
 from uptrade.signals import combine, compute_signal
 
@@ -93,7 +94,7 @@ def test_cli_backtest_prints_stats_and_writes_the_report(tmp_path: Path, store: 
     research, _ = run_research(cfg, candles)
     line = next(ln for ln in result.output.splitlines() if " executors " in ln)
     assert line.split("│")[2].strip() == str(research.stats["executors"])
-    assert f"{research.stats['net_pnl_quote']:,.4f}" in result.output
+    assert format_stat("net_pnl_quote", research.stats["net_pnl_quote"]) in result.output
     assert "research mode ignores: cooldown_time=3600s; time_limit=259200s" in result.output
     assert out.exists()
     assert f"<h2>Executors ({len(research.trades)})</h2>" in out.read_text()

@@ -119,21 +119,22 @@ def print_cycles(out: Console, found: MTFCycles, title: str) -> None:
 
 
 def stats_table(stats: dict[str, Any], title: str) -> Table:
-    """A backtest's statistics as a two-column table (fractions as percentages)."""
+    """A backtest's statistics as a two-column table, formatted as people read them; a ruined run says so first."""
     from rich.table import Table
+
+    from uptrade.research.stats import format_stat
 
     table = Table(title=title)
     table.add_column("statistic")
     table.add_column("value", justify="right")
+    if stats.get("ruined"):
+        table.add_row(
+            "[bold red]RUINED[/]", f"[bold red]liquidated at {format_stat('ruined_at', stats.get('ruined_at'))}[/]"
+        )
     for key, value in stats.items():
-        if isinstance(value, float):
-            pct = key in ("net_pnl_pct", "max_drawdown_pct", "win_rate", "exposure")
-            text = f"{value:.2%}" if pct else f"{value:,.4f}"
-        elif isinstance(value, dict):
-            text = ", ".join(f"{k} {v}" for k, v in value.items()) or "-"
-        else:
-            text = str(value)
-        table.add_row(key, text)
+        if key in ("ruined", "ruined_at"):
+            continue
+        table.add_row(key, format_stat(key, value))
     return table
 
 

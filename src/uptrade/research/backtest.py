@@ -26,6 +26,11 @@ gives file and line references):
 - **Exit price** is the close of the closing bar for every close type (a stop loss books the
   bar's close, not the level). **PnL** = ``notional * (side * (close/entry - 1) - 2 * trade_cost)``:
   fees are ``2 * trade_cost`` of the entry notional.
+- **Account** (ours: Hummingbot's engine keeps none): the executors trade in an account of
+  ``initial_capital``, marked every bar; when its equity is <= 0 or below the maintenance
+  margin, it is liquidated at that bar (:func:`~uptrade.research.engine_nb.account_nb`): the
+  open executors close there (``liquidation``), none opens after, and the run is ruined. A run
+  that is never ruined has exactly Hummingbot's executors.
 - **Summary** (``hummingbot_summary``): Hummingbot's own figures: net PnL, accuracy, profit
   factor (1 without losses), close types, and drawdown and "Sharpe" of the cumulative realised
   PnL level per bar (not annualised). ``stats`` gives ours (:mod:`uptrade.research.stats`) on
@@ -47,18 +52,17 @@ from uptrade.data.frames import infer_timeframe
 from uptrade.data.timeframes import parse_timeframe
 from uptrade.data.times import epoch_seconds
 from uptrade.errors import DataFormatError, SignalError
-from uptrade.research.config import ExecutorConfig
+from uptrade.research.config import AccountConfig, ExecutorConfig
 from uptrade.research.engine_nb import (
+    LIQUIDATION,
     STOP_LOSS,
     TAKE_PROFIT,
     TIME_LIMIT,
     TRAILING_STOP,
-    X_TOTAL_AMOUNT_QUOTE,
-    X_TRADE_COST,
-    backtest_nb,
-    equity_nb,
+    X_INITIAL_CAPITAL,
+    trade_account_nb,
 )
-from uptrade.research.stats import summarize
+from uptrade.research.stats import buy_and_hold, monthly_returns, summarize
 from uptrade.research.vbt_mode import TRADE_COLUMNS
 from uptrade.signals.conventions import as_signal
 
@@ -67,16 +71,20 @@ CLOSE_TYPES = {
     STOP_LOSS: "stop_loss",
     TAKE_PROFIT: "take_profit",
     TRAILING_STOP: "trailing_stop",
+    LIQUIDATION: "liquidation",
 }
 
 
 class BacktestResult(NamedTuple):
-    """Executors (one row each), the equity curve, our statistics and Hummingbot's summary."""
+    """Executors (one row each), the equity curve, our statistics, Hummingbot's summary, the
+    buy-and-hold benchmark on the same bars and the monthly returns (years x months)."""
 
     executors: pd.DataFrame
     equity: pd.Series
     stats: dict[str, Any]
     hummingbot_summary: dict[str, Any]
+    benchmark: pd.Series
+    monthly: pd.DataFrame
 
 
 class EngineBars(NamedTuple):
@@ -103,9 +111,13 @@ def engine_bars(candles: pd.DataFrame) -> EngineBars:
 
 
 def run_backtest(
-    candles: pd.DataFrame, signal: Any, executor: ExecutorConfig | None = None, timeframe: str | None = None
+    candles: pd.DataFrame,
+    signal: Any,
+    executor: ExecutorConfig | None = None,
+    timeframe: str | None = None,
+    account: AccountConfig | None = None,
 ) -> BacktestResult:
-    """Backtest ``signal`` (int8, one per candle) with Hummingbot's directional rules (module docstring)."""
+    """Backtest ``signal`` (int8, one per candle) by Hummingbot's rules in ``account`` (module docstring)."""
     ex = executor or ExecutorConfig()
     b = engine_bars(candles)
     sig = as_signal(signal, "signal", len(candles))
@@ -114,8 +126,10 @@ def run_backtest(
     tf = parse_timeframe(timeframe or infer_timeframe(candles.index))
     sig = sig[b.keep]
     close = b.close
-    x = ex.kernel_row()
-    o_bar, side, c_bar, kind, frac, notional = backtest_nb(b.ts, b.high, b.low, close, sig, x)
+    x = ex.kernel_row(account)
+    o_bar, side, c_bar, kind, frac, notional, value, ruin, shortfall, exposure = trade_account_nb(
+        b.ts, b.high, b.low, close, sig, x
+    )
     index = b.index
     executors = pd.DataFrame(
         {
@@ -132,11 +146,21 @@ def run_backtest(
         },
         columns=list(TRADE_COLUMNS),
     )
-    capital = x[X_TOTAL_AMOUNT_QUOTE]
-    value, exposure = equity_nb(close, o_bar, c_bar, side, notional, frac, capital, x[X_TRADE_COST])
+    capital = float(x[X_INITIAL_CAPITAL])
     equity = pd.Series(value, index=index, name="equity")
-    stats = summarize(executors, equity, exposure, capital, tf.seconds)
-    return BacktestResult(executors, equity, stats, _hummingbot_summary(executors, o_bar, c_bar, len(index), ex))
+    benchmark = buy_and_hold(pd.Series(close, index=index), capital)
+    stats = summarize(
+        executors,
+        equity,
+        exposure,
+        capital,
+        tf.seconds,
+        ruined_at=index[ruin] if ruin >= 0 else None,
+        shortfall=shortfall,
+        benchmark=benchmark,
+    )
+    summary = _hummingbot_summary(executors, o_bar, c_bar, len(index), ex)
+    return BacktestResult(executors, equity, stats, summary, benchmark, monthly_returns(equity))
 
 
 def _hummingbot_summary(

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from uptrade.data.timeframes import parse_timeframe
 from uptrade.errors import ConfigError, UpTradeError
@@ -76,8 +76,9 @@ class ExecutorConfig(BaseModel):
         """Quote amount of one executor: the total split over the executors one side may hold."""
         return self.total_amount_quote / self.max_executors_per_side
 
-    def kernel_row(self) -> np.ndarray:
-        """These settings as the kernels' executor row (``X_*`` positions; NaN: that barrier is off)."""
+    def kernel_row(self, account: AccountConfig | None = None) -> np.ndarray:
+        """These settings in ``account`` as the kernels' executor row (``X_*`` positions; NaN: that barrier is off)."""
+        account = account or AccountConfig()
         x = np.full(len(nb.EXECUTOR_ROW), np.nan)
         x[nb.X_TOTAL_AMOUNT_QUOTE] = self.total_amount_quote
         x[nb.X_MAX_EXECUTORS_PER_SIDE] = self.max_executors_per_side
@@ -89,7 +90,28 @@ class ExecutorConfig(BaseModel):
             x[nb.X_ACTIVATION_PRICE] = self.trailing_stop.activation_price
             x[nb.X_TRAILING_DELTA] = self.trailing_stop.trailing_delta
         x[nb.X_TRADE_COST] = self.trade_cost
+        x[nb.X_INITIAL_CAPITAL] = account.capital_for(self)
+        x[nb.X_MAINTENANCE_MARGIN] = account.maintenance_margin
         return x
+
+
+class AccountConfig(BaseModel):
+    """The account the executors trade in: its starting capital and when it is liquidated.
+
+    ``initial_capital`` defaults to the executor's ``total_amount_quote`` (the account holds what
+    the executors may use). The account is liquidated, and the run marked ruined, at the first
+    bar where its equity is <= 0 or below ``maintenance_margin`` times the notional it carries
+    (0.005: the 0.5% of the exchanges' lowest tier; 0 liquidates only at equity <= 0).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    initial_capital: float | None = Field(default=None, gt=0)
+    maintenance_margin: float = Field(default=0.005, ge=0, lt=1)
+
+    def capital_for(self, executor: ExecutorConfig) -> float:
+        """The starting capital with ``executor``'s settings (its ``total_amount_quote`` by default)."""
+        return self.initial_capital if self.initial_capital is not None else executor.total_amount_quote
 
 
 class SignalsConfig(BaseModel):
@@ -124,6 +146,29 @@ class BacktestConfig(BaseModel):
     end: str | None = None
     signals: SignalsConfig
     executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
+    account: AccountConfig = Field(default_factory=AccountConfig)
+
+    @model_validator(mode="after")
+    def _margin(self) -> BacktestConfig:
+        # the executors may hold total_amount_quote at once; its margin must fit in the capital
+        capital = self.account.capital_for(self.executor)
+        ex = self.executor
+        if ex.total_amount_quote > capital * ex.leverage:
+            raise ConfigError(
+                f"executor.total_amount_quote: {ex.total_amount_quote:,.2f} needs a margin of "
+                f"{ex.total_amount_quote / ex.leverage:,.2f} at leverage {ex.leverage}, more than "
+                f"account.initial_capital {capital:,.2f} (raise initial_capital or leverage)"
+            )
+        return self
+
+    @property
+    def initial_capital(self) -> float:
+        """The account's starting capital."""
+        return self.account.capital_for(self.executor)
+
+    def kernel_row(self) -> np.ndarray:
+        """The executor row of this config's executor in its account (:meth:`ExecutorConfig.kernel_row`)."""
+        return self.executor.kernel_row(self.account)
 
     @field_validator("timeframe")
     @classmethod

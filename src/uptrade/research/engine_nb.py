@@ -1,4 +1,5 @@
-"""Numba event loop of the Hummingbot-faithful backtest (:mod:`uptrade.research.backtest`) and its executor row."""
+"""Numba event loop of the Hummingbot-faithful backtest (:mod:`uptrade.research.backtest`), its
+executor row, and the account the executors trade in (equity marked every bar, liquidation)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ from numba import njit
 
 #: Close types, numbered as Hummingbot's ``CloseType``.
 TIME_LIMIT, STOP_LOSS, TAKE_PROFIT, TRAILING_STOP = 1, 2, 3, 6
+#: The account's own close type (Hummingbot's engine keeps no account, so it has none): closed
+#: because the account was liquidated.
+LIQUIDATION = 100
 
 #: Fields of an executor row, the float64 array the kernels read an executor's settings from
 #: (``ExecutorConfig.kernel_row`` builds it; NaN switches a barrier off).
@@ -21,6 +25,8 @@ EXECUTOR_ROW = (
     "activation_price",
     "trailing_delta",
     "trade_cost",
+    "initial_capital",
+    "maintenance_margin",
 )
 X_TOTAL_AMOUNT_QUOTE = 0
 X_MAX_EXECUTORS_PER_SIDE = 1
@@ -31,6 +37,8 @@ X_TIME_LIMIT = 5
 X_ACTIVATION_PRICE = 6
 X_TRAILING_DELTA = 7
 X_TRADE_COST = 8
+X_INITIAL_CAPITAL = 9
+X_MAINTENANCE_MARGIN = 10
 
 
 @njit(cache=True, error_model="numpy")
@@ -134,26 +142,32 @@ def backtest_nb(
 
 
 @njit(cache=True, error_model="numpy")
-def equity_nb(
+def account_nb(
     close: np.ndarray,
     o_bar: np.ndarray,
     c_bar: np.ndarray,
     side: np.ndarray,
     notional: np.ndarray,
     frac: np.ndarray,
-    capital: float,
-    tc: float,
-) -> tuple[np.ndarray, float]:
-    """Capital + realised PnL + open executors marked at each close; the share of bars with one open."""
+    x: np.ndarray,
+) -> tuple[np.ndarray, int, float]:
+    """(equity per bar, ruin bar or -1, shortfall) of the account the executors trade in.
+
+    Equity is the initial capital plus the realised PnL of the executors closed so far plus the
+    open ones marked at each close (fees of both sides in, as Hummingbot books them). The account
+    is ruined at the first bar where, before that bar's new executors open, its equity is <= 0
+    or below the maintenance margin (``maintenance_margin`` times the marked notional it
+    carries). From that bar on the equity stays at its value there, floored at 0: a negative
+    balance is written off, and what was lost beyond the capital is the shortfall.
+    """
+    capital, tc, mmr = x[X_INITIAL_CAPITAL], x[X_TRADE_COST], x[X_MAINTENANCE_MARGIN]
     n = close.shape[0]
     value = np.zeros(n)
-    busy = np.zeros(n + 1, dtype=np.int64)
+    carried = np.zeros(n)  # marked notional of the executors open at each close
+    fresh = np.zeros(n)  # the part of value and carried of executors opened on that very bar
+    fresh_notional = np.zeros(n)
     for e in range(o_bar.shape[0]):
-        o = o_bar[e]
-        c = c_bar[e]
-        value[c] += frac[e] * notional[e]
-        busy[o] += 1
-        busy[c + 1] -= 1
+        value[c_bar[e]] += frac[e] * notional[e]
     acc = capital
     for t in range(n):
         acc += value[t]
@@ -163,10 +177,83 @@ def equity_nb(
         entry = close[o]
         for t in range(o, c_bar[e]):  # marked from its entry bar up to the bar before it closes
             value[t] += notional[e] * (side[e] * (close[t] / entry - 1.0) - 2.0 * tc)
+            carried[t] += notional[e] * close[t] / entry
+        if c_bar[e] > o:
+            fresh[o] += notional[e] * -2.0 * tc
+            fresh_notional[o] += notional[e]
+        else:  # opened and closed on one bar: realised there
+            fresh[o] += frac[e] * notional[e]
+    for t in range(n):
+        equity = value[t] - fresh[t]
+        if equity <= 0.0 or equity < mmr * (carried[t] - fresh_notional[t]):
+            shortfall = -equity if equity < 0.0 else 0.0
+            left = equity if equity > 0.0 else 0.0
+            value[t:] = left
+            return value, t, shortfall
+    return value, -1, 0.0
+
+
+@njit(cache=True, error_model="numpy")
+def liquidate_nb(
+    close: np.ndarray,
+    o_bar: np.ndarray,
+    side: np.ndarray,
+    c_bar: np.ndarray,
+    kind: np.ndarray,
+    frac: np.ndarray,
+    notional: np.ndarray,
+    ruin: int,
+    tc: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The executors of an account ruined at bar ``ruin``: none opened from it on, the open ones closed there."""
+    m = 0
+    while m < o_bar.shape[0] and o_bar[m] < ruin:
+        m += 1
+    c2, k2, f2 = c_bar[:m].copy(), kind[:m].copy(), frac[:m].copy()
+    for e in range(m):
+        if c2[e] > ruin:
+            c2[e] = ruin
+            k2[e] = LIQUIDATION
+            f2[e] = side[e] * (close[ruin] / close[o_bar[e]] - 1.0) - 2.0 * tc
+    return o_bar[:m], side[:m], c2, k2, f2, notional[:m]
+
+
+@njit(cache=True, error_model="numpy")
+def exposure_nb(o_bar: np.ndarray, c_bar: np.ndarray, n: int) -> float:
+    """The share of the ``n`` bars with at least one executor open (from its entry bar to its closing bar)."""
+    if n == 0:
+        return 0.0
+    busy = np.zeros(n + 1, dtype=np.int64)
+    for e in range(o_bar.shape[0]):
+        busy[o_bar[e]] += 1
+        busy[c_bar[e] + 1] -= 1
     open_bars = 0
     running = 0
     for t in range(n):
         running += busy[t]
         if running > 0:
             open_bars += 1
-    return value, open_bars / n if n else 0.0
+    return open_bars / n
+
+
+@njit(cache=True, error_model="numpy")
+def trade_account_nb(
+    ts: np.ndarray,
+    high: np.ndarray,
+    low: np.ndarray,
+    close: np.ndarray,
+    signal: np.ndarray,
+    x: np.ndarray,
+) -> tuple[
+    np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, float, float
+]:
+    """One backtest in its account: the executors (as :func:`backtest_nb`, cut by a liquidation),
+    the equity per bar, the ruin bar (-1: none), the shortfall and the exposure."""
+    o_bar, side, c_bar, kind, frac, notional = backtest_nb(ts, high, low, close, signal, x)
+    value, ruin, shortfall = account_nb(close, o_bar, c_bar, side, notional, frac, x)
+    if ruin >= 0:
+        o_bar, side, c_bar, kind, frac, notional = liquidate_nb(
+            close, o_bar, side, c_bar, kind, frac, notional, ruin, x[X_TRADE_COST]
+        )
+    exposure = exposure_nb(o_bar, c_bar, close.shape[0])
+    return o_bar, side, c_bar, kind, frac, notional, value, ruin, shortfall, exposure

@@ -2,8 +2,9 @@
 
 ``optimize(cfg, candles, space, ...)`` backtests every point of a :class:`ParamSpace` with the
 Hummingbot-faithful engine and ranks them by an objective (``sharpe``, ``sortino``, ``calmar`` or
-``net_pnl``); points with fewer than ``min_trades`` executors are kept in the table but marked
-ineligible and ranked after the others.
+``net_pnl``); points whose account was ruined (:mod:`uptrade.research.backtest`) or with fewer
+than ``min_trades`` executors are kept in the table but marked ineligible and always ranked after
+every eligible point, whatever the objective.
 
 How the work is split:
 
@@ -24,7 +25,10 @@ How the work is split:
 Walk-forward (:class:`WalkForward`): rolling (or anchored) train and test windows; on each fold the
 best eligible point on the train window is chosen and scored on the test window that follows, and
 the fold table shows both, with where the chosen point ranks among all points on the test window
-(``oos_percentile``: 1.0 best, 0.0 worst), so overfitting is visible rather than hidden.
+(``oos_percentile``: 1.0 best, 0.0 worst), so overfitting is visible rather than hidden. The
+headline is the out-of-sample equity: each fold's chosen point traded on its test window, the
+windows' returns chained into one curve (``oos_equity``, from the initial capital), with its
+statistics (``oos_stats``) beside the in-sample means of the same figures (``is_stats``).
 """
 
 from __future__ import annotations
@@ -43,14 +47,16 @@ from uptrade.data.timeframes import parse_timeframe
 from uptrade.errors import ConfigError, NoDataError
 from uptrade.research.backtest import engine_bars
 from uptrade.research.config import BacktestConfig
-from uptrade.research.engine_nb import EXECUTOR_ROW
+from uptrade.research.engine_nb import EXECUTOR_ROW, X_INITIAL_CAPITAL, trade_account_nb
 from uptrade.research.run import combined_signal
 from uptrade.research.space import ParamSpace, signal_key
+from uptrade.research.stats import equity_stats
 from uptrade.research.sweep_nb import METRICS, sweep_parallel_nb, sweep_serial_nb
 
 #: Objective name -> metric column (all are maximised).
 OBJECTIVES = {"sharpe": "sharpe", "sortino": "sortino", "calmar": "calmar", "net_pnl": "net_pnl_quote"}
 Progress = Callable[[str, int, int], None]
+EXECUTORS, RUINED, NET_PNL = METRICS.index("executors"), METRICS.index("ruined"), METRICS.index("net_pnl_quote")
 
 
 @dataclass(frozen=True)
@@ -143,7 +149,8 @@ def _size(name: str, text: str) -> int | pd.Timedelta:
 
 
 class OptimizeResult(NamedTuple):
-    """The ranked table of every point (whole period), the best point and the walk-forward folds."""
+    """The ranked table of every point (whole period), the best point and the walk-forward folds,
+    with the stitched out-of-sample equity and its statistics (in-sample means beside)."""
 
     table: pd.DataFrame
     best: dict[str, Any] | None
@@ -153,6 +160,9 @@ class OptimizeResult(NamedTuple):
     walk_forward: dict[str, float] | None
     points: list[dict[str, Any]]
     notes: list[str]
+    oos_equity: pd.Series | None = None
+    oos_stats: dict[str, Any] | None = None
+    is_stats: dict[str, Any] | None = None
 
 
 @dataclass
@@ -176,7 +186,7 @@ def plan(space: ParamSpace, points: list[dict[str, Any]]) -> _Plan:
             keys[key] = len(sets)
             sets.append(cfg)
         rows[i] = keys[key]
-        params[i] = cfg.executor.kernel_row()
+        params[i] = cfg.kernel_row()
     return _Plan(points, sets, rows, params)
 
 
@@ -312,7 +322,9 @@ def _frame(p: _Plan, space: ParamSpace, metrics: np.ndarray, min_trades: int, co
     for k, name in enumerate(METRICS):
         table[name] = metrics[:, k]
     table["executors"] = table["executors"].astype(np.int64)
-    table["eligible"] = table["executors"] >= min_trades
+    table["ruined"] = table["ruined"].astype(bool)
+    table["max_drawdown_bars"] = table["max_drawdown_bars"].astype(np.int64)
+    table["eligible"] = (table["executors"] >= min_trades) & ~table["ruined"]
     table["rank"] = _ranked(table, column)
     table.index.name = "point"
     return table
@@ -355,16 +367,79 @@ def optimize(
     table = _frame(p, space, metrics[:, 0], min_trades, column)
     top = table.index[table["rank"] == 1][0]
     best = dict(points[top]) if table.at[top, "eligible"] else None
-    fold_table = summary = None
+    fold_table = summary = oos_equity = oos_stats = is_stats = None
     if folds:
         fold_table, summary = _walk_forward(p, space, metrics, folds, index, min_trades, column)
+        oos_equity = stitched_equity(bars, p, fold_table, folds, index)
+        oos_stats, is_stats = _headline(oos_equity, fold_table, metrics, folds, bar_seconds)
     notes = [
         f"{name}: every value gave the same signals, so it changes nothing here (only costs time)"
         for name in inert_dimensions(space, p, digests)
     ]
+    ruined = int(table["ruined"].sum())
+    if ruined:
+        notes.append(f"{ruined:,} of {len(table):,} points ruined the account (liquidated): ranked last")
     if not table["eligible"].any():
-        notes.append(f"no point has {min_trades} or more executors: there is no best point (fewer minimum trades?)")
-    return OptimizeResult(table, best, objective, min_trades, fold_table, summary, points, notes)
+        notes.append(f"no point has {min_trades} or more executors without ruining the account: there is no best point")
+    return OptimizeResult(
+        table, best, objective, min_trades, fold_table, summary, points, notes, oos_equity, oos_stats, is_stats
+    )
+
+
+def stitched_equity(
+    bars: _Bars, p: _Plan, folds: pd.DataFrame, windows: list[tuple[int, int, int, int]], index: pd.DatetimeIndex
+) -> pd.Series:
+    """Each fold's chosen point traded on its test window (up to the next fold's), returns chained.
+
+    Starts at the first chosen point's initial capital; a fold without an eligible point on its
+    train window stays out of the market (flat).
+    """
+    chosen = [None if pd.isna(v) else int(v) for v in folds.get("point", pd.Series([np.nan] * len(folds)))]
+    ids = sorted({p.rows[c] for c in chosen if c is not None})
+    rows = dict(zip(ids, signal_matrix(bars.candles, bars.keep, [p.sets[i] for i in ids]), strict=True))
+    first = next((c for c in chosen if c is not None), None)
+    level = float(p.params[first][X_INITIAL_CAPITAL]) if first is not None else 1.0
+    # a test window ends where the next fold's begins (folds stepped by less than test overlap)
+    spans = [(w[2], min(w[3], windows[f + 1][2]) if f + 1 < len(windows) else w[3]) for f, w in enumerate(windows)]
+    parts = []
+    for c, (lo, hi) in zip(chosen, spans, strict=True):
+        if c is None:
+            segment = np.ones(hi - lo)
+        else:
+            x = p.params[c]
+            sig = rows[p.rows[c]]
+            value = trade_account_nb(
+                bars.ts[lo:hi], bars.high[lo:hi], bars.low[lo:hi], bars.close[lo:hi], sig[lo:hi], x
+            )[6]
+            segment = value / x[X_INITIAL_CAPITAL]
+        parts.append(level * segment)
+        level = float(parts[-1][-1])
+    values = np.concatenate(parts) if parts else np.empty(0)
+    positions = np.concatenate([np.arange(lo, hi) for lo, hi in spans]) if spans else np.empty(0, dtype=np.int64)
+    return pd.Series(values, index=index[positions], name="oos_equity")
+
+
+def _headline(
+    oos: pd.Series,
+    folds: pd.DataFrame,
+    metrics: np.ndarray,
+    windows: list[tuple[int, int, int, int]],
+    bar_seconds: float,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Statistics of the stitched out-of-sample equity, and the same figures' in-sample means over the folds."""
+    oos_stats: dict[str, Any] = equity_stats(oos, int(bar_seconds))
+    oos_stats["executors"] = int(np.nansum(folds["oos_executors"].to_numpy(dtype=float)))
+    oos_stats["ruined_folds"] = int(np.nansum(folds.get("oos_ruined", pd.Series(dtype=float)).to_numpy(dtype=float)))
+    chosen = [None if pd.isna(v) else int(v) for v in folds.get("point", pd.Series([np.nan] * len(folds)))]
+    names = ("total_return", "cagr", "volatility", "sharpe", "sortino", "calmar", "max_drawdown_pct")
+    is_stats: dict[str, Any] = {}
+    for name in names:
+        k = METRICS.index(name)
+        vals = np.array([metrics[c, 1 + 2 * f, k] for f, c in enumerate(chosen) if c is not None], dtype=float)
+        finite = vals[np.isfinite(vals)]
+        is_stats[name] = float(finite.mean()) if finite.size else np.nan
+    is_stats["executors"] = int(np.nansum(folds["is_executors"].to_numpy(dtype=float)))
+    return oos_stats, is_stats
 
 
 def inert_dimensions(space: ParamSpace, p: _Plan, digests: list[str]) -> list[str]:
@@ -427,10 +502,11 @@ def _walk_forward(
             is_objective=float(metrics[chosen, 1 + 2 * f, k]),
             oos_objective=float(mine),
             oos_percentile=pct,
-            is_executors=int(metrics[chosen, 1 + 2 * f, 0]),
-            oos_executors=int(test[chosen, 0]),
-            is_net_pnl_quote=float(metrics[chosen, 1 + 2 * f, 1]),
-            oos_net_pnl_quote=float(test[chosen, 1]),
+            is_executors=int(metrics[chosen, 1 + 2 * f, EXECUTORS]),
+            oos_executors=int(test[chosen, EXECUTORS]),
+            is_net_pnl_quote=float(metrics[chosen, 1 + 2 * f, NET_PNL]),
+            oos_net_pnl_quote=float(test[chosen, NET_PNL]),
+            oos_ruined=bool(test[chosen, RUINED]),
         )
         rows.append(row)
     table = pd.DataFrame(rows)

@@ -106,7 +106,7 @@ def run_research(cfg: BacktestConfig, candles: pd.DataFrame) -> tuple[ResearchRe
         candles,
         signal,
         amount_quote=ex.amount_quote,
-        init_cash=ex.total_amount_quote,
+        init_cash=cfg.initial_capital,
         fees=ex.trade_cost,
         slippage=ex.slippage,
         stop_loss=ex.stop_loss,
@@ -120,4 +120,4 @@ def run_research(cfg: BacktestConfig, candles: pd.DataFrame) -> tuple[ResearchRe
 def run_hummingbot(cfg: BacktestConfig, candles: pd.DataFrame) -> tuple[BacktestResult, pd.Series]:
     """The Hummingbot-faithful backtest of ``cfg`` on ``candles``; also returns the combined signal."""
     signal, _ = combined_signal(candles, cfg)
-    return run_backtest(candles, signal, cfg.executor, cfg.timeframe), signal
+    return run_backtest(candles, signal, cfg.executor, cfg.timeframe, cfg.account), signal

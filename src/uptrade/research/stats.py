@@ -1,23 +1,32 @@
-"""Backtest statistics from an executors table and an equity curve (both engines report these).
+"""Backtest statistics: one definition, on the account's equity curve and the executors table.
 
-- ``net_pnl_quote``: the sum of the executors' net PnL (fees included); ``net_pnl_pct`` that
-  over the capital (``total_amount_quote``).
-- ``sharpe`` / ``sortino``: mean over standard deviation (downside deviation for Sortino, the
-  root mean square of the negative returns) of the per-bar returns of the equity curve,
-  annualised with the number of bars per year of the timeframe (365 days: crypto trades daily).
-- ``max_drawdown_pct`` / ``max_drawdown_quote``: the largest fall of the equity curve from its
-  running peak, as a fraction of that peak and in quote.
-- ``calmar``: the compound annual growth rate of the equity curve (its span in years is the
-  bars between the first and last value) over ``max_drawdown_pct``; ``inf`` when it grew without
-  a drawdown, NaN when it did neither.
-- ``win_rate``: executors with a positive net PnL over all closed executors; ``profit_factor``:
-  gross profit over gross loss (``inf`` without losses, NaN without trades).
+On the equity curve (per bar; ``r`` its per-bar returns, 0 after the account is written off;
+annualised with the bars in a 365-day year, as crypto trades every day):
+
+- ``total_return``: last over first value, minus 1; ``cagr``: that compounded per year over the
+  ``len(r)`` bars; ``volatility``: ``std(r, ddof=1)``, annualised.
+- ``sharpe``: ``mean(r) / std(r, ddof=1)``; ``sortino``: ``mean(r)`` over the downside deviation
+  ``sqrt(mean(minimum(r, 0) ** 2))``; both annualised, risk-free rate 0.
+- ``max_drawdown_pct`` / ``max_drawdown_quote``: the largest fall from the running peak, as a
+  fraction of the peak and in quote; ``max_drawdown_duration``: the longest time from a peak to
+  the first bar back at it (or the end); ``calmar``: CAGR over ``max_drawdown_pct`` (``inf`` when
+  it grew without a drawdown, NaN when it did neither).
 - ``exposure``: the share of bars with at least one executor open.
-- ``by_close_type``: the number of executors per close type.
+- ``ruined`` / ``ruined_at``: the account was liquidated (equity <= 0 or below the maintenance
+  margin, :func:`uptrade.research.engine_nb.account_nb`); ``shortfall_quote``: what the positions
+  lost beyond the capital, written off.
 
-Each statistic is defined once, as a numba kernel of :mod:`uptrade.research.stats_nb` that the
-many-configuration sweep (:mod:`uptrade.research.sweep_nb`) calls too; this module reads the
-tables into arrays for them.
+On the executors: ``net_pnl_quote`` (their net PnLs, fees in) and ``net_pnl_pct`` (over the
+initial capital), ``win_rate`` (share with a positive net PnL), ``profit_factor`` (gross profit
+over gross loss; ``inf`` without losses, NaN without trades), ``expectancy_quote`` (mean net
+PnL per executor), ``avg_trade_duration``, ``fees_quote``, ``by_close_type``.
+
+``benchmark_*``: buy-and-hold of the initial capital on the same bars (:func:`buy_and_hold`),
+with the same definitions.
+
+Each statistic is a numba kernel of :mod:`uptrade.research.stats_nb` that the many-configuration
+sweep (:mod:`uptrade.research.sweep_nb`) calls too; ``tests/test_stats_oracle.py`` checks them
+against empyrical on the same equity curves.
 """
 
 from __future__ import annotations
@@ -27,50 +36,105 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from uptrade.research.stats_nb import SECONDS_PER_YEAR, equity_metrics_nb, net_pnl_pct_nb, trade_metrics_nb
+from uptrade.research.stats_nb import (
+    EQUITY_METRICS,
+    SECONDS_PER_YEAR,
+    equity_metrics_nb,
+    net_pnl_pct_nb,
+    trade_metrics_nb,
+)
 
-__all__ = ["SECONDS_PER_YEAR", "equity_stats", "summarize", "trade_stats"]
+__all__ = [
+    "PERCENT_STATS",
+    "SECONDS_PER_YEAR",
+    "buy_and_hold",
+    "equity_stats",
+    "monthly_returns",
+    "summarize",
+    "trade_stats",
+]
 
-
-def equity_stats(equity: pd.Series, bar_seconds: int) -> dict[str, float]:
-    """Sharpe, Sortino and drawdowns of a per-bar equity curve."""
-    values = np.ascontiguousarray(equity.to_numpy(dtype=np.float64))
-    sharpe, sortino, calmar, drawdown, drawdown_quote = equity_metrics_nb(values, float(bar_seconds))
-    return {
-        "sharpe": sharpe,
-        "sortino": sortino,
-        "calmar": calmar,
-        "max_drawdown_pct": drawdown,
-        "max_drawdown_quote": drawdown_quote,
+#: Statistics that are fractions (shown as percentages).
+PERCENT_STATS = frozenset(
+    {
+        "net_pnl_pct",
+        "total_return",
+        "cagr",
+        "volatility",
+        "max_drawdown_pct",
+        "exposure",
+        "win_rate",
+        "benchmark_return",
+        "benchmark_cagr",
+        "benchmark_volatility",
+        "benchmark_max_drawdown_pct",
     }
+)
+
+
+def equity_stats(equity: pd.Series, bar_seconds: int) -> dict[str, Any]:
+    """Returns, risk and drawdowns of a per-bar equity curve (module docstring)."""
+    values = np.ascontiguousarray(equity.to_numpy(dtype=np.float64))
+    out: dict[str, Any] = dict(
+        zip(EQUITY_METRICS, (float(v) for v in equity_metrics_nb(values, float(bar_seconds))), strict=True)
+    )
+    bars = int(out.pop("max_drawdown_bars"))
+    out["max_drawdown_duration"] = pd.Timedelta(seconds=bars * bar_seconds)
+    return out
 
 
 def trade_stats(executors: pd.DataFrame) -> dict[str, Any]:
-    """Counts, win rate, profit factor and close types of the executors table."""
-    pnl = np.ascontiguousarray(executors["net_pnl_quote"].to_numpy(dtype=np.float64)) if len(executors) else np.empty(0)
-    net, win_rate, factor = trade_metrics_nb(pnl)
-    counts = executors["close_type"].value_counts() if len(executors) else pd.Series(dtype=int)
+    """Counts, win rate, profit factor, expectancy, durations and close types of the executors table."""
+    n = len(executors)
+    pnl = np.ascontiguousarray(executors["net_pnl_quote"].to_numpy(dtype=np.float64)) if n else np.empty(0)
+    net, win_rate, factor, expectancy = trade_metrics_nb(pnl)
+    counts = executors["close_type"].value_counts() if n else pd.Series(dtype=int)
+    timed = n and {"open_time", "close_time"} <= set(executors.columns)
+    held = (executors["close_time"] - executors["open_time"]).mean() if timed else pd.NaT
     return {
         "executors": int(pnl.size),
         "net_pnl_quote": net,
-        "fees_quote": float(executors["fees_quote"].sum()) if len(executors) else 0.0,
+        "fees_quote": float(executors["fees_quote"].sum()) if n else 0.0,
         "win_rate": win_rate,
         "profit_factor": factor,
+        "expectancy_quote": expectancy,
+        "avg_trade_duration": held,
         "by_close_type": {str(k): int(v) for k, v in counts.items()},
     }
 
 
 def summarize(
-    executors: pd.DataFrame, equity: pd.Series, exposure: float, capital: float, bar_seconds: int
+    executors: pd.DataFrame,
+    equity: pd.Series,
+    exposure: float,
+    capital: float,
+    bar_seconds: int,
+    *,
+    ruined_at: pd.Timestamp | None = None,
+    shortfall: float = 0.0,
+    benchmark: pd.Series | None = None,
 ) -> dict[str, Any]:
-    """All statistics of one backtest (see the module docstring)."""
+    """All statistics of one backtest (module docstring)."""
     trades = trade_stats(executors)
-    return {
+    out: dict[str, Any] = {
+        "ruined": ruined_at is not None,
+        "ruined_at": ruined_at,
+        "initial_capital": float(capital),
+        "final_equity": float(equity.iloc[-1]) if len(equity) else float(capital),
+        "shortfall_quote": float(shortfall),
         **trades,
         "net_pnl_pct": net_pnl_pct_nb(trades["net_pnl_quote"], float(capital)),
         **equity_stats(equity, bar_seconds),
         "exposure": float(exposure),
     }
+    if benchmark is not None:
+        bench = equity_stats(benchmark, bar_seconds)
+        out["benchmark_return"] = bench["total_return"]
+        out["benchmark_cagr"] = bench["cagr"]
+        out["benchmark_volatility"] = bench["volatility"]
+        out["benchmark_sharpe"] = bench["sharpe"]
+        out["benchmark_max_drawdown_pct"] = bench["max_drawdown_pct"]
+    return out
 
 
 def buy_and_hold(close: pd.Series, capital: float) -> pd.Series:
@@ -99,3 +163,34 @@ def monthly_returns(equity: pd.Series) -> pd.DataFrame:
     out.index.name = "year"
     out.columns.name = "month"
     return out
+
+
+def format_stat(key: str, value: Any) -> str:  # noqa: PLR0911 - one return per kind of value
+    """One statistic as people read it: percentages, money with separators, durations in d/h/m, ``-`` for none."""
+    if value is None or value is pd.NaT:
+        return "-"
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, pd.Timedelta):
+        minutes = int(value.total_seconds() // 60)
+        days, rest = divmod(minutes, 1440)
+        parts = [f"{v}{u}" for v, u in ((days, "d"), (rest // 60, "h"), (rest % 60, "m")) if v]
+        return " ".join(parts[:2]) or "0m"
+    if isinstance(value, pd.Timestamp):
+        return f"{value:%Y-%m-%d %H:%M}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items()) or "-"
+    if isinstance(value, float | np.floating):
+        v = float(value)
+        if np.isnan(v):
+            return "-"
+        if np.isinf(v):
+            return "∞" if v > 0 else "-∞"
+        if key in PERCENT_STATS:
+            return f"{v:.2%}"
+        if key.endswith("_quote") or key in ("initial_capital", "final_equity"):
+            return f"{v:,.2f}"
+        return f"{v:,.3f}"
+    if isinstance(value, int | np.integer):
+        return f"{int(value):,}"
+    return str(value)

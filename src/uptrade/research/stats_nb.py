@@ -20,10 +20,10 @@ SUM_VALUES, SUM_RETURNS, SUM_DEVIATIONS = 0, 1, 2
 
 @njit(cache=True, error_model="numpy")
 def term_nb(a: np.ndarray, i: int, kind: int, centre: float) -> tuple[float, float]:
-    """Term ``i`` of a :func:`pairwise_sums_nb` walk: ``(a[i], 0)``, or of ``r = (a[i + 1] - a[i]) / a[i]``."""
+    """Term ``i`` of a :func:`pairwise_sums_nb` walk: ``(a[i], 0)``; of ``r = a[i + 1] / a[i] - 1`` (0 if a[i] is 0)."""
     if kind == SUM_VALUES:
         return a[i], 0.0
-    r = (a[i + 1] - a[i]) / a[i]
+    r = (a[i + 1] - a[i]) / a[i] if a[i] != 0.0 else 0.0  # a written-off account earns nothing
     if kind == SUM_RETURNS:
         d = r if r < 0.0 else 0.0  # a NaN return makes the mean NaN, whatever the downside
         return r, d * d
@@ -188,15 +188,61 @@ def calmar_nb(cagr: float, max_drawdown: float) -> float:
 
 
 @njit(cache=True, error_model="numpy")
-def equity_metrics_nb(value: np.ndarray, bar_seconds: float) -> tuple[float, float, float, float, float]:
-    """(Sharpe, Sortino, Calmar, max drawdown, in quote) of an equity curve; NaN ratios, 0 drawdowns below 2 values."""
+def drawdown_bars_nb(value: np.ndarray) -> int:
+    """The longest stretch, in bars, from a running peak to the first bar back at or above it (or the last bar)."""
+    peak = value[0]
+    at = 0
+    longest = 0
+    for t in range(value.shape[0]):
+        if value[t] >= peak:
+            peak = value[t]
+            at = t
+        longest = max(longest, t - at)
+    return longest
+
+
+#: Fields of :func:`equity_metrics_nb`'s result, in order.
+EQUITY_METRICS = (
+    "total_return",
+    "cagr",
+    "volatility",
+    "sharpe",
+    "sortino",
+    "calmar",
+    "max_drawdown_pct",
+    "max_drawdown_quote",
+    "max_drawdown_bars",
+)
+
+
+@njit(cache=True, error_model="numpy")
+def equity_metrics_nb(value: np.ndarray, bar_seconds: float) -> np.ndarray:
+    """:data:`EQUITY_METRICS` of an equity curve, one value per bar (NaN ratios, 0 drawdowns below 2 values).
+
+    Returns are ``r = np.diff(value) / value[:-1]`` (0 after a value of 0: a written-off account
+    earns nothing); Sharpe ``mean(r) / std(r, ddof=1)``, Sortino ``mean(r) / sqrt(mean(minimum(r,
+    0) ** 2))`` and volatility ``std(r, ddof=1)`` are annualised with the bars in a 365-day year;
+    CAGR compounds over ``len(r)`` bars; Calmar is CAGR over the max drawdown.
+    """
+    out = np.full(len(EQUITY_METRICS), np.nan)
     if value.shape[0] < 2:
-        return np.nan, np.nan, np.nan, 0.0, 0.0
+        out[0] = 0.0 if value.shape[0] == 1 else np.nan
+        out[6], out[7], out[8] = 0.0, 0.0, 0.0
+        return out
     mean, sd, downside = return_moments_nb(value)
     scale = annual_scale_nb(bar_seconds)
     drawdown, drawdown_quote = max_drawdown_nb(value)
-    calmar = calmar_nb(cagr_nb(value, bar_seconds), drawdown)
-    return ratio_nb(mean, sd, scale), ratio_nb(mean, downside, scale), calmar, drawdown, drawdown_quote
+    cagr = cagr_nb(value, bar_seconds)
+    out[0] = value[-1] / value[0] - 1.0
+    out[1] = cagr
+    out[2] = sd * scale
+    out[3] = ratio_nb(mean, sd, scale)
+    out[4] = ratio_nb(mean, downside, scale)
+    out[5] = calmar_nb(cagr, drawdown)
+    out[6] = drawdown
+    out[7] = drawdown_quote
+    out[8] = drawdown_bars_nb(value)
+    return out
 
 
 @njit(cache=True, error_model="numpy")
@@ -237,9 +283,11 @@ def profit_factor_nb(pnl: np.ndarray) -> float:
 
 
 @njit(cache=True, error_model="numpy")
-def trade_metrics_nb(pnl: np.ndarray) -> tuple[float, float, float]:
-    """(net PnL, win rate, profit factor) of the executors' net PnLs."""
-    return sum_nb(pnl), win_rate_nb(pnl), profit_factor_nb(pnl)
+def trade_metrics_nb(pnl: np.ndarray) -> tuple[float, float, float, float]:
+    """(net PnL, win rate, profit factor, expectancy: the mean net PnL per executor, NaN without) of net PnLs."""
+    net = sum_nb(pnl)
+    expectancy = net / pnl.shape[0] if pnl.shape[0] else np.nan
+    return net, win_rate_nb(pnl), profit_factor_nb(pnl), expectancy
 
 
 @njit(cache=True, error_model="numpy")

@@ -1,9 +1,9 @@
 """Numba kernels of the many-configuration backtest: every (configuration, window) pair in one call.
 
-Each pair runs the Hummingbot-faithful event loop (:func:`~uptrade.research.engine_nb.backtest_nb`)
-on the bars ``[lo, hi)`` of the window with its configuration's signal row and executor row
-(``params``: one :data:`~uptrade.research.engine_nb.EXECUTOR_ROW` per configuration), marks the
-equity (:func:`~uptrade.research.engine_nb.equity_nb`) and reduces it to the statistics of
+Each pair runs the Hummingbot-faithful event loop in its account
+(:func:`~uptrade.research.engine_nb.trade_account_nb`) on the bars ``[lo, hi)`` of the window, with
+its configuration's signal row and executor row (``params``: one
+:data:`~uptrade.research.engine_nb.EXECUTOR_ROW` per configuration), and reduces it to the statistics of
 :mod:`uptrade.research.stats` with the same kernels (:mod:`uptrade.research.stats_nb`), without
 building a table per run: a row equals ``run_backtest(...).stats`` to the bit.
 ``sweep_parallel_nb`` spreads the pairs over all cores (``prange``); ``sweep_serial_nb`` is the
@@ -17,33 +17,31 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from uptrade.research.engine_nb import X_TOTAL_AMOUNT_QUOTE, X_TRADE_COST, backtest_nb, equity_nb
-from uptrade.research.stats_nb import equity_metrics_nb, net_pnl_pct_nb, trade_metrics_nb
+from uptrade.research.engine_nb import X_INITIAL_CAPITAL, trade_account_nb
+from uptrade.research.stats_nb import EQUITY_METRICS, equity_metrics_nb, net_pnl_pct_nb, trade_metrics_nb
 
 #: Columns of a result row, in order (see :mod:`uptrade.research.stats` for the definitions).
 METRICS = (
     "executors",
+    "ruined",
     "net_pnl_quote",
     "net_pnl_pct",
-    "sharpe",
-    "sortino",
-    "calmar",
-    "max_drawdown_pct",
     "win_rate",
     "profit_factor",
+    "expectancy_quote",
     "exposure",
+    *EQUITY_METRICS,
 )
 N_METRICS = len(METRICS)
 M_EXECUTORS = 0
-M_NET_PNL_QUOTE = 1
-M_NET_PNL_PCT = 2
-M_SHARPE = 3
-M_SORTINO = 4
-M_CALMAR = 5
-M_MAX_DRAWDOWN_PCT = 6
-M_WIN_RATE = 7
-M_PROFIT_FACTOR = 8
-M_EXPOSURE = 9
+M_RUINED = 1
+M_NET_PNL_QUOTE = 2
+M_NET_PNL_PCT = 3
+M_WIN_RATE = 4
+M_PROFIT_FACTOR = 5
+M_EXPECTANCY_QUOTE = 6
+M_EXPOSURE = 7
+M_EQUITY = 8  # the equity metrics follow, in EQUITY_METRICS order
 
 
 @njit(cache=True, error_model="numpy")
@@ -61,23 +59,19 @@ def run_pair_nb(
     out: np.ndarray,
 ) -> None:
     """The statistics of one configuration (executor row ``x``, signal row ``row``) on bars ``[lo, hi)``."""
-    o_bar, side, c_bar, _kind, frac, notional = backtest_nb(
+    o_bar, _side, _c_bar, _kind, frac, notional, value, ruin, _shortfall, exposure = trade_account_nb(
         ts[lo:hi], high[lo:hi], low[lo:hi], close[lo:hi], signals[row, lo:hi], x
     )
-    capital = x[X_TOTAL_AMOUNT_QUOTE]
-    value, exposure = equity_nb(close[lo:hi], o_bar, c_bar, side, notional, frac, capital, x[X_TRADE_COST])
-    net_pnl, win_rate, profit_factor = trade_metrics_nb(frac * notional)
-    sharpe, sortino, calmar, drawdown, _ = equity_metrics_nb(value, bar_seconds)
+    net_pnl, win_rate, profit_factor, expectancy = trade_metrics_nb(frac * notional)
     out[M_EXECUTORS] = o_bar.shape[0]
+    out[M_RUINED] = 1.0 if ruin >= 0 else 0.0
     out[M_NET_PNL_QUOTE] = net_pnl
-    out[M_NET_PNL_PCT] = net_pnl_pct_nb(net_pnl, capital)
-    out[M_SHARPE] = sharpe
-    out[M_SORTINO] = sortino
-    out[M_CALMAR] = calmar
-    out[M_MAX_DRAWDOWN_PCT] = drawdown
+    out[M_NET_PNL_PCT] = net_pnl_pct_nb(net_pnl, x[X_INITIAL_CAPITAL])
     out[M_WIN_RATE] = win_rate
     out[M_PROFIT_FACTOR] = profit_factor
+    out[M_EXPECTANCY_QUOTE] = expectancy
     out[M_EXPOSURE] = exposure
+    out[M_EQUITY:] = equity_metrics_nb(value, bar_seconds)
 
 
 @njit(cache=True, error_model="numpy", parallel=True)

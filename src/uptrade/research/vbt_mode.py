@@ -26,7 +26,7 @@ import pandas as pd
 from uptrade.data.frames import infer_timeframe
 from uptrade.data.timeframes import parse_timeframe
 from uptrade.errors import DataFormatError, ParameterError, SignalError
-from uptrade.research.stats import summarize
+from uptrade.research.stats import buy_and_hold, summarize
 from uptrade.signals.conventions import as_signal
 
 TRADE_COLUMNS = (
@@ -125,7 +125,27 @@ def run_vectorbt(
         lo = pos([o])[0]
         hi = len(candles) - 1 if pd.isna(c) else pos([c])[0]
         open_bars[lo : hi + 1] = True
-    stats = summarize(trades, equity, float(open_bars.mean()), float(init_cash), tf.seconds)
+    # vectorbt keeps no margin account: where its equity reaches 0 the account is ruined, as in
+    # the Hummingbot-faithful engine, and stays written off (floored at 0) from there
+    broke = np.flatnonzero(equity.to_numpy() <= 0.0)
+    ruined_at = shortfall = None
+    if broke.size:
+        at = int(broke[0])
+        shortfall = float(max(-equity.iloc[at], 0.0))
+        ruined_at = equity.index[at]
+        equity = equity.copy()
+        equity.iloc[at:] = max(float(equity.iloc[at]), 0.0)
+    benchmark = buy_and_hold(close, float(init_cash))
+    stats = summarize(
+        trades,
+        equity,
+        float(open_bars.mean()),
+        float(init_cash),
+        tf.seconds,
+        ruined_at=ruined_at,
+        shortfall=shortfall or 0.0,
+        benchmark=benchmark,
+    )
     return ResearchResult(pf, trades, equity, stats)
 
 
