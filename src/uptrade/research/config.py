@@ -99,15 +99,19 @@ class AccountConfig(BaseModel):
     """The account the executors trade in: its starting capital and when it is liquidated.
 
     ``initial_capital`` defaults to the executor's ``total_amount_quote`` (the account holds what
-    the executors may use). The account is liquidated, and the run marked ruined, at the first
-    bar where its equity is <= 0 or below ``maintenance_margin`` times the notional it carries
-    (0.005: the 0.5% of the exchanges' lowest tier; 0 liquidates only at equity <= 0).
+    the executors may use; ``total_amount_quote`` may not exceed ``initial_capital * leverage``).
+    The account is liquidated, and the run marked ruined, at the first bar where its equity is
+    <= 0 or below ``maintenance_margin`` times the notional it carries. The default, 5%, is a
+    conservative maintenance margin (exchanges ask from 0.4% on the largest pairs at small size to
+    5% and more on small caps and large positions); it also caps at 20x the leverage a fixed-size
+    strategy reaches on a shrinking account, beyond which per-bar returns no longer describe an
+    account anyone could trade. 0 liquidates only at equity <= 0.
     """
 
     model_config = ConfigDict(extra="forbid")
 
     initial_capital: float | None = Field(default=None, gt=0)
-    maintenance_margin: float = Field(default=0.005, ge=0, lt=1)
+    maintenance_margin: float = Field(default=0.05, ge=0, lt=1)
 
     def capital_for(self, executor: ExecutorConfig) -> float:
         """The starting capital with ``executor``'s settings (its ``total_amount_quote`` by default)."""

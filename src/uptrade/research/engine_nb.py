@@ -244,9 +244,7 @@ def trade_account_nb(
     close: np.ndarray,
     signal: np.ndarray,
     x: np.ndarray,
-) -> tuple[
-    np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, float, float
-]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, float, float]:
     """One backtest in its account: the executors (as :func:`backtest_nb`, cut by a liquidation),
     the equity per bar, the ruin bar (-1: none), the shortfall and the exposure."""
     o_bar, side, c_bar, kind, frac, notional = backtest_nb(ts, high, low, close, signal, x)
