@@ -53,7 +53,13 @@ _STYLE = (
     ".groups,.side{display:flex;flex-wrap:wrap;gap:2em;align-items:flex-start}.group h3{margin:.3em 0}"
     "ul.inline{margin:0;padding-left:1.2em;text-align:left}tr.gap td{text-align:center;color:#777;font-style:italic}"
     ".ruined{background:#c62828;color:#fff;font-size:1.4em;font-weight:bold;padding:.6em 1em;margin:.5em 0 1em}"
-    "pre.config{background:#f6f6f6;padding:1em;display:inline-block;font-size:13px}"
+    ".js-error{background:#c62828;color:#fff;padding:.5em}pre.config{background:#f6f6f6;padding:1em;display:inline-block;font-size:13px}"
+)
+
+#: Shows a script error on the page itself (a figure that failed to draw says why).
+_ERRORS = (
+    "window.addEventListener('error',function(e){var d=document.createElement('div');d.className='js-error';"
+    "d.textContent='JavaScript error: '+e.message;(document.body||document.documentElement).prepend(d)});"
 )
 
 
@@ -72,7 +78,7 @@ def _write_page(path: str | Path, title: str, content: str) -> Path:
 
     body = (
         f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-        f"<style>{_STYLE}</style><script>{get_plotlyjs()}</script></head><body>"
+        f"<style>{_STYLE}</style><script>{_ERRORS}</script><script>{get_plotlyjs()}</script></head><body>"
         f"<h1>{html.escape(title)}</h1>{content}</body></html>"
     )
     return _write_text(Path(path), body)
