@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command: own virtualenv, install with the dev extra, PostgreSQL up, TimescaleDB (built
 # from ../shared/vendor once per machine) and the Hummingbot environment (both cached under
-# ~/.cache/uptrade), ruff (lint and format), mypy, pytest on both cores.
+# ~/.cache/uptrade), headless Chromium (apt), ruff (lint and format), mypy, pytest on both cores.
 # Extra arguments go to pytest instead of the default selection (e.g. `bash scripts/test.sh -k store`).
 # Prints the time of each phase at the end, whether the run passed or not.
 set -euo pipefail
@@ -35,6 +35,23 @@ echo "== installing uptrade[dev]"
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 phase_done "virtualenv and install"
+
+# Headless Chromium renders the HTML report (tests/test_report.py; the dashboard tests use it too).
+# Installed from the distribution when missing; CI fails without it, elsewhere those tests skip.
+if ! command -v chromium >/dev/null && command -v apt-get >/dev/null; then
+  echo "== installing chromium (apt-get)"
+  SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+  apt_chromium() { $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
+  apt_chromium || { $SUDO apt-get update -qq && apt_chromium; } || echo "== WARNING: apt-get could not install chromium" >&2
+fi
+if ! command -v chromium >/dev/null; then
+  if [ "${CI:-}" = "true" ]; then
+    echo "FATAL: no chromium (apt-get install chromium chromium-driver); CI does not skip the browser tests" >&2
+    exit 1
+  fi
+  echo "== WARNING: no chromium; the browser tests will be skipped" >&2
+fi
+phase_done "chromium"
 
 pg_up() {
   "$VENV/bin/python" - "$PG_HOST" "$PG_PORT" <<'PY' >/dev/null 2>&1

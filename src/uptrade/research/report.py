@@ -1,109 +1,103 @@
-"""HTML report of a backtest (plotly): price with entries and exits, equity, drawdown, trades, stats.
+"""HTML reports of a backtest and of an optimisation (plotly), each one self-contained file.
 
-One self-contained file (plotly.js inlined, so it opens offline). The figure has three rows
-sharing the time axis: candles with a marker per executor open and close (coloured by side and
-close type), the equity curve, and the drawdown from its running peak. Below it come the
-statistics and the trades table.
+plotly.js is inlined once in the page's head, so a report opens offline. A backtest's page has:
+a red banner when the account was ruined; one figure on a shared time axis (price with a marker
+per executor open and close, with a config each signal source's indicator outputs and signals and
+the combined signal, equity against buy-and-hold, drawdowns); the statistics grouped and
+formatted; the monthly returns; the executors (a summary and the first and last rows, the full
+table beside the page as ``<stem>.executors.csv``); and the config as YAML. Figures are built in
+:mod:`uptrade.research.report_figures`, the text in :mod:`uptrade.research.report_format`.
 """
 
 from __future__ import annotations
 
 import html
-import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
-_CLOSE_COLOURS = {
-    "take_profit": "#2ca02c",
-    "stop_loss": "#d62728",
-    "trailing_stop": "#ff7f0e",
-    "time_limit": "#9467bd",
-    "signal": "#1f77b4",
-    "open": "#7f7f7f",
-}
+from uptrade.research.report_figures import (
+    backtest_figure,
+    capital_of,
+    monthly_figure,
+    sweep_figures,
+    walk_forward_equity_figure,
+    walk_forward_figure,
+)
+from uptrade.research.report_format import (
+    executors_summary,
+    executors_table,
+    ruined_banner,
+    stats_html,
+    stats_table,
+)
+
+if TYPE_CHECKING:
+    from uptrade.research.config import BacktestConfig
+
+__all__ = [
+    "backtest_figure",
+    "csv_path",
+    "monthly_figure",
+    "sweep_figures",
+    "walk_forward_equity_figure",
+    "walk_forward_figure",
+    "write_optimize_report",
+    "write_report",
+]
+
+_STYLE = (
+    "body{font-family:sans-serif;margin:1.5em;color:#222}table{border-collapse:collapse;font-size:13px}"
+    "td,th{padding:2px 8px;text-align:right;border-bottom:1px solid #ddd}th{font-weight:600}"
+    ".groups,.side{display:flex;flex-wrap:wrap;gap:2em;align-items:flex-start}.group h3{margin:.3em 0}"
+    "ul.inline{margin:0;padding-left:1.2em;text-align:left}tr.gap td{text-align:center;color:#777;font-style:italic}"
+    ".ruined{background:#c62828;color:#fff;font-size:1.4em;font-weight:bold;padding:.6em 1em;margin:.5em 0 1em}"
+    ".js-error{background:#c62828;color:#fff;padding:.5em}pre.config{background:#f6f6f6;padding:1em;display:inline-block;font-size:13px}"
+)
+
+#: Shows a script error on the page itself (a figure that failed to draw says why).
+_ERRORS = (
+    "window.addEventListener('error',function(e){var d=document.createElement('div');d.className='js-error';"
+    "d.textContent='JavaScript error: '+e.message;(document.body||document.documentElement).prepend(d)});"
+)
 
 
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "-"
-        return f"{value:,.4f}" if abs(value) < 1000 else f"{value:,.2f}"
-    if isinstance(value, dict):
-        return ", ".join(f"{k}: {v}" for k, v in value.items()) or "-"
-    return str(value)
-
-
-def _rows(values: dict[str, Any]) -> str:
-    """Table rows (name, formatted value) of a mapping."""
-    return "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(_fmt(v))}</td></tr>" for k, v in values.items())
-
-
-def _frame_html(frame: pd.DataFrame, index: bool) -> str:
-    """A table as HTML: 6 significant digits, ``-`` for missing values."""
-    return frame.to_html(index=index, float_format=lambda v: f"{v:,.6g}", na_rep="-", border=0)
+def _write_text(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` through a temporary file beside it (never half a file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return path
 
 
 def _write_page(path: str | Path, title: str, content: str) -> Path:
-    """Write the page ``title`` + ``content`` to ``path`` through a temporary file (never half a report)."""
+    """Write the page ``title`` + ``content`` (plotly.js inlined once in the head) to ``path``."""
+    from plotly.offline import get_plotlyjs
+
     body = (
         f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-        "<style>body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse}"
-        "td,th{padding:2px 8px;text-align:right;border-bottom:1px solid #ddd}</style></head><body>"
+        f"<style>{_STYLE}</style><script>{_ERRORS}</script><script>{get_plotlyjs()}</script></head><body>"
         f"<h1>{html.escape(title)}</h1>{content}</body></html>"
     )
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(out.suffix + ".tmp")
-    tmp.write_text(body, encoding="utf-8")
-    tmp.replace(out)
-    return out
+    return _write_text(Path(path), body)
 
 
-def figure(candles: pd.DataFrame, trades: pd.DataFrame, equity: pd.Series) -> Any:
-    """The three-row plotly figure (price and executors, equity, drawdown)."""
-    import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
+def _figure_html(fig: Any) -> str:
+    return str(fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False}))
 
-    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, row_heights=[0.6, 0.2, 0.2], vertical_spacing=0.03)
-    fig.add_trace(
-        go.Candlestick(
-            x=candles.index,
-            open=candles["open"],
-            high=candles["high"],
-            low=candles["low"],
-            close=candles["close"],
-            name="price",
-        ),
-        row=1,
-        col=1,
-    )
 
-    def markers(x: pd.Series, y: pd.Series, name: str, symbol: str, size: int, colour: str) -> None:
-        marker = {"symbol": symbol, "size": size, "color": colour}
-        fig.add_trace(go.Scatter(x=x, y=y, mode="markers", marker=marker, name=name), row=1, col=1)
+def csv_path(path: str | Path) -> Path:
+    """Where the full executors table of the report at ``path`` goes: ``<stem>.executors.csv`` beside it."""
+    p = Path(path)
+    return p.with_name(f"{p.stem}.executors.csv")
 
-    for side, symbol, colour in (("BUY", "triangle-up", "#2ca02c"), ("SELL", "triangle-down", "#d62728")):
-        part = trades[trades["side"] == side]
-        markers(part["open_time"], part["entry_price"], f"open {side.lower()}", symbol, 10, colour)
-    closed = trades[trades["close_type"] != "open"]
-    for kind, part in closed.groupby("close_type"):
-        colour = _CLOSE_COLOURS.get(str(kind), "#000000")
-        markers(part["close_time"], part["close_price"], f"close: {kind}", "x", 9, colour)
-    fig.add_trace(go.Scatter(x=equity.index, y=equity.to_numpy(), name="equity"), row=2, col=1)
-    peak = np.maximum.accumulate(equity.to_numpy(dtype=float))
-    fig.add_trace(
-        go.Scatter(x=equity.index, y=(equity.to_numpy(dtype=float) - peak) / peak, name="drawdown", fill="tozeroy"),
-        row=3,
-        col=1,
-    )
-    fig.update_layout(xaxis_rangeslider_visible=False, height=900, margin={"t": 40})
-    fig.update_yaxes(title_text="price", row=1, col=1)
-    fig.update_yaxes(title_text="equity", row=2, col=1)
-    fig.update_yaxes(title_text="drawdown", tickformat=".1%", row=3, col=1)
-    return fig
+
+def _config_yaml(config: BacktestConfig) -> str:
+    import yaml
+
+    return str(yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False, allow_unicode=True))
 
 
 def write_report(
@@ -113,96 +107,63 @@ def write_report(
     equity: pd.Series,
     stats: dict[str, Any],
     title: str = "Backtest",
+    *,
+    config: BacktestConfig | None = None,
 ) -> Path:
-    """Write the report to ``path`` (created or replaced); returns the path."""
-    fig = figure(candles, trades, equity)
-    table = _frame_html(trades, index=False)
-    content = (
-        fig.to_html(full_html=False, include_plotlyjs=True)
-        + f"<h2>Statistics</h2><table>{_rows(stats)}</table><h2>Executors ({len(trades)})</h2>{table}"
-    )
-    return _write_page(path, title, content)
+    """Write the backtest report to ``path`` and the executors to :func:`csv_path` (both created or replaced).
 
-
-def _axis(values: pd.Series) -> list[Any]:
-    """Sorted distinct values of a dimension, ``none`` (NaN) last."""
-    distinct = list(dict.fromkeys(values.tolist()))
-    numbers = sorted(
-        v for v in distinct if isinstance(v, (int, float)) and not (isinstance(v, float) and math.isnan(v))
-    )
-    words = sorted(str(v) for v in distinct if isinstance(v, str))
-    blanks = [v for v in distinct if v is None or (isinstance(v, float) and math.isnan(v))]
-    return numbers + words + (["none"] if blanks else [])
-
-
-def sweep_figures(table: pd.DataFrame, names: list[str], column: str, max_pairs: int = 6) -> list[Any]:
-    """Heatmaps of ``column`` over each pair of varied dimensions (the best over the others, eligible points only)."""
-    import plotly.graph_objects as go
-
-    data = table[table["eligible"]].copy()
-    for name in names:
-        data[name] = data[name].map(lambda v: "none" if v is None or (isinstance(v, float) and math.isnan(v)) else v)
-    varied = [n for n in names if table[n].nunique(dropna=False) > 1]
-    figs: list[Any] = []
-    if len(varied) == 1:
-        x = varied[0]
-        best = data.groupby(x, sort=False)[column].max()
-        axis = [v for v in _axis(table[x]) if v in best.index]
-        fig = go.Figure(go.Scatter(x=[str(v) for v in axis], y=[best[v] for v in axis], mode="lines+markers"))
-        fig.update_layout(title=f"{column} by {x}", xaxis_title=x, yaxis_title=column, height=400)
-        figs.append(fig)
-    pairs = [(a, b) for i, a in enumerate(varied) for b in varied[i + 1 :]][:max_pairs]
-    for x, y in pairs:
-        best = data.groupby([y, x], sort=False)[column].max()
-        xs, ys = _axis(table[x]), _axis(table[y])
-        z = [[best.get((vy, vx), np.nan) for vx in xs] for vy in ys]
-        fig = go.Figure(
-            go.Heatmap(
-                z=z,
-                x=[str(v) for v in xs],
-                y=[str(v) for v in ys],
-                colorscale="RdYlGn",
-                colorbar={"title": column},
-                hovertemplate=f"{x}=%{{x}}<br>{y}=%{{y}}<br>{column}=%{{z:.4f}}<extra></extra>",
-            )
-        )
-        fig.update_layout(title=f"best {column} by {x} and {y}", xaxis_title=x, yaxis_title=y, height=450)
-        figs.append(fig)
-    return figs
-
-
-def walk_forward_figure(folds: pd.DataFrame) -> Any:
-    """In-sample against out-of-sample objective per fold (bars)."""
-    import plotly.graph_objects as go
-
-    labels = [f"{r.fold}: {r.test_start:%Y-%m-%d}" for r in folds.itertuples()]
-    fig = go.Figure(
-        [
-            go.Bar(x=labels, y=folds["is_objective"], name="in sample (train, best point)"),
-            go.Bar(x=labels, y=folds["oos_objective"], name="out of sample (test, same point)"),
-        ]
-    )
-    fig.update_layout(barmode="group", title="walk-forward: the train window's best point on the next test window")
-    fig.update_layout(xaxis_title="fold: test start", height=420)
-    return fig
+    With ``config`` the figure has a panel per signal source and one for the combined signal,
+    and the page shows the config. Returns the report's path.
+    """
+    capital = capital_of(stats, equity, config)
+    fig = backtest_figure(candles, trades, equity, capital, config)
+    csv = _write_text(csv_path(path), trades.to_csv(index=False))
+    span = f"{candles.index[0]:%Y-%m-%d %H:%M}..{candles.index[-1]:%Y-%m-%d %H:%M}" if len(candles) else "no bars"
+    parts = [
+        ruined_banner(stats),
+        f"<p>{len(candles):,} bars, {span} UTC; starting capital {capital:,.2f} quote</p>",
+        _figure_html(fig),
+        "<h2>Statistics</h2>",
+        stats_html(stats),
+        "<h2>Monthly returns</h2>",
+        _figure_html(monthly_figure(equity)),
+        f"<h2>Executors ({len(trades)})</h2>",
+        executors_summary(trades),
+        f"<p>Full table: <a href='{html.escape(csv.name)}' download>{html.escape(csv.name)}</a> (CSV)</p>",
+        executors_table(trades),
+    ]
+    if config is not None:
+        parts += ["<h2>Config</h2>", f"<pre class='config'>{html.escape(_config_yaml(config))}</pre>"]
+    return _write_page(path, title, "".join(parts))
 
 
 def write_optimize_report(
     path: str | Path, result: Any, names: list[str], title: str = "Optimisation", top: int = 50
 ) -> Path:
-    """Heatmaps, the top points, and the walk-forward folds of an :class:`~uptrade.research.optimize.OptimizeResult`."""
+    """Heatmaps, the top points, and the walk-forward folds of an :class:`~uptrade.research.optimize.OptimizeResult`.
+
+    When the result carries the stitched out-of-sample equity (``oos_equity``) and its statistics
+    (``oos_stats``), the walk-forward section opens with that curve and shows those statistics
+    beside the in-sample summary.
+    """
     from uptrade.research.optimize import OBJECTIVES
 
     column = OBJECTIVES[result.objective]
-    parts = [
-        fig.to_html(full_html=False, include_plotlyjs=i == 0)
-        for i, fig in enumerate(sweep_figures(result.table, names, column))
-    ]
-    summary = ""
+    parts = [_figure_html(fig) for fig in sweep_figures(result.table, names, column)]
     if result.folds is not None:
-        parts.append(walk_forward_figure(result.folds).to_html(full_html=False, include_plotlyjs=not parts))
-        folds = _frame_html(result.folds, index=False)
-        summary = f"<h2>Walk-forward</h2><table>{_rows(result.walk_forward)}</table><h3>Folds</h3>{folds}"
+        parts.append("<h2>Walk-forward</h2>")
+        oos_equity = getattr(result, "oos_equity", None)
+        if isinstance(oos_equity, pd.Series) and len(oos_equity):
+            bench = getattr(result, "oos_benchmark", None)
+            fig = walk_forward_equity_figure(oos_equity, bench if isinstance(bench, pd.Series) else None, result.folds)
+            parts.append(_figure_html(fig))
+        parts.append(_figure_html(walk_forward_figure(result.folds)))
+        boxes = f"<div><h3>In sample (folds)</h3>{stats_table(result.walk_forward or {})}</div>"
+        oos_stats = getattr(result, "oos_stats", None)
+        if isinstance(oos_stats, dict):
+            boxes = f"<div><h3>Out of sample (stitched)</h3>{stats_html(oos_stats)}</div>" + boxes
+        folds = result.folds.to_html(index=False, float_format=lambda v: f"{v:,.6g}", na_rep="-", border=0)
+        parts.append(f"<div class='side'>{boxes}</div><h3>Folds</h3>{folds}")
     best = result.table.sort_values("rank").head(top)
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in result.notes)
     content = (
@@ -210,8 +171,7 @@ def write_optimize_report(
         f"eligible (at least {result.min_trades} executors): {int(result.table['eligible'].sum()):,}</p>"
         + (f"<ul>{notes}</ul>" if notes else "")
         + "".join(parts)
-        + summary
         + f"<h2>Top {len(best)} points (whole period)</h2>"
-        + _frame_html(best, index=True)
+        + best.to_html(index=True, float_format=lambda v: f"{v:,.6g}", na_rep="-", border=0)
     )
     return _write_page(path, title, content)
