@@ -113,9 +113,9 @@ class AccountConfig(BaseModel):
     initial_capital: float | None = Field(default=None, gt=0)
     maintenance_margin: float = Field(default=0.05, ge=0, lt=1)
 
-    def capital_for(self, executor: ExecutorConfig) -> float:
-        """The starting capital with ``executor``'s settings (its ``total_amount_quote`` by default)."""
-        return self.initial_capital if self.initial_capital is not None else executor.total_amount_quote
+    def capital_for(self, executor: ExecutorConfig, markets: int = 1) -> float:
+        """The starting capital with ``executor``'s settings on ``markets`` markets (theirs summed by default)."""
+        return self.initial_capital if self.initial_capital is not None else executor.total_amount_quote * markets
 
 
 class SignalsConfig(BaseModel):
@@ -144,7 +144,8 @@ class BacktestConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    symbol: str
+    symbol: str | None = None
+    symbols: list[str] | None = Field(default=None, min_length=1)
     timeframe: str = "1h"
     start: str | None = None
     end: str | None = None
@@ -154,25 +155,42 @@ class BacktestConfig(BaseModel):
 
     @model_validator(mode="after")
     def _margin(self) -> BacktestConfig:
-        # the executors may hold total_amount_quote at once; its margin must fit in the capital
-        capital = self.account.capital_for(self.executor)
+        if (self.symbol is None) == (self.symbols is None):
+            raise ConfigError("symbol: give either symbol (one market) or symbols (a portfolio), not both or neither")
+        if self.symbols is not None and len(set(self.symbols)) != len(self.symbols):
+            raise ConfigError(f"symbols: each market once, got {', '.join(self.symbols)}")
+        # the executors of every market may hold total_amount_quote at once; its margin must fit
+        capital = self.initial_capital
         ex = self.executor
-        if ex.total_amount_quote > capital * ex.leverage:
+        held = ex.total_amount_quote * len(self.markets)
+        if held > capital * ex.leverage:
             raise ConfigError(
-                f"executor.total_amount_quote: {ex.total_amount_quote:,.2f} needs a margin of "
-                f"{ex.total_amount_quote / ex.leverage:,.2f} at leverage {ex.leverage}, more than "
+                f"executor.total_amount_quote: {len(self.markets)} x {ex.total_amount_quote:,.2f} needs a margin of "
+                f"{held / ex.leverage:,.2f} at leverage {ex.leverage}, more than "
                 f"account.initial_capital {capital:,.2f} (raise initial_capital or leverage)"
             )
         return self
 
     @property
+    def markets(self) -> list[str]:
+        """The symbols traded: the one ``symbol``, or the portfolio's ``symbols``."""
+        return list(self.symbols) if self.symbols is not None else [str(self.symbol)]
+
+    @property
+    def is_portfolio(self) -> bool:
+        """Whether the config trades several markets from one account (``symbols``)."""
+        return self.symbols is not None
+
+    @property
     def initial_capital(self) -> float:
-        """The account's starting capital."""
-        return self.account.capital_for(self.executor)
+        """The account's starting capital (by default each market's ``total_amount_quote``, summed)."""
+        return self.account.capital_for(self.executor, len(self.markets))
 
     def kernel_row(self) -> np.ndarray:
         """The executor row of this config's executor in its account (:meth:`ExecutorConfig.kernel_row`)."""
-        return self.executor.kernel_row(self.account)
+        row = self.executor.kernel_row(self.account)
+        row[nb.X_INITIAL_CAPITAL] = self.initial_capital
+        return row
 
     @field_validator("timeframe")
     @classmethod
@@ -188,9 +206,13 @@ class BacktestConfig(BaseModel):
         end: str | None = None,
     ) -> BacktestConfig:
         """A copy with the given market fields replaced (``None`` keeps the file's), validated again."""
-        updates = {k: v for k, v in {"symbol": symbol, "timeframe": timeframe, "start": start, "end": end}.items() if v}
+        updates: dict[str, Any] = {
+            k: v for k, v in {"symbol": symbol, "timeframe": timeframe, "start": start, "end": end}.items() if v
+        }
         if not updates:
             return self
+        if symbol:
+            updates["symbols"] = None  # one market given: the portfolio's list no longer applies
         try:
             return type(self).model_validate({**self.model_dump(), **updates})
         except ValidationError as exc:

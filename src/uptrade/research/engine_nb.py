@@ -144,6 +144,7 @@ def backtest_nb(
 @njit(cache=True, error_model="numpy")
 def account_nb(
     close: np.ndarray,
+    col: np.ndarray,
     o_bar: np.ndarray,
     c_bar: np.ndarray,
     side: np.ndarray,
@@ -152,6 +153,9 @@ def account_nb(
     x: np.ndarray,
 ) -> tuple[np.ndarray, int, float]:
     """(equity per bar, ruin bar or -1, shortfall) of the account the executors trade in.
+
+    ``close`` holds one column of closes per market (bars x markets, on one time axis), and
+    ``col`` each executor's market; one market is a single column.
 
     Equity is the initial capital plus the realised PnL of the executors closed so far plus the
     open ones marked at each close (fees of both sides in, as Hummingbot books them). The account
@@ -174,10 +178,11 @@ def account_nb(
         value[t] = acc
     for e in range(o_bar.shape[0]):
         o = o_bar[e]
-        entry = close[o]
+        k = col[e]
+        entry = close[o, k]
         for t in range(o, c_bar[e]):  # marked from its entry bar up to the bar before it closes
-            value[t] += notional[e] * (side[e] * (close[t] / entry - 1.0) - 2.0 * tc)
-            carried[t] += notional[e] * close[t] / entry
+            value[t] += notional[e] * (side[e] * (close[t, k] / entry - 1.0) - 2.0 * tc)
+            carried[t] += notional[e] * close[t, k] / entry
         if c_bar[e] > o:
             fresh[o] += notional[e] * -2.0 * tc
             fresh_notional[o] += notional[e]
@@ -196,6 +201,7 @@ def account_nb(
 @njit(cache=True, error_model="numpy")
 def liquidate_nb(
     close: np.ndarray,
+    col: np.ndarray,
     o_bar: np.ndarray,
     side: np.ndarray,
     c_bar: np.ndarray,
@@ -204,18 +210,18 @@ def liquidate_nb(
     notional: np.ndarray,
     ruin: int,
     tc: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The executors of an account ruined at bar ``ruin``: none opened from it on, the open ones closed there."""
-    m = 0
-    while m < o_bar.shape[0] and o_bar[m] < ruin:
-        m += 1
-    c2, k2, f2 = c_bar[:m].copy(), kind[:m].copy(), frac[:m].copy()
-    for e in range(m):
-        if c2[e] > ruin:
-            c2[e] = ruin
-            k2[e] = LIQUIDATION
-            f2[e] = side[e] * (close[ruin] / close[o_bar[e]] - 1.0) - 2.0 * tc
-    return o_bar[:m], side[:m], c2, k2, f2, notional[:m]
+) -> np.ndarray:
+    """Liquidate at bar ``ruin``: close the executors open there (in place); returns which executors remain.
+
+    Executors opened from ``ruin`` on are dropped (``False``); ``close`` and ``col`` as in :func:`account_nb`.
+    """
+    keep = o_bar < ruin
+    for e in range(o_bar.shape[0]):
+        if keep[e] and c_bar[e] > ruin:
+            c_bar[e] = ruin
+            kind[e] = LIQUIDATION
+            frac[e] = side[e] * (close[ruin, col[e]] / close[o_bar[e], col[e]] - 1.0) - 2.0 * tc
+    return keep
 
 
 @njit(cache=True, error_model="numpy")
@@ -248,10 +254,18 @@ def trade_account_nb(
     """One backtest in its account: the executors (as :func:`backtest_nb`, cut by a liquidation),
     the equity per bar, the ruin bar (-1: none), the shortfall and the exposure."""
     o_bar, side, c_bar, kind, frac, notional = backtest_nb(ts, high, low, close, signal, x)
-    value, ruin, shortfall = account_nb(close, o_bar, c_bar, side, notional, frac, x)
+    closes = np.ascontiguousarray(close).reshape((close.shape[0], 1))
+    col = np.zeros(o_bar.shape[0], dtype=np.int64)
+    value, ruin, shortfall = account_nb(closes, col, o_bar, c_bar, side, notional, frac, x)
     if ruin >= 0:
-        o_bar, side, c_bar, kind, frac, notional = liquidate_nb(
-            close, o_bar, side, c_bar, kind, frac, notional, ruin, x[X_TRADE_COST]
+        keep = liquidate_nb(closes, col, o_bar, side, c_bar, kind, frac, notional, ruin, x[X_TRADE_COST])
+        o_bar, side, c_bar, kind, frac, notional = (
+            o_bar[keep],
+            side[keep],
+            c_bar[keep],
+            kind[keep],
+            frac[keep],
+            notional[keep],
         )
     exposure = exposure_nb(o_bar, c_bar, close.shape[0])
     return o_bar, side, c_bar, kind, frac, notional, value, ruin, shortfall, exposure
