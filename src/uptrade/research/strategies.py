@@ -75,7 +75,7 @@ def list_strategies(dirs: Iterable[Path]) -> list[StrategyFile]:
     for given in dirs:
         folder = Path(given).expanduser()
         if not folder.is_dir():
-            raise ConfigError(f"dirs: {folder} is not a directory", param="dirs")
+            raise ConfigError(f"dirs {folder}: no such directory", param="dirs")
         if folder.resolve() in seen:
             continue
         seen.add(folder.resolve())
