@@ -112,7 +112,7 @@ def test_frames_and_errors(btc_1h: pd.DataFrame) -> None:
     assert vzo_prox_frame(frame).index.equals(frame.index)
     with pytest.raises(ValueError, match=r"frame: missing column\(s\) volume"):
         vzo_prox_frame(frame.drop(columns="volume"))
-    with pytest.raises(ValueError, match=r"SniperProX: unknown parameter\(s\) lenght; valid: length"):
+    with pytest.raises(ValueError, match=r"SniperProX: unknown parameter\(s\) lenght; did you mean length\?"):
         sniper_prox_frame(frame, lenght=3)
     with pytest.raises(ValueError, match=r"length: must be an integer >= 1"):
         sniper_prox_frame(frame, length=0)

@@ -245,7 +245,7 @@ def test_cli_signals_run_combines_and_stores(store: Store, candles: pd.DataFrame
     assert stored["params"].iloc[0]["sources"] == {"sniper:minor": {}, "vzo:minor": {"vzo_length": 10}}
     for bad, message in (
         (["-i", "rsi"], "unknown"),
-        (["-i", "sniper", "-p", "vzo.vzo_length=3"], "INDICATOR.name=value"),
+        (["-i", "sniper", "-p", "vzo.vzo_length=3"], "'vzo' is not one of the sources"),
         (["-i", "sniper", "--mode", "confirm"], "primary"),
         (["-i", "sniper", "-p", "sniper.nope=1"], "no such parameter"),
     ):

@@ -89,3 +89,16 @@ class PaginationLoopError(SourceError):
     """The source sent a pagination cursor it had already sent: following it would never end."""
 
     retryable = True
+
+
+def did_you_mean(name: str, valid: list[str] | tuple[str, ...]) -> str:
+    """``did you mean X?`` for a close match of a misspelt ``name`` in ``valid``, else ``valid: a, b, ...``.
+
+    Every "unknown name" message ends with this, so a typo reads as its fix.
+    """
+    import difflib
+
+    close = difflib.get_close_matches(str(name), list(valid), n=3, cutoff=0.6)
+    if close:
+        return f"did you mean {' or '.join(close)}?"
+    return f"valid: {', '.join(valid)}"

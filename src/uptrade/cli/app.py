@@ -20,6 +20,7 @@ from uptrade.cli.demo import demo
 from uptrade.cli.indicators import cycles, indicators_app
 from uptrade.cli.research import backtest, optimize
 from uptrade.cli.signals import signals_app
+from uptrade.cli.strategies import strategies_app
 
 app = typer.Typer(help="UpTrade: crypto market data, indicators, research and execution.", no_args_is_help=True)
 app.command("backtest")(backtest)
@@ -31,6 +32,7 @@ app.add_typer(data_app, name="data")
 app.add_typer(indicators_app, name="indicators")
 app.add_typer(astro_app, name="astro")
 app.add_typer(signals_app, name="signals")
+app.add_typer(strategies_app, name="strategies")
 
 DbOption = Annotated[
     str | None,
@@ -44,11 +46,28 @@ DbOption = Annotated[
 ]
 
 
+def _print_version(value: bool) -> None:
+    """``--version``: print ``uptrade <version>`` (the installed distribution's) and stop."""
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            installed = version("uptrade")
+        except PackageNotFoundError:  # a source tree that was never installed
+            installed = "unknown"
+        typer.echo(f"uptrade {installed}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main(
     ctx: typer.Context,
     db: DbOption = None,
     log_level: Annotated[str | None, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
 ) -> None:
     """UpTrade command line."""
     ctx.obj = CliState(db_url=db)

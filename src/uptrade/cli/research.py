@@ -3,12 +3,39 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from uptrade.cli.common import cli_errors, console, fail, opened_store, progress_bar
+from uptrade.cli.common import check_writable, cli_errors, console, fail, opened_store, progress_bar
 from uptrade.cli.views import hummingbot_line, stats_table
+
+if TYPE_CHECKING:
+    from uptrade.research.config import BacktestConfig
+
+SymbolOption = Annotated[
+    str | None, typer.Option("--symbol", "-s", help="Run on this stored symbol instead of the file's, e.g. ETH-USDT.")
+]
+TimeframeOption = Annotated[
+    str | None, typer.Option("--timeframe", "-t", help="Run on this timeframe instead of the file's, e.g. 4h.")
+]
+StartOption = Annotated[str | None, typer.Option(help="First day (YYYY-MM-DD) instead of the file's start.")]
+EndOption = Annotated[str | None, typer.Option(help="Last day (YYYY-MM-DD) instead of the file's end.")]
+
+
+def _config(
+    path: Path, symbol: str | None, timeframe: str | None, start: str | None, end: str | None
+) -> BacktestConfig:
+    """The config file with the command line's market overrides applied (and validated)."""
+    from uptrade.errors import ConfigError
+    from uptrade.research.config import BacktestConfig
+
+    cfg = BacktestConfig.from_yaml(path)
+    try:
+        return cfg.with_overrides(symbol=symbol, timeframe=timeframe, start=start, end=end)
+    except ConfigError as exc:  # "timeframe: ..." is about the flag that replaced the file's value
+        field = str(exc).partition(":")[0]
+        raise ConfigError(str(exc), param=field if field in ("symbol", "timeframe", "start", "end") else None) from None
 
 
 @cli_errors
@@ -19,15 +46,23 @@ def backtest(
         str, typer.Option(help="hummingbot (Hummingbot V2's own rules) or vectorbt (fast research mode).")
     ] = "hummingbot",
     report: Annotated[Path | None, typer.Option(help="Write an HTML report here.")] = None,
+    symbol: SymbolOption = None,
+    timeframe: TimeframeOption = None,
+    start: StartOption = None,
+    end: EndOption = None,
 ) -> None:
-    """Backtest the config's combined signal on the stored candles; print the statistics."""
+    """Backtest the config's combined signal on the stored candles; print the statistics.
+
+    --symbol, --timeframe, --start and --end replace the file's market settings for this run.
+    """
     from uptrade.research.backtest import BacktestResult
-    from uptrade.research.config import BacktestConfig
     from uptrade.research.run import load_candles, run_hummingbot, run_research, vectorbt_gaps
 
     if mode not in ("hummingbot", "vectorbt"):
         raise fail(f"--mode: must be hummingbot or vectorbt, got {mode!r}")
-    cfg = BacktestConfig.from_yaml(config)
+    if report is not None:
+        report = check_writable(report, "--report")
+    cfg = _config(config, symbol, timeframe, start, end)
     out = console()
     with opened_store(ctx) as store:
         candles = load_candles(store, cfg)
@@ -67,8 +102,10 @@ def optimize(
         typer.Option(
             "--grid",
             "-g",
-            help="Dimensions, e.g. 'overbought_oversold=1:2:0.25,stop_loss=0.01,0.02,none' "
-            "(a:b:step, a list, a:b for --random; repeatable).",
+            help="Dimensions NAME=VALUES, e.g. 'sniper:minor.length=20:40:4,stop_loss=0.01,0.02,none'. "
+            "NAME: SOURCE.param (sniper:minor.length; sniper.length or length when unambiguous), "
+            "executor.field or combine.field. VALUES: START:STOP:STEP, a list, or START:STOP for --random; "
+            "repeatable.",
         ),
     ],
     random: Annotated[int | None, typer.Option("--random", help="Sample N points instead of the whole grid.")] = None,
@@ -82,18 +119,28 @@ def optimize(
     top: Annotated[int, typer.Option(help="How many of the best points to print.")] = 10,
     report: Annotated[Path | None, typer.Option(help="Write an HTML report (heatmaps, folds) here.")] = None,
     output: Annotated[Path | None, typer.Option(help="Write every point's results as CSV here.")] = None,
+    symbol: SymbolOption = None,
+    timeframe: TimeframeOption = None,
+    start: StartOption = None,
+    end: EndOption = None,
 ) -> None:
-    """Grid or random search of indicator and executor parameters (Hummingbot V2's rules), optionally walk-forward."""
+    """Grid or random search of indicator and executor parameters (Hummingbot V2's rules), optionally walk-forward.
+
+    --symbol, --timeframe, --start and --end replace the file's market settings for this run.
+    """
     from rich.table import Table
 
-    from uptrade.research.config import BacktestConfig
     from uptrade.research.optimize import OBJECTIVES, WalkForward
     from uptrade.research.optimize import optimize as run_optimize
     from uptrade.research.run import load_candles
     from uptrade.research.space import ParamSpace
 
+    if report is not None:
+        report = check_writable(report, "--report")
+    if output is not None:
+        output = check_writable(output, "--output")
     out = console()
-    cfg = BacktestConfig.from_yaml(config)
+    cfg = _config(config, symbol, timeframe, start, end)
     space = ParamSpace.parse(grid, cfg)
     wf = WalkForward.parse(walk_forward) if walk_forward else None
     with opened_store(ctx) as store:

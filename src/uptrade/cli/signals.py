@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from uptrade.cli.common import cli_errors, console, fail, opened_store
 
 signals_app = typer.Typer(help="Signals: adapters from indicators, the combiner, storage.", no_args_is_help=True)
-
-
-def _params(pairs: list[str], indicators: set[str]) -> dict[str, dict[str, Any]]:
-    """``indicator.name=value`` pairs, typed after the indicator's defaults."""
-    from uptrade.indicators.registry import get_indicator, parse_params
-
-    out: dict[str, dict[str, Any]] = {name: {} for name in indicators}
-    for pair in pairs:
-        target, sep, rest = pair.partition(".")
-        if not sep or target.strip().lower() not in indicators:
-            raise fail(f"--param {pair!r}: expected INDICATOR.name=value for one of {', '.join(sorted(indicators))}")
-        key = target.strip().lower()
-        out[key].update(parse_params(get_indicator(key), [rest]))
-    return out
 
 
 def _weights(pairs: list[str]) -> dict[str, float] | None:
@@ -65,7 +51,15 @@ def signals_run(
     symbol: Annotated[str, typer.Option("--symbol", "-s", help="Stored symbol, e.g. BTC-USDT.")],
     timeframe: Annotated[str, typer.Option("--timeframe", "-t", help="Timeframe, e.g. 1h.")],
     source: Annotated[list[str], typer.Option("--source", "-i", help="INDICATOR[:KIND], repeatable.")],
-    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="INDICATOR.name=value.")] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param",
+            "-p",
+            help="SOURCE.param=value, e.g. sniper:minor.length=28 (sniper.length when one source is sniper's); "
+            "repeatable.",
+        ),
+    ] = None,
     mode: Annotated[str, typer.Option(help="and, or, weighted or confirm.")] = "and",
     weight: Annotated[list[str] | None, typer.Option("--weight", "-w", help="SOURCE=weight (weighted).")] = None,
     threshold: Annotated[float, typer.Option(help="Score threshold (weighted).")] = 0.5,
@@ -81,12 +75,13 @@ def signals_run(
     from rich.table import Table
 
     from uptrade.signals import combine, compute_signal, parse_source, store_signal
+    from uptrade.signals.params import parse_source_params
 
     adapters = [parse_source(s) for s in source]
     names = [a.name for a in adapters]
     if len(set(names)) != len(names):
         raise fail(f"--source: each source once, got {', '.join(names)}")
-    params = _params(param or [], {a.indicator for a in adapters})
+    params = parse_source_params(param or [], names)
     weights = _weights(weight or [])
     if primary is not None:
         primary = parse_source(primary).name
@@ -95,7 +90,7 @@ def signals_run(
         candles = store.read_ohlcv(symbol, timeframe)
         if candles.empty:
             raise fail(f"no {symbol} {timeframe} candles stored; import or backfill them first")
-        signals = {a.name: compute_signal(candles, a.name, **params[a.indicator]) for a in adapters}
+        signals = {a.name: compute_signal(candles, a.name, **params[a.name]) for a in adapters}
         combined = pd.Series(
             combine(
                 signals, mode, weights=weights, threshold=threshold, primary=primary, confirm_window=confirm_window
@@ -121,7 +116,7 @@ def signals_run(
         out.print(f"combined: {int((combined == 1).sum())} long, {int((combined == -1).sum())} short")
         if store_as:
             spec = {
-                "sources": {n: params[parse_source(n).indicator] for n in names},
+                "sources": {n: params[n] for n in names},
                 "mode": mode,
                 "weights": weights,
                 "threshold": threshold,

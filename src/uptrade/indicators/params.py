@@ -22,7 +22,7 @@ from annotated_types import Ge, Le
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic.fields import FieldInfo
 
-from uptrade.errors import ParameterError
+from uptrade.errors import ParameterError, did_you_mean
 from uptrade.indicators.ma import MAType, check_window, ma_type_of
 
 
@@ -116,7 +116,8 @@ class IndicatorParams(BaseModel):
         fields = cls.model_fields
         unknown = sorted(set(map(str, data)) - set(fields))
         if unknown:
-            raise ParameterError(f"{cls.title}: unknown parameter(s) {', '.join(unknown)}; valid: {', '.join(fields)}")
+            hint = did_you_mean(unknown[0], tuple(fields))
+            raise ParameterError(f"{cls.title}: unknown parameter(s) {', '.join(unknown)}; {hint}")
         out = dict(data)
         for name, value in data.items():
             field = fields[name]
@@ -147,11 +148,14 @@ class IndicatorParams(BaseModel):
 
     @classmethod
     def known(cls, names: Iterable[object], owner: str | None = None) -> None:
-        """Refuse a name the model lacks: ``name: <owner> has no such parameter; valid: ...``."""
+        """Refuse a name the model lacks: ``name: <owner> has no such parameter; did you mean ...?``.
+
+        The suggestion is the closest valid names (``difflib``), or the whole list when none is close.
+        """
         unknown = sorted(set(map(str, names)) - set(cls.model_fields))
         if unknown:
-            valid = ", ".join(cls.model_fields)
-            raise ParameterError(f"{unknown[0]}: {owner or cls.title} has no such parameter; valid: {valid}")
+            hint = did_you_mean(unknown[0], tuple(cls.model_fields))
+            raise ParameterError(f"{unknown[0]}: {owner or cls.title} has no such parameter; {hint}")
 
     @classmethod
     def given(cls, params: Mapping[str, Any], owner: str | None = None) -> dict[str, Any]:

@@ -27,9 +27,14 @@ def first_error(exc: ValidationError) -> str:
     """``field.path: message`` of a validation error's first problem.
 
     Our own checks say what they are about; a message that starts with a deeper field path
-    (``sniper:major.length: must be ...``) continues the path with a dot.
+    (``sniper:major.length: must be ...``) continues the path with a dot. An unknown field (a
+    typo) is reported before the other problems it causes, with the closest valid field names
+    (``executor.stop_los: unknown field; did you mean stop_loss?``).
     """
-    first = exc.errors()[0]
+    errors = exc.errors()
+    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+    if first["type"] == "extra_forbidden":
+        return _unknown_field(exc.title, first["loc"])
     loc = ".".join(str(x) for x in first["loc"])
     err = (first.get("ctx") or {}).get("error")
     msg = str(err) if isinstance(err, UpTradeError) else first["msg"]
@@ -234,3 +239,37 @@ class BacktestConfig(BaseModel):
             return cls.model_validate(raw)
         except ValidationError as exc:
             raise ConfigError(f"{p}: {first_error(exc)}") from None
+
+
+def _model_at(root: type[BaseModel], path: tuple[int | str, ...]) -> type[BaseModel] | None:
+    """The pydantic model that holds the field at ``path`` below ``root`` (mapping keys skipped)."""
+    import typing
+
+    model: type[BaseModel] = root
+    for part in path:
+        field = model.model_fields.get(str(part))
+        if field is None:
+            continue  # a mapping's key (a source name): the model is the mapping's value type
+        found = None
+        for arg in (field.annotation, *typing.get_args(field.annotation)):
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                found = arg
+        if found is None:
+            return None
+        model = found
+    return model
+
+
+def _unknown_field(title: str, loc: tuple[int | str, ...]) -> str:
+    """``path.name: unknown field; did you mean ...?`` for an ``extra_forbidden`` error of model ``title``."""
+    from uptrade.errors import did_you_mean
+
+    roots: dict[str, type[BaseModel]] = {
+        m.__name__: m for m in (BacktestConfig, SignalsConfig, ExecutorConfig, TrailingStop, CombinerConfig)
+    }
+    path = ".".join(str(x) for x in loc)
+    root = roots.get(title)
+    model = _model_at(root, tuple(loc[:-1])) if root is not None else None
+    if model is None:
+        return f"{path}: unknown field"
+    return f"{path}: unknown field; {did_you_mean(str(loc[-1]), tuple(model.model_fields))}"

@@ -13,9 +13,10 @@ Names are resolved against the backtest config: an executor field (``stop_loss``
 ``take_profit``, ``time_limit``, ``cooldown_time``, ``max_executors_per_side``,
 ``total_amount_quote``, ``trade_cost``, ``activation_price``, ``trailing_delta``), a combiner
 field (``confirm_window``, ``threshold``, ``mode``, ``primary``), or an indicator parameter of one
-of the config's sources. ``source.param`` (``sniper:minor.length``, or ``sniper.length`` when one
-source uses that indicator), ``executor.x`` and ``combine.x`` say which one explicitly; a bare name
-that fits more than one is refused with the candidates. Every error is a :class:`ConfigError`
+of the config's sources. ``SOURCE.param`` (``sniper:minor.length``, or ``sniper.length`` when one
+source uses that indicator; the syntax of :mod:`uptrade.signals.params`, shared with ``signals run
+-p``), ``executor.x`` and ``combine.x`` say which one explicitly; a bare name that fits more than
+one is refused with the candidates, an unknown one with the closest valid names. Every error is a :class:`ConfigError`
 naming the dimension, with ``param="grid"`` (the CLI's ``--grid``).
 """
 
@@ -31,11 +32,12 @@ from typing import Any, Literal, TypeAlias
 import numpy as np
 from pydantic import ValidationError
 
-from uptrade.errors import ConfigError, UpTradeError
+from uptrade.errors import ConfigError, ParameterError, UpTradeError, did_you_mean
 from uptrade.indicators.params import text_value
 from uptrade.indicators.registry import get_indicator
 from uptrade.research.config import BacktestConfig, ExecutorConfig, first_error, source_params
 from uptrade.signals.adapters import parse_source
+from uptrade.signals.params import resolve_param, sources_with
 
 EXECUTOR_FIELDS = tuple(f for f in ExecutorConfig.model_fields if f != "trailing_stop")
 TRAILING_FIELDS = ("activation_price", "trailing_delta")
@@ -140,8 +142,12 @@ def _values(
 
 
 def _resolve(name: str, cfg: BacktestConfig) -> tuple[Target, str, str | None]:
-    """(target, field, source) of a dimension name in ``cfg``."""
-    sources = {key: parse_source(key).indicator for key in cfg.signals.sources}
+    """(target, field, source) of a dimension name in ``cfg``.
+
+    Indicator parameters are read by :func:`uptrade.signals.params.resolve_param` (``SOURCE.param``,
+    the same syntax as ``signals run -p``); ``executor.x`` and ``combine.x`` name the other fields.
+    """
+    sources = list(cfg.signals.sources)
     head, dot, field = name.rpartition(".")
     if dot:
         if head == "executor":
@@ -149,20 +155,17 @@ def _resolve(name: str, cfg: BacktestConfig) -> tuple[Target, str, str | None]:
                 return "executor", field, None
             if field in TRAILING_FIELDS:
                 return "trailing", field, None
-            raise _grid_error(f"{name}: the executor has no field {field!r}; valid: {', '.join(EXECUTOR_FIELDS)}")
+            valid = (*EXECUTOR_FIELDS, *TRAILING_FIELDS)
+            raise _grid_error(f"{name}: the executor has no field {field!r}; {did_you_mean(field, valid)}")
         if head == "combine":
             if field in COMBINE_FIELDS:
                 return "combine", field, None
-            raise _grid_error(f"{name}: the combiner has no field {field!r}; valid: {', '.join(COMBINE_FIELDS)}")
-        matches = [k for k, ind in sources.items() if head in (k, ind)]
-        if not matches:
-            raise _grid_error(f"{name}: {head!r} is not a source of the config ({', '.join(sources)})")
-        if len(matches) > 1:
-            raise _grid_error(f"{name}: {head!r} is more than one source; write one of {', '.join(matches)}")
-        params = get_indicator(sources[matches[0]]).params
-        if field not in params:
-            raise _grid_error(f"{name}: {sources[matches[0]]} has no parameter {field!r}; valid: {', '.join(params)}")
-        return "source", field, matches[0]
+            raise _grid_error(f"{name}: the combiner has no field {field!r}; {did_you_mean(field, COMBINE_FIELDS)}")
+        try:
+            source, field = resolve_param(name, sources)
+        except ParameterError as exc:
+            raise _grid_error(str(exc)) from None
+        return "source", field, source
     found: list[tuple[Target, str, str | None]] = []
     if name in EXECUTOR_FIELDS:
         found.append(("executor", name, None))
@@ -170,15 +173,13 @@ def _resolve(name: str, cfg: BacktestConfig) -> tuple[Target, str, str | None]:
         found.append(("trailing", name, None))
     if name in COMBINE_FIELDS:
         found.append(("combine", name, None))
-    for key, ind in sources.items():
-        if name in get_indicator(ind).params:
-            found.append(("source", name, key))
+    found += [("source", name, key) for key in sources_with(name, sources)]
     if not found:
         known = sorted(
             {*EXECUTOR_FIELDS, *TRAILING_FIELDS, *COMBINE_FIELDS}
-            | {f"{k}.{p}" for k, ind in sources.items() for p in get_indicator(ind).params}
+            | {p for key in sources for p in get_indicator(parse_source(key).indicator).params}
         )
-        raise _grid_error(f"{name}: no such parameter; valid: {', '.join(known)}")
+        raise _grid_error(f"{name}: no such parameter; {did_you_mean(name, known)}")
     if len(found) > 1:
         options = [f"{src}.{f}" if src else f"{t if t != 'trailing' else 'executor'}.{f}" for t, f, src in found]
         raise _grid_error(f"{name}: ambiguous, write one of {', '.join(options)}")
