@@ -160,7 +160,7 @@ def test_export_round_trips_and_aggregates(home: Path, tmp_path: Path) -> None:
     assert (weeks["time"].dt.day_of_week == 0).all()
     code, out = run("data", "export", str(tmp_path / "none.csv"), "-s", "ETH-USDT", "-t", "1h")
     assert code == 1
-    assert "nothing stored for ETH-USDT 1h" in out
+    assert "unknown symbol ETH-USDT (stored: SOL-USDT)" in out
 
 
 def test_bad_database_url_is_explained(home: Path) -> None:
