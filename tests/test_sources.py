@@ -317,3 +317,18 @@ def test_blocking_calls_work_in_a_forked_child() -> None:
         proc.join(10)
         if proc.is_alive():
             proc.kill()
+
+
+def test_cli_lists_markets_and_timeframes(market: Market, clock: FakeClock) -> None:
+    from typer.testing import CliRunner
+
+    from uptrade.cli import app
+
+    with serve_binance(market, clock) as (_fake, url):
+        env = {"UPTRADE_EXCHANGE_URLS": f'{{"binance": "{url}"}}', "COLUMNS": "200"}
+        result = CliRunner().invoke(app, ["data", "markets", "--source", "binance", "--quote", "USDT"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "BTC/USDT" in result.output
+    assert "spot" in result.output
+    shown = CliRunner().invoke(app, ["data", "timeframes", "--source", "polygon"])
+    assert "UpTrade stores: 1m 5m 15m 30m 1h 4h 1d" in shown.output
