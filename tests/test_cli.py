@@ -160,7 +160,7 @@ def test_export_round_trips_and_aggregates(home: Path, tmp_path: Path) -> None:
     assert (weeks["time"].dt.day_of_week == 0).all()
     code, out = run("data", "export", str(tmp_path / "none.csv"), "-s", "ETH-USDT", "-t", "1h")
     assert code == 1
-    assert "nothing stored for ETH-USDT 1h" in out
+    assert "unknown symbol ETH-USDT (stored: SOL-USDT)" in out
 
 
 def test_bad_database_url_is_explained(home: Path) -> None:
@@ -168,3 +168,22 @@ def test_bad_database_url_is_explained(home: Path) -> None:
     assert code == 1
     assert "unsupported database 'mysql'" in out
     assert "pw" not in out
+
+
+def test_delete_asks_then_deletes_a_range(home: Path, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'd.db'}"
+    rows = pd.DataFrame(
+        {"time": pd.date_range("2024-01-01", periods=48, freq="1h", tz="UTC"), "open": 1.0, "high": 2.0,
+         "low": 0.5, "close": 1.5, "volume": 10.0}
+    )  # fmt: skip
+    rows.to_csv(tmp_path / "c.csv", index=False)
+    assert run("--db", db, "data", "import", str(tmp_path / "c.csv"), "-s", "BTC-USDT", "-t", "1h")[0] == 0
+    args = ["--db", db, "data", "delete", "-s", "BTC-USDT", "-t", "1h", "--start", "2024-01-02"]
+    refused = runner.invoke(app, args, input="n\n")
+    assert refused.exit_code == 1
+    assert "Delete BTC-USDT 1h, from 2024-01-02 to the last bar" in refused.output
+    done = runner.invoke(app, args, input="y\n")
+    assert done.exit_code == 0, done.output
+    assert "deleted 24 rows" in done.output
+    with open_store(db) as store:
+        assert len(store.read_ohlcv("BTC-USDT", "1h")) == 24

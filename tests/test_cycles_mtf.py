@@ -220,7 +220,7 @@ def test_cli_cycles_errors_exit_1_and_write_nothing(store: Store) -> None:
     store.init()
     result = invoke(store, "cycles", "-s", "ETH-USDT", "-t", "1h", "--store")
     assert result.exit_code == 1
-    assert "no 1h candles of ETH-USDT" in result.output
+    assert "unknown symbol ETH-USDT" in result.output
     result = invoke(store, "cycles", "-s", SYMBOL, "--method", "fft")
     assert result.exit_code == 1
     assert "method" in result.output

@@ -188,7 +188,7 @@ ERROR_CASES = [
     ("min-window", "ma", SYMBOL, ["window=3", "ma_type=alexander"], ["window:", ">= 4", "Alexander"]),
     ("bad-ma-type", "vzo", SYMBOL, ["ma_type=nosuch"], ["ma_type:", "'nosuch'"]),
     ("no-equals", "vzo", SYMBOL, ["vzo_length"], ["--param 'vzo_length'", "name=value"]),
-    ("no-candles", "sniper", "ETH-USDT", [], ["no ETH-USDT 1h candles stored"]),
+    ("no-candles", "sniper", "ETH-USDT", [], ["unknown symbol ETH-USDT (stored: BTC-USDT"]),
 ]
 
 

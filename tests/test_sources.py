@@ -209,6 +209,38 @@ def test_binance_errors_become_ours(market: Market, clock: FakeClock) -> None:
             fetch(ExchangeSource("binance", api_url=url, retry=FAST, clock=clock.now), "BTC/USDT", "2w", "2024-05-01")
 
 
+def test_binance_markets_and_timeframes_through_ccxt(market: Market, clock: FakeClock) -> None:
+    eth = Market()
+    for key in ("BTCUSDT", "ETHUSDT", "ETHBTC"):
+        eth.add(key, market.series["BTCUSDT"])
+    with serve_binance(eth, clock) as (fake, url):
+        source = ExchangeSource("binance", api_url=url, retry=FAST, clock=clock.now)
+        every = asyncio.run(source.markets())
+        usdt = asyncio.run(source.markets(quote="usdt"))
+        eth_only = asyncio.run(source.markets(search="eth-"))
+        asyncio.run(source.aclose())
+    assert [(m.symbol, m.base, m.quote, m.type, m.active) for m in every] == [
+        ("BTC/USDT", "BTC", "USDT", "spot", True),
+        ("ETH/BTC", "ETH", "BTC", "spot", True),
+        ("ETH/USDT", "ETH", "USDT", "spot", True),
+    ]
+    assert [m.symbol for m in usdt] == ["BTC/USDT", "ETH/USDT"]
+    assert [m.symbol for m in eth_only] == ["ETH/BTC", "ETH/USDT"]
+    assert fake.requests["exchangeInfo"] == 1  # spot only: one request, loaded once
+    assert {"1m", "1h", "1d", "1M"} <= set(source.timeframes())
+
+
+def test_timeframes_of_each_source_and_markets_only_from_exchanges() -> None:
+    from uptrade.data.sources import list_markets, source_timeframes
+    from uptrade.errors import ConfigError
+
+    assert source_timeframes("polygon") == ["1m", "5m", "15m", "30m", "1h", "4h", "1d"]  # no 1w: Sunday weeks
+    assert source_timeframes("file") is None
+    assert "4h" in (source_timeframes("okx") or [])
+    with pytest.raises(ConfigError, match="file lists no markets"):
+        list_markets("file")
+
+
 @pytest.mark.parametrize("exchange", ["okx", "bybit"])
 def test_other_exchanges_are_configured(exchange: str) -> None:
     source = ExchangeSource(exchange)
@@ -285,3 +317,18 @@ def test_blocking_calls_work_in_a_forked_child() -> None:
         proc.join(10)
         if proc.is_alive():
             proc.kill()
+
+
+def test_cli_lists_markets_and_timeframes(market: Market, clock: FakeClock) -> None:
+    from typer.testing import CliRunner
+
+    from uptrade.cli import app
+
+    with serve_binance(market, clock) as (_fake, url):
+        env = {"UPTRADE_EXCHANGE_URLS": f'{{"binance": "{url}"}}', "COLUMNS": "200"}
+        result = CliRunner().invoke(app, ["data", "markets", "--source", "binance", "--quote", "USDT"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "BTC/USDT" in result.output
+    assert "spot" in result.output
+    shown = CliRunner().invoke(app, ["data", "timeframes", "--source", "polygon"])
+    assert "UpTrade stores: 1m 5m 15m 30m 1h 4h 1d" in shown.output

@@ -14,7 +14,7 @@ from uptrade.data.store import Store, open_store
 from uptrade.data.store.schema import LATEST_VERSION
 from uptrade.data.timeframes import parse_timeframe
 from uptrade.data.validate import OHLCVValidationError
-from uptrade.errors import ConfigError, StoreError, SymbolError, TimeframeError
+from uptrade.errors import ConfigError, NoDataError, StoreError, SymbolError, TimeframeError
 
 
 def test_schema_is_versioned_and_init_idempotent(store: Store) -> None:
@@ -230,3 +230,31 @@ def test_urls_are_checked() -> None:
 def test_unreachable_postgres_is_a_clear_store_error() -> None:
     with pytest.raises(StoreError, match=re.escape("opening postgresql+psycopg://u:***@127.0.0.1:1/x failed")):
         open_store("postgresql://u:secret@127.0.0.1:1/x")
+
+
+def test_delete_removes_a_range_in_one_transaction(store: Store, btc_1h: pd.DataFrame) -> None:
+    store.write_ohlcv(btc_1h.iloc[:300], "BTC-USDT", "1h")
+    store.write_ohlcv(btc_1h.iloc[:50], "ETH-USDT", "1h")
+    first, cut = btc_1h.index[0], btc_1h.index[99]
+    assert store.delete_ohlcv("btc/usdt", "1h", start=first, end=cut) == 100
+    left = store.read_ohlcv("BTC-USDT", "1h")
+    assert len(left) == 200
+    assert left.index[0] == btc_1h.index[100]
+    assert store.delete_ohlcv("BTC-USDT", "4h") == 0  # nothing stored at 4h: nothing deleted, nothing raised
+    assert store.delete_ohlcv("BTC-USDT") == 200
+    assert store.symbols() == ["ETH-USDT"]
+    assert len(store.read_ohlcv("ETH-USDT", "1h")) == 50
+
+
+def test_unknown_symbols_are_named_with_suggestions(store: Store, btc_1h: pd.DataFrame) -> None:
+    with pytest.raises(NoDataError, match=r"no candles are stored yet; load some with `uptrade demo`"):
+        store.check_symbol("BTC-USDT")
+    store.write_ohlcv(btc_1h.iloc[:10], "BTC-USDT", "1h")
+    store.write_ohlcv(btc_1h.iloc[:10], "ETH-USDT", "1h")
+    assert store.check_symbol("btc/usdt") == "BTC-USDT"
+    with pytest.raises(
+        NoDataError, match=re.escape("unknown symbol BTCUSD (stored: BTC-USDT, ETH-USDT; did you mean BTC-USDT?)")
+    ):
+        store.check_symbol("BTCUSD")
+    with pytest.raises(NoDataError, match=re.escape("unknown symbol UNKNOWN (stored: BTC-USDT, ETH-USDT)")):
+        store.check_symbol("UNKNOWN")

@@ -239,6 +239,21 @@ def test_rewritten_history_is_refreshed_at_once(tsdb: PgDatabases, minutes: pd.D
         store.close()
 
 
+def test_deleted_history_is_refreshed_at_once(tsdb: PgDatabases, minutes: pd.DataFrame) -> None:
+    store = open_store(tsdb.create("delete"))
+    try:
+        store.write_ohlcv(minutes, "BTC-USDT", "1m")
+        gone = minutes.loc["2024-01-03 10:00":"2024-01-03 11:29"].index
+        with statements(store.engine) as seen:
+            assert store.delete_ohlcv("BTC-USDT", "1m", start=gone[0], end=gone[-1]) == len(gone)  # below the marks
+        assert sum("refresh_continuous_aggregate" in s for s in seen) == len(VIEWS)
+        left = minutes.drop(gone)
+        for target in ("5m", "1h", "1d"):
+            assert_same_candles(store.read_ohlcv("BTC-USDT", target), resample_oracle(left, "1m", target))
+    finally:
+        store.close()
+
+
 def _job(store: Store, proc: str, target: str) -> int:
     with store.engine.connect() as conn:
         return int(

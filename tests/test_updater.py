@@ -14,7 +14,7 @@ from tests.fakes.market import FakeClock, Faults, Market, Series
 from tests.fakes.polygon import FakePolygon, serve_polygon
 from tests.helpers import assert_store_holds
 from uptrade.cli import app
-from uptrade.data.store import Store
+from uptrade.data.store import Store, open_store
 from uptrade.data.updater import DataUpdaterService, FeedStatus, UpdaterConfig
 from uptrade.errors import ConfigError
 from uptrade.settings import Settings
@@ -211,3 +211,20 @@ def test_cli_backfill_reports_progress_and_fails_clearly(tmp_path: Path, polygon
     assert "nope" not in bad.output
     missing = CliRunner().invoke(app, ["--db", url, "data", "update"], env={"UPTRADE_FEEDS_FILE": ""})
     assert missing.exit_code != 0
+
+
+def test_a_file_that_ends_before_the_window_says_so(tmp_path: Path, btc_1h: pd.DataFrame) -> None:
+    path = tmp_path / "old.csv"
+    btc_1h.loc["2020-01-01":"2020-01-10"].reset_index().to_csv(path, index=False)
+    url = f"sqlite:///{tmp_path / 'file.db'}"
+    args = ["--db", url, "data", "backfill", "--source", "file", "-s", "BTC-USDT", "-t", "1h", "--path", str(path)]
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "400"})
+    assert result.exit_code == 1, result.output
+    error = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(error) == 1
+    assert "holds bars from 2020-01-01 00:00 to 2020-01-10 23:00" in error[0]
+    assert "(default: the last 30 days); pass --start 2020-01-01" in error[0]
+    ok = CliRunner().invoke(app, [*args, "--start", "2020-01-01"])
+    assert ok.exit_code == 0, ok.output
+    with open_store(url) as store:
+        assert len(store.read_ohlcv("BTC-USDT", "1h")) == 240

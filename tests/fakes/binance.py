@@ -37,6 +37,10 @@ INTERVALS = {
 }
 
 
+#: Quote assets that exchangeInfo splits market names by (as Binance reports baseAsset/quoteAsset).
+QUOTES = ("USDT", "USDC", "BTC", "ETH")
+
+
 def _err(status: int, code: int, msg: str, headers: dict | None = None) -> web.Response:
     return web.json_response({"code": code, "msg": msg}, status=status, headers=headers)
 
@@ -64,7 +68,8 @@ class FakeBinance:
         self.requests["exchangeInfo"] += 1
         symbols = []
         for name in sorted(self.market.series):
-            base, quote = name[:-4], name[-4:]
+            quote = next(q for q in QUOTES if name.endswith(q))
+            base = name[: -len(quote)]
             symbols.append(
                 {
                     "symbol": name,

@@ -13,6 +13,14 @@ astro_app = typer.Typer(
 )
 
 
+def _check_times(start: str, end: str) -> None:
+    """Refuse a --from/--to that is not a time, naming the flag, before any computation."""
+    from uptrade.data.times import to_epoch
+
+    for name, value in (("start", start), ("end", end)):
+        to_epoch(value, name)
+
+
 def _names(text: str | None) -> list[str] | None:
     return None if text is None else [p.strip() for p in text.split(",") if p.strip()]
 
@@ -24,14 +32,13 @@ def positions(
     frame: Annotated[str, typer.Option(help="tropical or sidereal (Lahiri).")] = "tropical",
 ) -> None:
     """Longitude, sign, speed and retrograde flag of every body at one instant."""
-    import pandas as pd
     from rich.table import Table
 
+    from uptrade.data.times import from_epoch, to_epoch
     from uptrade.indicators.astro import BODIES, check_frame, nakshatra, planet_longitude, speed, zodiac
 
     fr = check_frame(frame)
-    when = pd.Timestamp(at)
-    when = when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
+    when = from_epoch(to_epoch(at, "at"))
     rows = [(b, planet_longitude(when, b, frame=fr), speed(when, b, frame=fr)) for b in BODIES]
     table = Table(title=f"{fr} positions at {when:%Y-%m-%d %H:%M:%S} UTC")
     for col, justify in (("body", "left"), ("longitude", "right"), ("sign", "left"), ("position", "right"),
@@ -67,6 +74,7 @@ def aspects(
     ] = None,
 ) -> None:
     """Exact aspect times (to the minute) between every pair of the given bodies."""
+    _check_times(start, end)
     import itertools
 
     import pandas as pd
@@ -97,6 +105,7 @@ def stations(
     end: Annotated[str, typer.Option("--to", help="End (UTC).")],
 ) -> None:
     """Retrograde and direct stations of one body."""
+    _check_times(start, end)
     from rich.table import Table
 
     from uptrade.indicators.astro_events import stations as find_stations

@@ -118,7 +118,10 @@ def opened_store(ctx: typer.Context, *, init: bool = False, timescaledb: bool | 
     from uptrade.data.store import open_store
 
     state = ctx.find_object(CliState)
-    store = open_store(state.db_url if state else None, init=init, timescaledb=timescaledb)
+    try:
+        store = open_store(state.db_url if state else None, init=init, timescaledb=timescaledb)
+    except UpTradeError as exc:  # whatever went wrong, it is about the database --db names
+        raise fail(f"--db: {exc}") from None
     try:
         yield store
     finally:
@@ -128,22 +131,51 @@ def opened_store(ctx: typer.Context, *, init: bool = False, timescaledb: bool | 
 def check_writable(path: Path, flag: str) -> Path:
     """Refuse, before any work, an output ``path`` that cannot be written (``flag`` names the option).
 
-    The file is not created: its directory must exist and be writable (or be creatable under a
-    writable parent), and the path itself must not be a directory or a read-only file.
+    The file is not created: the path must not be a directory or a read-only file, and a
+    throw-away file must be creatable in its directory (or in the nearest existing parent, when
+    the directories are to be made). Trying beats ``os.access``, which says yes to root even on
+    read-only and pseudo file systems such as ``/proc``.
     """
     import os
+    import tempfile
 
     target = Path(path).expanduser()
     if target.is_dir():
         raise fail(f"{flag} {target}: is a directory, expected a file path")
-    if target.exists() and not os.access(target, os.W_OK):
-        raise fail(f"{flag} {target}: the file is not writable")
+    if target.exists():
+        try:
+            with open(target, "ab"):
+                pass
+        except OSError as exc:
+            raise fail(f"{flag} {target}: the file is not writable ({exc.strerror})") from None
+        return target
     parent = target.parent
     while not parent.exists() and parent != parent.parent:
         parent = parent.parent
-    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-        raise fail(f"{flag} {target}: cannot write in {parent} (no such directory or no permission)")
+    if not parent.is_dir():
+        raise fail(f"{flag} {target}: cannot write in {parent}: not a directory")
+    try:
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError as exc:
+        raise fail(f"{flag} {target}: cannot create a file in {parent} ({exc.strerror or exc})") from None
+    if parent != target.parent and not os.access(parent, os.W_OK | os.X_OK):
+        raise fail(f"{flag} {target}: cannot create its directory in {parent} (no permission)")
     return target
+
+
+def check_readable(path: Path, flag: str) -> Path:
+    """Refuse, before any work, an input ``path`` that is missing, a directory or unreadable."""
+    import os
+
+    source = Path(path).expanduser()
+    if not source.exists():
+        raise fail(f"{flag} {source}: no such file")
+    if source.is_dir():
+        raise fail(f"{flag} {source}: is a directory, expected a file")
+    if not os.access(source, os.R_OK):
+        raise fail(f"{flag} {source}: the file is not readable")
+    return source
 
 
 def progress_bar() -> Progress:

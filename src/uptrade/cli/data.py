@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from uptrade.cli.common import cli_errors, console, fail, opened_store
+from uptrade.cli.common import check_readable, check_writable, cli_errors, console, fail, opened_store
 from uptrade.cli.views import coverage_table, import_candles, when
 
 if TYPE_CHECKING:
@@ -22,7 +22,10 @@ if TYPE_CHECKING:
     from uptrade.data.store import Store
     from uptrade.data.updater import DataUpdaterService, FeedStatus, UpdaterConfig
 
-data_app = typer.Typer(help="Candles: import, export, backfill, update, status.", no_args_is_help=True)
+data_app = typer.Typer(
+    help="Candles: import, export, delete, backfill, update, status; the sources' markets and timeframes.",
+    no_args_is_help=True,
+)
 
 #: Consecutive failures after which ``backfill`` and ``update --once`` give up on a feed (``update`` never does).
 BACKFILL_MAX_FAILURES = 6
@@ -39,13 +42,16 @@ TimeframesOption = Annotated[list[str], typer.Option("--timeframe", "-t", help="
 @cli_errors
 def data_import(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="CSV, CSV.gz or Parquet file.", exists=True, dir_okay=False)],
+    file: Annotated[Path, typer.Argument(help="CSV, CSV.gz or Parquet file.")],
     symbol: Annotated[str, typer.Option("--symbol", "-s", help="e.g. BTC-USDT, BTC/USDT or X:BTCUSD.")],
     timeframe: Annotated[str, typer.Option("--timeframe", "-t", help="1m 5m 15m 30m 1h 4h 1d 1w.")],
     skip_invalid: Annotated[bool, typer.Option(help="Write the valid rows and report the bad ones.")] = False,
     report: Annotated[Path | None, typer.Option(help="Where --skip-invalid writes its report CSV.")] = None,
 ) -> None:
     """Validate every row of a candle file and upsert it (all or nothing unless --skip-invalid)."""
+    check_readable(file, "FILE")
+    if report is not None:
+        check_writable(report, "--report")
     with opened_store(ctx) as store:
         import_candles(store, file, symbol, timeframe, skip_invalid, report)
 
@@ -63,7 +69,9 @@ def data_export(
     """Write a series (aggregated if not stored at that timeframe) to CSV or Parquet."""
     from uptrade.data.importer import export_file
 
+    check_writable(output, "OUTPUT")
     with opened_store(ctx) as store, console().status(f"exporting {symbol} {timeframe}"):
+        store.check_symbol(symbol)
         rows = export_file(store, output, symbol, timeframe, start=start, end=end)
     console().print(f"{rows:,} rows written to {output}")
 
@@ -73,6 +81,8 @@ def data_export(
 def data_status(ctx: typer.Context, symbol: Annotated[str | None, typer.Option("--symbol", "-s")] = None) -> None:
     """Coverage of every stored series, and the updater's per-feed status when it has run."""
     with opened_store(ctx) as store:
+        if symbol is not None:
+            store.check_symbol(symbol)
         table = coverage_table(store, symbol)
         feeds = store.feed_status()
     out = console()
@@ -82,6 +92,79 @@ def data_status(ctx: typer.Context, symbol: Annotated[str | None, typer.Option("
         out.print("no candles stored yet: try `uptrade demo`, `uptrade data import` or `uptrade data backfill`")
     if feeds:
         out.print(feeds_table(feeds, title="Updater feeds (last saved status)"))
+
+
+@data_app.command("delete")
+@cli_errors
+def data_delete(
+    ctx: typer.Context,
+    symbol: Annotated[str, typer.Option("--symbol", "-s", help="Stored symbol, e.g. BTC-USDT.")],
+    timeframe: Annotated[str | None, typer.Option("--timeframe", "-t", help="Only this timeframe.")] = None,
+    start: Annotated[str | None, typer.Option(help="First bar to delete (ISO-8601, UTC if no offset).")] = None,
+    end: Annotated[str | None, typer.Option(help="Last bar to delete (inclusive).")] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete stored candles of a symbol (every timeframe, or one; all times, or --start..--end)."""
+    from uptrade.data.timeframes import parse_timeframe
+    from uptrade.data.times import to_epoch
+
+    tf = parse_timeframe(timeframe) if timeframe else None
+    for name, value in (("start", start), ("end", end)):  # a bad date is refused before anything is asked
+        to_epoch(value, name)
+    with opened_store(ctx) as store:
+        sym = store.check_symbol(symbol)
+        what = f"{sym} {tf or 'candles of every timeframe'}, {_span(start, end)}"
+        if not yes and not typer.confirm(f"Delete {what} from {store.url}?"):
+            raise fail("nothing deleted (not confirmed; pass --yes to skip the question)")
+        rows = store.delete_ohlcv(sym, tf, start=start, end=end)
+    console().print(f"deleted {rows:,} rows: {what}")
+
+
+def _span(start: str | None, end: str | None) -> str:
+    if start is None and end is None:
+        return "all times"
+    return f"from {start or 'the first bar'} to {end or 'the last bar'}"
+
+
+@data_app.command("markets")
+@cli_errors
+def data_markets(
+    source: SourceOption = "binance",
+    quote: Annotated[str | None, typer.Option(help="Only this quote currency, e.g. USDT.")] = None,
+    search: Annotated[str | None, typer.Option(help="Only symbols containing this text, e.g. BTC.")] = None,
+) -> None:
+    """The markets an exchange lists (ccxt): symbol, base, quote, type, active."""
+    from rich.table import Table
+
+    from uptrade.data.sources import list_markets
+
+    with console().status(f"loading {source} markets"):
+        markets = list_markets(source, quote=quote, search=search)
+    if not markets:
+        raise fail(f"{source} lists no market matching --quote {quote or 'any'} --search {search or 'any'}")
+    table = Table(title=f"{source} markets ({len(markets):,})")
+    for name in ("symbol", "base", "quote", "type", "active"):
+        table.add_column(name)
+    for m in markets:
+        table.add_row(m.symbol, m.base, m.quote, m.type, "yes" if m.active else "[yellow]no[/]")
+    console().print(table)
+
+
+@data_app.command("timeframes")
+@cli_errors
+def data_timeframes(source: SourceOption) -> None:
+    """The timeframes a source offers, and which of them UpTrade stores."""
+    from uptrade.data.sources import source_timeframes
+    from uptrade.data.timeframes import TIMEFRAMES
+
+    offered = source_timeframes(source)
+    out = console()
+    if offered is None:
+        out.print(f"{source}: any (name the file's with -t): {' '.join(t.name for t in TIMEFRAMES)}")
+        return
+    usable = [t.name for t in TIMEFRAMES if t.name in offered]
+    out.print(f"{source} offers: {' '.join(offered)}")
+    out.print(f"UpTrade stores: {' '.join(usable) or 'none of them'}")
 
 
 @data_app.command("backfill")
@@ -98,6 +181,8 @@ def data_backfill(
     """Fetch closed candles into the store from the newest stored bar (or --start) and repair gaps."""
     from uptrade.data.updater import feeds_from_options
 
+    if path is not None:
+        check_readable(path, "--path")
     config = feeds_from_options(source, symbol, timeframe, start=start, end=end, path=path)
     _run_feeds(ctx, lambda store: run_backfill(store, config, console()))
 

@@ -59,6 +59,7 @@ def indicators_run(
     params = parse_params(info, param or [])
     out = console()
     with opened_store(ctx) as store:
+        store.check_symbol(symbol)
         frame = store.read_ohlcv(symbol, timeframe)
         if frame.empty:
             raise fail(f"no {symbol} {timeframe} candles stored; import or backfill them first")
@@ -115,6 +116,7 @@ def cycles(
     )
     out = console()
     with opened_store(ctx) as store:
+        store.check_symbol(symbol)
         found = detector.detect_store(store, symbol, end=end)
         print_cycles(out, found, f"dominant cycles of {symbol} ({method}, window {window})")
         if store_results:

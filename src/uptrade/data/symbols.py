@@ -10,10 +10,11 @@ here, longest first.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 
-from uptrade.errors import SymbolError
+from uptrade.errors import NoDataError, SymbolError
 
 #: Quote currencies recognised when splitting a glued pair such as ``BTCUSDT``.
 KNOWN_QUOTES: tuple[str, ...] = tuple(
@@ -134,3 +135,26 @@ def to_hummingbot(value: str | Symbol) -> str:
 def to_ccxt(value: str | Symbol) -> str:
     """Any form to ``BASE/QUOTE``."""
     return parse_symbol(value).ccxt
+
+
+def unknown_symbol(value: str, stored: list[str]) -> NoDataError:
+    """The error for a symbol the store does not hold: what it holds and the closest names.
+
+    An empty store says how to load candles instead. Suggestions come from ``difflib`` on the
+    canonical form and on the base asset alone (``BTC`` and ``BTCUSD`` suggest ``BTC-USDT``).
+    """
+    if not stored:
+        return NoDataError(
+            f"unknown symbol {value}: no candles are stored yet; load some with `uptrade demo` "
+            "or `uptrade data import FILE -s SYMBOL -t TIMEFRAME`"
+        )
+    try:
+        key = canonical_symbol(value)
+    except SymbolError:
+        key = str(value).strip().upper()
+    bases = difflib.get_close_matches(key.split("-")[0], {s.split("-")[0] for s in stored}, n=3, cutoff=0.6)
+    similar = difflib.get_close_matches(key, stored, n=3, cutoff=0.8)
+    close = list(dict.fromkeys(similar + [s for s in stored if s.split("-")[0] in bases]))[:3]
+    shown = ", ".join(stored[:12]) + (f" and {len(stored) - 12} more" if len(stored) > 12 else "")
+    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+    return NoDataError(f"unknown symbol {value} (stored: {shown}{hint})")

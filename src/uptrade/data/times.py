@@ -48,9 +48,9 @@ def to_epoch(value: TimeLike, name: str) -> int | None:
     try:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError) as exc:
-        raise ConfigError(f"{name}: cannot parse {value!r} as a time ({exc})") from None
+        raise ConfigError(f"{name}: cannot parse {value!r} as a time ({exc})", param=name) from None
     if ts is pd.NaT:
-        raise ConfigError(f"{name}: {value!r} is not a time")
+        raise ConfigError(f"{name}: {value!r} is not a time", param=name)
     return int(as_utc(ts).as_unit("ns").value // _NS_PER_S)
 
 

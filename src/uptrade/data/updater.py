@@ -45,6 +45,7 @@ from uptrade.data.times import as_utc, from_epoch
 from uptrade.errors import (
     ConfigError,
     DataFormatError,
+    NoDataError,
     SourceAuthError,
     SourceError,
     StoreError,
@@ -58,7 +59,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 #: Errors that retrying cannot fix: the feed stops with the reason in its status.
-FATAL_ERRORS = (SourceAuthError, SymbolError, TimeframeError, ConfigError)
+FATAL_ERRORS = (SourceAuthError, SymbolError, TimeframeError, ConfigError, NoDataError)
 #: Rows written per transaction at most when pages of several feeds are grouped.
 WRITE_GROUP_ROWS = 200_000
 #: Errors a feed backs off from and retries.
@@ -402,7 +403,9 @@ class DataUpdaterService:
                 else from_epoch(self.clock.now()) - pd.Timedelta(days=self.config.lookback_days)
             )
             st.state = FeedState.BACKFILLING
-            await self._fetch_range(feed, st, source, int(start.timestamp()), target)
+            lo = int(start.timestamp())
+            if await self._fetch_range(feed, st, source, lo, target) == 0:
+                await self._explain_empty(feed, source, lo, target)
             return
         if feed.start is not None:
             first = await self._db(self.store.first_time, feed.symbol, tf)
@@ -416,6 +419,19 @@ class DataUpdaterService:
             if target - begin >= 2 * tf.seconds:
                 st.state = FeedState.BACKFILLING
             await self._fetch_range(feed, st, source, begin, target)
+
+    async def _explain_empty(self, feed: FeedConfig, source: BaseSource, lo: int, hi: int) -> None:
+        """A first backfill that found nothing: when the source knows what it holds, say so and how to reach it."""
+        span = await source.span(feed.symbol, feed.tf)
+        if span is None:
+            return
+        first, last = (f"{from_epoch(t):%Y-%m-%d %H:%M}" for t in span)
+        asked = f"{from_epoch(lo):%Y-%m-%d %H:%M} to {from_epoch(max(lo, hi)):%Y-%m-%d %H:%M}"
+        how = "" if feed.start is not None else f" (default: the last {self.config.lookback_days:g} days)"
+        raise NoDataError(
+            f"the {source.name} source holds bars from {first} to {last}, none in the window "
+            f"asked for, {asked}{how}; pass --start {first[:10]} (a feed's `start`) to load them"
+        )
 
     async def _repair(self, feed: FeedConfig, st: FeedStatus, source: BaseSource) -> None:
         gaps = await self._db(self.store.find_gaps, feed.symbol, feed.tf)

@@ -18,6 +18,7 @@ import queue
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeAlias, TypeVar, runtime_checkable
 
 import numpy as np
@@ -70,10 +71,35 @@ class CandleSource(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class MarketInfo:
+    """One market a source lists: its symbol in the source's spelling, base, quote, type, and whether it trades."""
+
+    symbol: str
+    base: str
+    quote: str
+    type: str
+    active: bool
+
+
 class BaseSource:
     """Shared plumbing: time arguments, the closed-candle cut, concatenation."""
 
     name = "base"
+
+    def timeframes(self) -> list[str] | None:
+        """The timeframes the source offers, in its own spelling; None when any is (a file holds what it holds)."""
+        return None
+
+    async def markets(self, quote: str | None = None, search: str | None = None) -> list[MarketInfo]:
+        """The markets the source lists (quote currency ``quote``, ``search`` in the symbol); exchanges only."""
+        raise ConfigError(
+            f"source: {self.name} lists no markets; use an exchange (binance, okx, bybit)", param="source"
+        )
+
+    async def span(self, symbol: str, timeframe: str | Timeframe) -> tuple[int, int] | None:
+        """First and last open time (epoch s) the source holds for the series, when it knows (a file does)."""
+        return None
 
     def __init__(self, clock: Clock | None = None) -> None:
         self.clock: Clock = clock or time.time

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from uptrade.data.frames import OHLCVBatch
-from uptrade.data.sources.base import BaseSource, Clock, RetryPolicy, rows_to_batch, with_retries
+from uptrade.data.sources.base import BaseSource, Clock, MarketInfo, RetryPolicy, rows_to_batch, with_retries
 from uptrade.data.symbols import parse_symbol
 from uptrade.data.timeframes import Timeframe
 from uptrade.data.times import TimeLike
@@ -155,6 +155,24 @@ class ExchangeSource(BaseSource):
             self.exchange.options["fetchMarkets"] = {"types": [market_type]}
         await self._call("markets", self.exchange.load_markets)
         self._markets_loaded = True
+
+    def timeframes(self) -> list[str]:
+        """ccxt's ``exchange.timeframes`` keys (UpTrade stores those :mod:`~uptrade.data.timeframes` knows)."""
+        return list(self.exchange.timeframes or {})
+
+    async def markets(self, quote: str | None = None, search: str | None = None) -> list[MarketInfo]:
+        """ccxt's markets (Binance: spot only, one request), filtered by quote currency and a symbol substring."""
+        await self._ensure_markets("spot")
+        want_quote = quote.strip().upper() if quote else None
+        needle = search.strip().upper().replace("-", "/") if search else None
+        out = []
+        for m in self.exchange.markets.values():
+            if want_quote and str(m.get("quote", "")).upper() != want_quote:
+                continue
+            if needle and needle not in str(m["symbol"]).upper():
+                continue
+            out.append(MarketInfo(m["symbol"], m["base"], m["quote"], str(m.get("type")), m.get("active") is not False))
+        return sorted(out, key=lambda m: m.symbol)
 
     async def pages(
         self, symbol: str, timeframe: str | Timeframe, start: TimeLike, end: TimeLike = None

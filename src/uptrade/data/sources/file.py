@@ -15,7 +15,7 @@ import numpy as np
 from uptrade.data.frames import COLUMNS, OHLCVBatch
 from uptrade.data.io import read_table
 from uptrade.data.sources.base import BaseSource, Clock, run_blocking
-from uptrade.data.timeframes import Timeframe
+from uptrade.data.timeframes import Timeframe, parse_timeframe
 from uptrade.data.times import TimeLike
 from uptrade.data.validate import OHLCVValidationError, table_to_batch, validate_table
 from uptrade.errors import DataFormatError
@@ -47,6 +47,11 @@ class FileSource(BaseSource):
         batch = table_to_batch(loaded.table)
         self._cache = (mtime, tf.name, batch)
         return batch
+
+    async def span(self, symbol: str, timeframe: str | Timeframe) -> tuple[int, int] | None:
+        """First and last open time in the file (None for an empty file)."""
+        batch = await run_blocking(self._load, parse_timeframe(timeframe))
+        return (int(batch.time[0]), int(batch.time[-1])) if len(batch) else None
 
     async def pages(
         self, symbol: str, timeframe: str | Timeframe, start: TimeLike, end: TimeLike = None

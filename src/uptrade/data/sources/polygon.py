@@ -31,7 +31,7 @@ import numpy as np
 from uptrade.data.frames import OHLCVBatch
 from uptrade.data.sources.base import BaseSource, Clock, RetryPolicy, rows_to_batch, run_blocking, with_retries
 from uptrade.data.symbols import parse_symbol
-from uptrade.data.timeframes import Timeframe
+from uptrade.data.timeframes import TIMEFRAMES, Timeframe
 from uptrade.data.times import TimeLike
 from uptrade.errors import (
     PaginationLoopError,
@@ -98,6 +98,18 @@ class _StrictJSON:
 
     def dumps(self, obj: Any) -> str:
         return json.dumps(obj)
+
+
+def polygon_timeframes() -> list[str]:
+    """The UpTrade timeframes :func:`polygon_timespan` can express (all but weeks)."""
+    out = []
+    for tf in TIMEFRAMES:
+        try:
+            polygon_timespan(tf)
+        except TimeframeError:
+            continue
+        out.append(tf.name)
+    return out
 
 
 def polygon_timespan(tf: Timeframe) -> tuple[int, str]:
@@ -240,6 +252,10 @@ class PolygonSource(BaseSource):
             "vwap": vw,
             "trade_count": n,
         }
+
+    def timeframes(self) -> list[str]:
+        """The UpTrade timeframes Polygon serves (its minute/hour/day spans; weeks are refused)."""
+        return polygon_timeframes()
 
     async def aclose(self) -> None:
         self.client.client.clear()

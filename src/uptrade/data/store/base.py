@@ -30,11 +30,11 @@ from uptrade.data.frames import OHLCVBatch, empty_frame, frame_from_columns
 from uptrade.data.store import schema
 from uptrade.data.store.dberrors import db_reason
 from uptrade.data.store.results import ResultsMixin
-from uptrade.data.symbols import canonical_symbol
+from uptrade.data.symbols import canonical_symbol, unknown_symbol
 from uptrade.data.timeframes import TIMEFRAMES, Timeframe, parse_timeframe
 from uptrade.data.times import TimeLike, as_utc, from_epoch, to_epoch
 from uptrade.data.validate import frame_to_batch
-from uptrade.errors import ConfigError, SchemaVersionError, StoreError
+from uptrade.errors import ConfigError, SchemaVersionError, StoreError, SymbolError
 from uptrade.settings import mask_url
 
 log = logging.getLogger(__name__)
@@ -324,6 +324,34 @@ class Store(ResultsMixin, ABC):
         self._written(written)
         return [len(b) for b, _, _ in keyed]
 
+    def delete_ohlcv(
+        self, symbol: str, timeframe: str | Timeframe | None = None, start: TimeLike = None, end: TimeLike = None
+    ) -> int:
+        """Delete a symbol's candles (one timeframe or all, open time in [start, end]); returns the rows deleted.
+
+        One transaction for every timeframe; the backends' write hooks run as for a write, so
+        TimescaleDB refreshes the continuous aggregates over the deleted range (and a role that
+        may not refresh them cannot delete below their watermark).
+        """
+        sym = canonical_symbol(symbol)
+        tf_clause, params = "", {"symbol": sym}
+        if timeframe is not None:
+            tf_clause, params["tf"] = " AND timeframe = :tf", parse_timeframe(timeframe).name
+        where, bounds = self._range_clause(to_epoch(start, "start"), to_epoch(end, "end"), inclusive_hi=True)
+        match = f"FROM ohlcv WHERE symbol = :symbol{tf_clause}{where}"
+        span = f"SELECT timeframe, {self._epoch('min(time)')}, {self._epoch('max(time)')}, count(*) {match}"
+        try:
+            with self.engine.begin() as conn:
+                found = conn.execute(sa.text(f"{span} GROUP BY timeframe"), {**params, **bounds}).all()
+                written = [Written(sym, parse_timeframe(t), int(lo), int(hi), int(n)) for t, lo, hi, n in found]
+                self._before_write(conn, written)
+                deleted = conn.execute(sa.text(f"DELETE {match}"), {**params, **bounds}).rowcount
+        except self._db_errors as exc:
+            raise StoreError(f"deleting {sym} candles failed, nothing was deleted: {db_reason(exc)}") from exc
+        self._written(written)
+        log.info("ohlcv deleted", extra={"symbol": sym, "rows": deleted, "store": self.mode})
+        return int(deleted)
+
     def _upsert_many(self, conn: Connection, items: list[tuple[OHLCVBatch, str, str]]) -> None:
         """Upsert several series inside the caller's transaction (backends may batch round trips)."""
         for batch, sym, tf_name in items:
@@ -384,8 +412,26 @@ class Store(ResultsMixin, ABC):
             "SELECT (SELECT min(symbol) FROM ohlcv WHERE symbol > s.sym) FROM s WHERE s.sym IS NOT NULL) "
             "SELECT sym FROM s WHERE sym IS NOT NULL"
         )
-        with self.engine.connect() as conn:
-            return [r[0] for r in conn.execute(sa.text(sql))]
+        try:
+            with self.engine.connect() as conn:
+                return [r[0] for r in conn.execute(sa.text(sql))]
+        except sa.exc.SQLAlchemyError as exc:
+            raise StoreError(f"listing the stored symbols failed: {db_reason(exc)}") from exc
+
+    def check_symbol(self, symbol: str) -> str:
+        """The canonical form of a stored ``symbol``; a :class:`~uptrade.errors.NoDataError` otherwise.
+
+        The message lists the stored symbols and the closest ones (an empty store says how to
+        load candles), so every command reports an unknown symbol the same way.
+        """
+        stored = self.symbols()
+        try:
+            key = canonical_symbol(symbol)
+        except SymbolError:
+            key = None
+        if key is None or key not in stored:
+            raise unknown_symbol(symbol, stored)
+        return key
 
     def coverage(self, symbol: str | None = None) -> list[Coverage]:
         """First/last bar, rows, gaps and missing bars of every stored series (or one symbol's)."""

@@ -16,6 +16,7 @@ from sqlalchemy.pool import StaticPool
 
 from uptrade.data.frames import OHLCVBatch
 from uptrade.data.store.base import Store, driver_connection
+from uptrade.errors import StoreError
 
 
 def _upsert_sql(symbol: str, timeframe: str, columns: list[str]) -> str:
@@ -34,12 +35,22 @@ def _upsert_sql(symbol: str, timeframe: str, columns: list[str]) -> str:
     )
 
 
+def _prepare_file(path: Path) -> None:
+    """Create the database file's directory; a path that cannot hold the file is a clear error."""
+    if path.is_dir():
+        raise StoreError(f"sqlite:///{path}: is a directory, expected a database file path")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"sqlite:///{path}: cannot create its directory {path.parent}: {exc.strerror}") from None
+
+
 def create_sqlite_engine(url: sa.URL) -> Engine:
     """An engine with WAL, a busy timeout and SQLAlchemy-controlled transactions."""
     database = url.database or ""
     memory = database in ("", ":memory:")
     if not memory:
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        _prepare_file(Path(database).expanduser())
     kwargs: dict[str, Any] = {"poolclass": StaticPool} if memory else {}
     engine = sa.create_engine(url, connect_args={"timeout": 30}, **kwargs)
 
