@@ -14,8 +14,8 @@ from uptrade.cli import app
 from uptrade.data.store import Store
 from uptrade.errors import ConfigError
 from uptrade.research.config import BacktestConfig
+from uptrade.research.report_format import fmt_value as format_stat
 from uptrade.research.run import combined_signal, run_research, vectorbt_gaps
-from uptrade.research.stats import format_stat
 from uptrade.signals import combine, compute_signal
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -40,13 +40,14 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A SQLite store with the sample's BTC-USDT 1h (2025 H1) and a month of ETH-USDT 1h."""
+    """A SQLite store with the sample's BTC-USDT 1h (2025 H1), a month of ETH-USDT 1h and SOL-USDT 1h (2025 H1)."""
     from uptrade.data.store import open_store
 
     url = f"sqlite:///{tmp_path_factory.mktemp('store') / 'research.db'}"
     store = open_store(url)
     store.write_ohlcv(load_market("btcusdt_1h_binance.csv.gz").loc["2025-01-01":"2025-06-30"], "BTC-USDT", "1h")
     store.write_ohlcv(load_market("ethusdt_1h_binance.csv.gz").loc["2025-04-01":"2025-04-30"], "ETH-USDT", "1h")
+    store.write_ohlcv(load_market("solusdt_1h_binance.csv.gz").loc["2025-01-01":"2025-06-30"], "SOL-USDT", "1h")
     store.close()
     return url
 
@@ -110,8 +111,7 @@ def test_unwritable_output_fails_in_one_line_before_running(db: str, tmp_path: P
     # the example's whole 2025 H1 would run for a while: the refusal must come before it
     res = run(db, command, "-c", str(EXAMPLE), *extra, "--report", str(target))
     assert res.exit_code == 1
-    assert res.output.strip().splitlines() == [f"error: --report {target}: cannot write in {blocker} "
-                                               "(no such directory or no permission)"]  # fmt: skip
+    assert res.output.strip().splitlines() == [f"error: --report {target}: cannot write in {blocker}: not a directory"]
     assert not target.exists()
     folder = run(db, command, "-c", str(EXAMPLE), *extra, "--report", str(tmp_path))
     assert folder.exit_code == 1

@@ -13,7 +13,6 @@ import struct
 import subprocess
 import zlib
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -21,6 +20,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from uptrade.research.backtest import run_backtest
 from uptrade.research.config import BacktestConfig
 from uptrade.research.optimize import WalkForward, optimize
 from uptrade.research.report import csv_path, write_optimize_report, write_report
@@ -77,7 +77,7 @@ def test_statistics_are_grouped_and_nested_dicts_become_lists(backtest: Any) -> 
     stats = {**backtest.stats, "benchmark_return": 1.2, "mystery": 3.0}
     groups = group_stats(stats)
     assert list(groups) == ["Returns", "Risk", "Trades", "Benchmark", "Other"]
-    assert set(groups["Benchmark"]) == {"benchmark_return"}
+    assert set(groups["Benchmark"]) == {k for k in stats if k.startswith("benchmark_")}
     assert groups["Other"] == {"mystery": 3.0}
     assert sum(len(g) for g in groups.values()) == len(stats)
     page = stats_html(stats)
@@ -137,6 +137,7 @@ def test_long_ranges_thin_markers_and_draw_the_close(btc_1h: pd.DataFrame) -> No
             "symbol": "BTC-USDT",
             "signals": {"sources": {"vzo:minor": {"vzo_length": 14}}},
             "executor": {"cooldown_time": 0, "max_executors_per_side": 3, "time_limit": 7200, "take_profit": 0.005},
+            "account": {"initial_capital": 1_000_000},
         }
     )
     result, signal = run_hummingbot(cfg, btc_1h)
@@ -201,21 +202,30 @@ def test_optimisation_report_labels_cells_and_shows_out_of_sample_equity(
     assert heat.type == "heatmap"
     assert heat.texttemplate == "%{z:.3g}"
     # the out-of-sample curve: each fold's test window traded with its train window's best point
-    pieces = []
+    # (the whole history's signal cut to the window, as the search uses it), returns chained
+    signal, _ = combined_signal(candles, cfg)
+    level, pieces = 1000.0, []
     for fold in result.folds.itertuples():
         point = cfg.model_dump()
         point["executor"].update(stop_loss=fold.stop_loss, take_profit=fold.take_profit)
-        part, _ = run_hummingbot(BacktestConfig.model_validate(point), candles.loc[fold.test_start : fold.test_end])
-        pieces.append(part.equity)
+        chosen = BacktestConfig.model_validate(point)
+        window = slice(fold.test_start, fold.test_end)
+        part = run_backtest(candles.loc[window], signal.loc[window], chosen.executor, "1h", chosen.account)
+        pieces.append(level * part.equity / 1000.0)
+        level = float(pieces[-1].iloc[-1])
     oos = pd.concat(pieces)
-    stats = {"net_pnl_quote": float(sum(p.iloc[-1] - p.iloc[0] for p in pieces)), "cagr": 0.1234}
-    extended = SimpleNamespace(**result._asdict(), oos_equity=oos, oos_stats=stats)
-    text = write_optimize_report(tmp_path / "opt.html", extended, space.names).read_text(encoding="utf-8")
+    assert result.oos_equity is not None
+    assert result.oos_equity.index.equals(oos.index)
+    np.testing.assert_allclose(result.oos_equity.to_numpy(), oos.to_numpy(), rtol=1e-12)
+    assert result.oos_stats is not None
+    assert result.oos_stats["total_return"] == pytest.approx(oos.iloc[-1] / 1000.0 - 1.0, rel=1e-12)
+    text = write_optimize_report(tmp_path / "opt.html", result, space.names).read_text(encoding="utf-8")
     assert "walk-forward: stitched out-of-sample equity" in text
     assert "Out of sample (stitched)" in text
-    assert "<td>12.34%</td>" in text
+    assert f"<td>{fmt_value('cagr', result.oos_stats['cagr'])}</td>" in text
     assert text.index("stitched out-of-sample equity") < text.index("the train window's best point")
-    plain = write_optimize_report(tmp_path / "plain.html", result, space.names).read_text(encoding="utf-8")
+    plain_result = optimize(cfg, candles, space, min_trades=5)
+    plain = write_optimize_report(tmp_path / "plain.html", plain_result, space.names).read_text(encoding="utf-8")
     assert "stitched out-of-sample equity" not in plain
     assert "best sharpe by stop_loss and take_profit" in plain
 

@@ -64,5 +64,6 @@ def _backtest(out: Console, store: Store) -> None:
         result.equity,
         result.stats,
         f"UpTrade demo: {cfg.symbol} {cfg.timeframe} {span}",
+        config=cfg,
     )
     out.print(f"report: {path}  (the same strategy as examples/sniper_btc_1h.yml; try uptrade optimize on it)")

@@ -64,6 +64,11 @@ def backtest(
         report = check_writable(report, "--report")
     cfg = _config(config, symbol, timeframe, start, end)
     out = console()
+    if cfg.is_portfolio:
+        if mode != "hummingbot":
+            raise fail(f"--mode {mode}: a portfolio (symbols: [...]) runs with --mode hummingbot")
+        _portfolio(ctx, cfg, report)
+        return
     with opened_store(ctx) as store:
         candles = load_candles(store, cfg)
         result, signal = (run_research if mode == "vectorbt" else run_hummingbot)(cfg, candles)
@@ -79,8 +84,35 @@ def backtest(
         from uptrade.research.report import write_report
 
         trades = result.executors if isinstance(result, BacktestResult) else result.trades
-        path = write_report(report, candles, trades, result.equity, result.stats, f"Backtest {title}")
+        path = write_report(report, candles, trades, result.equity, result.stats, f"Backtest {title}", config=cfg)
         out.print(f"report: {path}")
+
+
+def _portfolio(ctx: typer.Context, cfg: BacktestConfig, report: Path | None) -> None:
+    """``backtest`` of a portfolio config: the shared account's statistics and the table by market."""
+    from rich.table import Table
+
+    from uptrade.research.portfolio import load_markets, run_portfolio
+    from uptrade.research.report_format import fmt_value
+
+    out = console()
+    with opened_store(ctx) as store:
+        candles = load_markets(store, cfg)
+    result = run_portfolio(cfg, candles)
+    span = f"{result.equity.index[0]:%Y-%m-%d}..{result.equity.index[-1]:%Y-%m-%d}"
+    title = f"{', '.join(cfg.markets)} {cfg.timeframe} {span}"
+    out.print(stats_table(result.stats, f"portfolio backtest {title} (one account)"))
+    table = Table(title="by market")
+    table.add_column("symbol")
+    for name in result.markets.columns:
+        table.add_column(name, justify="right")
+    for symbol, row in result.markets.iterrows():
+        table.add_row(str(symbol), *(fmt_value(str(k), v) for k, v in row.items()))
+    out.print(table)
+    if report is not None:
+        from uptrade.research.report import write_portfolio_report
+
+        out.print(f"report: {write_portfolio_report(report, result, cfg, f'Portfolio {title}')}")
 
 
 def _cell(value: object) -> str:
@@ -141,6 +173,11 @@ def optimize(
         output = check_writable(output, "--output")
     out = console()
     cfg = _config(config, symbol, timeframe, start, end)
+    if cfg.is_portfolio:
+        raise fail(
+            f"--config {config}: a portfolio ({', '.join(cfg.markets)}) is optimised one market at a time; "
+            "add --symbol SYMBOL"
+        )
     space = ParamSpace.parse(grid, cfg)
     wf = WalkForward.parse(walk_forward) if walk_forward else None
     with opened_store(ctx) as store:

@@ -87,6 +87,7 @@ def signals_run(
         primary = parse_source(primary).name
     out = console()
     with opened_store(ctx) as store:
+        symbol = store.check_symbol(symbol)
         candles = store.read_ohlcv(symbol, timeframe)
         if candles.empty:
             raise fail(f"no {symbol} {timeframe} candles stored; import or backfill them first")

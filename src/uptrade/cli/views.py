@@ -122,7 +122,7 @@ def stats_table(stats: dict[str, Any], title: str) -> Table:
     """A backtest's statistics as a two-column table, formatted as people read them; a ruined run says so first."""
     from rich.table import Table
 
-    from uptrade.research.stats import format_stat
+    from uptrade.research.report_format import fmt_value as format_stat
 
     table = Table(title=title)
     table.add_column("statistic")

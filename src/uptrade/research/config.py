@@ -265,7 +265,8 @@ def _unknown_field(title: str, loc: tuple[int | str, ...]) -> str:
     from uptrade.errors import did_you_mean
 
     roots: dict[str, type[BaseModel]] = {
-        m.__name__: m for m in (BacktestConfig, SignalsConfig, ExecutorConfig, TrailingStop, CombinerConfig)
+        m.__name__: m
+        for m in (BacktestConfig, SignalsConfig, ExecutorConfig, AccountConfig, TrailingStop, CombinerConfig)
     }
     path = ".".join(str(x) for x in loc)
     root = roots.get(title)

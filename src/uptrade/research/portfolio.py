@@ -50,7 +50,8 @@ class PortfolioResult(NamedTuple):
 
 def load_markets(store: Store, cfg: BacktestConfig) -> dict[str, pd.DataFrame]:
     """Each market's candles from the store; ``NoDataError`` names every market without any."""
-    out = {s: store.read_ohlcv(s, cfg.timeframe, start=cfg.start, end=cfg.end) for s in cfg.markets}
+    known = [store.check_symbol(s) for s in cfg.markets]
+    out = {s: store.read_ohlcv(s, cfg.timeframe, start=cfg.start, end=cfg.end) for s in known}
     empty = [s for s, c in out.items() if c.empty]
     if empty:
         raise NoDataError(

@@ -21,6 +21,7 @@ from uptrade.research.report_figures import (
     backtest_figure,
     capital_of,
     monthly_figure,
+    portfolio_figure,
     sweep_figures,
     walk_forward_equity_figure,
     walk_forward_figure,
@@ -137,6 +138,40 @@ def write_report(
     return _write_page(path, title, "".join(parts))
 
 
+def write_portfolio_report(path: str | Path, result: Any, config: BacktestConfig, title: str = "Portfolio") -> Path:
+    """The report of a :class:`~uptrade.research.portfolio.PortfolioResult`: shared equity, each market's
+    PnL, drawdown, the statistics, the per-market table, monthly returns, executors (CSV beside) and config."""
+    from uptrade.research.report_format import fmt_value
+
+    trades = result.executors
+    csv = _write_text(csv_path(path), trades.to_csv(index=False))
+    equity = result.equity
+    markets = result.markets.copy()
+    shown = pd.DataFrame(
+        {c: [fmt_value(c, v) for v in markets[c]] for c in markets.columns}, index=markets.index
+    ).rename(columns={"buy_and_hold_return": "buy and hold"})
+    parts = [
+        ruined_banner(result.stats),
+        f"<p>{', '.join(config.markets)} {config.timeframe}, {len(equity):,} bars, "
+        f"{equity.index[0]:%Y-%m-%d %H:%M}..{equity.index[-1]:%Y-%m-%d %H:%M} UTC; one account of "
+        f"{config.initial_capital:,.2f} quote</p>",
+        _figure_html(portfolio_figure(equity, result.benchmark, trades)),
+        "<h2>Statistics (the shared account)</h2>",
+        stats_html(result.stats),
+        "<h2>By market</h2>",
+        shown.to_html(border=0),
+        "<h2>Monthly returns</h2>",
+        _figure_html(monthly_figure(equity)),
+        f"<h2>Executors ({len(trades)})</h2>",
+        executors_summary(trades),
+        f"<p>Full table: <a href='{html.escape(csv.name)}' download>{html.escape(csv.name)}</a> (CSV)</p>",
+        executors_table(trades),
+        "<h2>Config</h2>",
+        f"<pre class='config'>{html.escape(_config_yaml(config))}</pre>",
+    ]
+    return _write_page(path, title, "".join(parts))
+
+
 def write_optimize_report(
     path: str | Path, result: Any, names: list[str], title: str = "Optimisation", top: int = 50
 ) -> Path:
@@ -168,7 +203,8 @@ def write_optimize_report(
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in result.notes)
     content = (
         f"<p>objective: {html.escape(result.objective)}; points: {len(result.table):,}; "
-        f"eligible (at least {result.min_trades} executors): {int(result.table['eligible'].sum()):,}</p>"
+        f"eligible (at least {result.min_trades} executors, account not ruined): "
+        f"{int(result.table['eligible'].sum()):,}</p>"
         + (f"<ul>{notes}</ul>" if notes else "")
         + "".join(parts)
         + f"<h2>Top {len(best)} points (whole period)</h2>"

@@ -385,3 +385,30 @@ def walk_forward_equity_figure(
         title="walk-forward: stitched out-of-sample equity", xaxis={"type": "date"}, yaxis_title="quote", height=420
     )
     return fig
+
+
+def portfolio_figure(equity: pd.Series, benchmark: pd.Series, executors: pd.DataFrame) -> Any:
+    """A portfolio's shared equity against equal-weight buy-and-hold, each market's realised PnL, and the drawdown."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(
+        rows=3,
+        cols=1,
+        shared_xaxes=True,
+        row_heights=[0.45, 0.35, 0.2],
+        vertical_spacing=0.05,
+        subplot_titles=["shared equity against equal-weight buy-and-hold", "realised PnL by market", "drawdown"],
+    )
+    values = equity.to_numpy(dtype=np.float64)
+    _line(fig, equity.index, values, "equity", 1, line={"color": "#1f77b4"})
+    _line(fig, benchmark.index, benchmark.to_numpy(), "buy and hold", 1, line={"color": "#999", "dash": "dot"})
+    for symbol, part in executors.sort_values("close_time").groupby("symbol", sort=True):
+        _line(fig, part["close_time"], part["net_pnl_quote"].cumsum().to_numpy(), str(symbol), 2, line_shape="hv")
+    peak = np.maximum.accumulate(values)
+    _line(fig, equity.index, (values - peak) / peak, "drawdown", 3, fill="tozeroy", line={"color": "#d62728"})
+    fig.update_layout(height=820, margin={"t": 60, "l": 60, "r": 40})
+    fig.update_xaxes(type="date")
+    fig.update_yaxes(title_text="quote", row=1, col=1)
+    fig.update_yaxes(title_text="quote", row=2, col=1)
+    fig.update_yaxes(tickformat=".0%", row=3, col=1)
+    return fig

@@ -14,28 +14,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-#: Statistics that are fractions, shown as percentages.
-PCT_KEYS = frozenset(
-    {
-        "net_pnl_pct",
-        "cagr",
-        "volatility",
-        "max_drawdown_pct",
-        "exposure",
-        "win_rate",
-        "benchmark_return",
-        "benchmark_cagr",
-        "benchmark_max_drawdown_pct",
-        "benchmark_volatility",
-        "oos_profitable_folds",
-    }
-)
+from uptrade.research.stats import PERCENT_STATS
+
+#: Statistics that are fractions, shown as percentages (one list, :data:`uptrade.research.stats.PERCENT_STATS`).
+PCT_KEYS = PERCENT_STATS
 #: Statistics in quote currency (besides every ``*_quote`` key).
 MONEY_KEYS = frozenset({"initial_capital", "final_equity", "benchmark_final_equity"})
 
 #: The groups of the statistics table, in order; a key in none of them goes to "Other".
 GROUPS: dict[str, tuple[str, ...]] = {
-    "Returns": ("initial_capital", "final_equity", "net_pnl_quote", "net_pnl_pct", "cagr"),
+    "Returns": ("initial_capital", "final_equity", "net_pnl_quote", "net_pnl_pct", "total_return", "cagr"),
     "Risk": (
         "sharpe",
         "sortino",

@@ -48,11 +48,17 @@ def demo_config(symbol: str = "BTC-USDT", timeframe: str = "1h", start: str | No
 
 
 def load_candles(store: Store, cfg: BacktestConfig) -> pd.DataFrame:
-    """The config's candles from the store; ``NoDataError`` when there are none."""
-    candles = store.read_ohlcv(cfg.symbol, cfg.timeframe, start=cfg.start, end=cfg.end)
+    """The config's candles from the store; ``NoDataError`` for an unknown symbol or when there are none.
+
+    One market only: a portfolio's (``symbols``) come from :func:`uptrade.research.portfolio.load_markets`.
+    """
+    if cfg.is_portfolio:
+        raise ConfigError(f"symbols: {', '.join(cfg.markets)} is a portfolio; this runs one market (symbol)")
+    symbol = store.check_symbol(cfg.markets[0])
+    candles = store.read_ohlcv(symbol, cfg.timeframe, start=cfg.start, end=cfg.end)
     if candles.empty:
         raise NoDataError(
-            f"no {cfg.symbol} {cfg.timeframe} candles between {cfg.start or 'the start'} and {cfg.end or 'now'} "
+            f"no {symbol} {cfg.timeframe} candles between {cfg.start or 'the start'} and {cfg.end or 'now'} "
             "in the store"
         )
     return candles

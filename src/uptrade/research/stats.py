@@ -68,6 +68,9 @@ PERCENT_STATS = frozenset(
         "benchmark_cagr",
         "benchmark_volatility",
         "benchmark_max_drawdown_pct",
+        "buy_and_hold_return",
+        "pnl_share",
+        "oos_profitable_folds",
     }
 )
 
@@ -163,34 +166,3 @@ def monthly_returns(equity: pd.Series) -> pd.DataFrame:
     out.index.name = "year"
     out.columns.name = "month"
     return out
-
-
-def format_stat(key: str, value: Any) -> str:  # noqa: PLR0911 - one return per kind of value
-    """One statistic as people read it: percentages, money with separators, durations in d/h/m, ``-`` for none."""
-    if value is None or value is pd.NaT:
-        return "-"
-    if isinstance(value, bool | np.bool_):
-        return "yes" if value else "no"
-    if isinstance(value, pd.Timedelta):
-        minutes = int(value.total_seconds() // 60)
-        days, rest = divmod(minutes, 1440)
-        parts = [f"{v}{u}" for v, u in ((days, "d"), (rest // 60, "h"), (rest % 60, "m")) if v]
-        return " ".join(parts[:2]) or "0m"
-    if isinstance(value, pd.Timestamp):
-        return f"{value:%Y-%m-%d %H:%M}"
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {v}" for k, v in value.items()) or "-"
-    if isinstance(value, float | np.floating):
-        v = float(value)
-        if np.isnan(v):
-            return "-"
-        if np.isinf(v):
-            return "∞" if v > 0 else "-∞"
-        if key in PERCENT_STATS:
-            return f"{v:.2%}"
-        if key.endswith("_quote") or key in ("initial_capital", "final_equity"):
-            return f"{v:,.2f}"
-        return f"{v:,.3f}"
-    if isinstance(value, int | np.integer):
-        return f"{int(value):,}"
-    return str(value)

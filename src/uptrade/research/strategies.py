@@ -55,7 +55,7 @@ def describe(path: Path) -> StrategyFile:
     return StrategyFile(
         path,
         about,
-        symbol=cfg.symbol,
+        symbol=", ".join(cfg.markets),
         timeframe=cfg.timeframe,
         sources=tuple(cfg.signals.sources),
         mode=cfg.signals.combine.mode,
