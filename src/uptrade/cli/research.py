@@ -11,6 +11,8 @@ from uptrade.cli.common import check_writable, cli_errors, console, fail, opened
 from uptrade.cli.views import hummingbot_line, stats_table
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from uptrade.research.config import BacktestConfig
 
 SymbolOption = Annotated[
@@ -113,6 +115,26 @@ def _portfolio(ctx: typer.Context, cfg: BacktestConfig, report: Path | None) -> 
         from uptrade.research.report import write_portfolio_report
 
         out.print(f"report: {write_portfolio_report(report, result, cfg, f'Portfolio {title}')}")
+
+
+def _headline(oos: dict[str, object], ins: dict[str, object]) -> Table:
+    """The walk-forward's headline: the stitched out-of-sample equity's statistics, in-sample means beside."""
+    from rich.table import Table
+
+    from uptrade.research.report_format import fmt_value
+
+    table = Table(title="walk-forward headline: out of sample (folds' test windows chained) against in sample")
+    for name, justify in (("statistic", "left"), ("out of sample", "right"), ("in sample (fold mean)", "right")):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for key in ("total_return", "cagr", "sharpe", "sortino", "calmar", "max_drawdown_pct", "volatility"):
+        table.add_row(key, fmt_value(key, oos.get(key)), fmt_value(key, ins.get(key)))
+    table.add_row(
+        "executors (all folds; per fold)",
+        fmt_value("executors", oos.get("executors")),
+        fmt_value("x", ins.get("executors")),
+    )
+    table.add_row("ruined folds", fmt_value("ruined_folds", oos.get("ruined_folds")), "")
+    return table
 
 
 def _cell(value: object) -> str:
@@ -251,6 +273,8 @@ def optimize(
             f"{s['oos_profitable_folds']:.0%} of folds profitable; the chosen point's mean percentile on test "
             f"{_cell(s['oos_percentile_mean'])} (0.5 = no better than a random point)"
         )
+        if result.oos_stats is not None and result.is_stats is not None:
+            out.print(_headline(result.oos_stats, result.is_stats))
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
         result.table.to_csv(output)

@@ -438,7 +438,7 @@ def _headline(
         vals = np.array([metrics[c, 1 + 2 * f, k] for f, c in enumerate(chosen) if c is not None], dtype=float)
         finite = vals[np.isfinite(vals)]
         is_stats[name] = float(finite.mean()) if finite.size else np.nan
-    is_stats["executors"] = int(np.nansum(folds["is_executors"].to_numpy(dtype=float)))
+    is_stats["executors"] = float(np.nanmean(folds["is_executors"].to_numpy(dtype=float)))
     return oos_stats, is_stats
 
 
