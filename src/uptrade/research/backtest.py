@@ -128,7 +128,7 @@ def run_backtest(
     close = b.close
     x = ex.kernel_row(account)
     o_bar, side, c_bar, kind, frac, notional, value, ruin, shortfall, exposure = trade_account_nb(
-        b.ts, b.high, b.low, close, sig, x
+        b.ts, b.high, b.low, close, close.reshape(-1, 1), sig, x
     )
     index = b.index
     executors = pd.DataFrame(

@@ -166,31 +166,49 @@ def account_nb(
     """
     capital, tc, mmr = x[X_INITIAL_CAPITAL], x[X_TRADE_COST], x[X_MAINTENANCE_MARGIN]
     n = close.shape[0]
+    m = o_bar.shape[0]
     value = np.zeros(n)
     carried = np.zeros(n)  # marked notional of the executors open at each close
-    fresh = np.zeros(n)  # the part of value and carried of executors opened on that very bar
-    fresh_notional = np.zeros(n)
-    for e in range(o_bar.shape[0]):
+    for e in range(m):
         value[c_bar[e]] += frac[e] * notional[e]
     acc = capital
     for t in range(n):
         acc += value[t]
         value[t] = acc
-    for e in range(o_bar.shape[0]):
+    for e in range(m):
         o = o_bar[e]
         k = col[e]
         entry = close[o, k]
+        size = notional[e]
+        s = side[e]
         for t in range(o, c_bar[e]):  # marked from its entry bar up to the bar before it closes
-            value[t] += notional[e] * (side[e] * (close[t, k] / entry - 1.0) - 2.0 * tc)
-            carried[t] += notional[e] * close[t, k] / entry
-        if c_bar[e] > o:
-            fresh[o] += notional[e] * -2.0 * tc
-            fresh_notional[o] += notional[e]
-        else:  # opened and closed on one bar: realised there
-            fresh[o] += frac[e] * notional[e]
+            ratio = close[t, k] / entry
+            value[t] += size * (s * (ratio - 1.0) - 2.0 * tc)
+            carried[t] += size * ratio
+    # a bar may need the exact check only where the marked equity fails it (the exact check adds
+    # back the fees of the executors opened on that bar and drops their notional: never stricter)
+    flagged = 0
     for t in range(n):
-        equity = value[t] - fresh[t]
-        if equity <= 0.0 or equity < mmr * (carried[t] - fresh_notional[t]):
+        flagged += (value[t] <= 0.0) | (value[t] < mmr * carried[t])
+    if flagged == 0:
+        return value, -1, 0.0
+    e = 0  # executors are in opening order: those opened on bar t are not yet there when it is checked
+    for t in range(n):
+        equity = value[t]
+        if not (equity <= 0.0 or equity < mmr * carried[t]):
+            continue
+        fresh_notional = 0.0
+        while e < m and o_bar[e] < t:
+            e += 1
+        j = e
+        while j < m and o_bar[j] == t:
+            if c_bar[j] > t:
+                equity += 2.0 * tc * notional[j]
+                fresh_notional += notional[j]
+            else:  # opened and closed on this bar: realised here
+                equity -= frac[j] * notional[j]
+            j += 1
+        if equity <= 0.0 or equity < mmr * (carried[t] - fresh_notional):
             shortfall = -equity if equity < 0.0 else 0.0
             left = equity if equity > 0.0 else 0.0
             value[t:] = left
@@ -248,13 +266,16 @@ def trade_account_nb(
     high: np.ndarray,
     low: np.ndarray,
     close: np.ndarray,
+    closes: np.ndarray,
     signal: np.ndarray,
     x: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, float, float]:
     """One backtest in its account: the executors (as :func:`backtest_nb`, cut by a liquidation),
-    the equity per bar, the ruin bar (-1: none), the shortfall and the exposure."""
+    the equity per bar, the ruin bar (-1: none), the shortfall and the exposure.
+
+    ``closes`` is ``close`` as one column (``close.reshape(-1, 1)``: a view, no copy).
+    """
     o_bar, side, c_bar, kind, frac, notional = backtest_nb(ts, high, low, close, signal, x)
-    closes = np.ascontiguousarray(close).reshape((close.shape[0], 1))
     col = np.zeros(o_bar.shape[0], dtype=np.int64)
     value, ruin, shortfall = account_nb(closes, col, o_bar, c_bar, side, notional, frac, x)
     if ruin >= 0:

@@ -408,8 +408,9 @@ def stitched_equity(
         else:
             x = p.params[c]
             sig = rows[p.rows[c]]
+            close = bars.close[lo:hi]
             value = trade_account_nb(
-                bars.ts[lo:hi], bars.high[lo:hi], bars.low[lo:hi], bars.close[lo:hi], sig[lo:hi], x
+                bars.ts[lo:hi], bars.high[lo:hi], bars.low[lo:hi], close, close.reshape(-1, 1), sig[lo:hi], x
             )[6]
             segment = value / x[X_INITIAL_CAPITAL]
         parts.append(level * segment)

@@ -101,6 +101,18 @@ def _config_yaml(config: BacktestConfig) -> str:
     return str(yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False, allow_unicode=True))
 
 
+def _months_and_executors(equity: pd.Series, trades: pd.DataFrame, csv: Path) -> list[str]:
+    """The monthly returns and the executors sections (summary, first and last rows, the CSV's link)."""
+    return [
+        "<h2>Monthly returns</h2>",
+        _figure_html(monthly_figure(equity)),
+        f"<h2>Executors ({len(trades)})</h2>",
+        executors_summary(trades),
+        f"<p>Full table: <a href='{html.escape(csv.name)}' download>{html.escape(csv.name)}</a> (CSV)</p>",
+        executors_table(trades),
+    ]
+
+
 def write_report(
     path: str | Path,
     candles: pd.DataFrame,
@@ -126,12 +138,7 @@ def write_report(
         _figure_html(fig),
         "<h2>Statistics</h2>",
         stats_html(stats),
-        "<h2>Monthly returns</h2>",
-        _figure_html(monthly_figure(equity)),
-        f"<h2>Executors ({len(trades)})</h2>",
-        executors_summary(trades),
-        f"<p>Full table: <a href='{html.escape(csv.name)}' download>{html.escape(csv.name)}</a> (CSV)</p>",
-        executors_table(trades),
+        *_months_and_executors(equity, trades, csv),
     ]
     if config is not None:
         parts += ["<h2>Config</h2>", f"<pre class='config'>{html.escape(_config_yaml(config))}</pre>"]
@@ -160,12 +167,7 @@ def write_portfolio_report(path: str | Path, result: Any, config: BacktestConfig
         stats_html(result.stats),
         "<h2>By market</h2>",
         shown.to_html(border=0),
-        "<h2>Monthly returns</h2>",
-        _figure_html(monthly_figure(equity)),
-        f"<h2>Executors ({len(trades)})</h2>",
-        executors_summary(trades),
-        f"<p>Full table: <a href='{html.escape(csv.name)}' download>{html.escape(csv.name)}</a> (CSV)</p>",
-        executors_table(trades),
+        *_months_and_executors(equity, trades, csv),
         "<h2>Config</h2>",
         f"<pre class='config'>{html.escape(_config_yaml(config))}</pre>",
     ]

@@ -154,15 +154,18 @@ def monthly_returns(equity: pd.Series) -> pd.DataFrame:
     the first month), minus one; months without bars are NaN.
     """
     if equity.empty:
-        return pd.DataFrame(columns=range(1, 13), dtype=float)
-    month_end = equity.resample("MS").last().dropna()
-    before = month_end.shift(1)
-    before.iloc[0] = equity.iloc[0]
+        return pd.DataFrame(columns=pd.Index(range(1, 13), name="month"), index=pd.Index([], name="year"), dtype=float)
+    values = equity.to_numpy(dtype=np.float64)
+    months = pd.DatetimeIndex(equity.index).tz_localize(None).to_numpy().astype("datetime64[M]").astype(np.int64)
+    last = np.append(np.flatnonzero(months[1:] != months[:-1]), len(values) - 1)  # each month's last bar
+    end = values[last]
+    before = np.concatenate([values[:1], end[:-1]])
     with np.errstate(divide="ignore", invalid="ignore"):
-        ret = month_end / before - 1.0
-    ret = ret.where(before != 0, 0.0)
-    table = pd.DataFrame({"year": ret.index.year, "month": ret.index.month, "ret": ret.to_numpy()})
-    out = table.pivot(index="year", columns="month", values="ret").reindex(columns=range(1, 13))
-    out.index.name = "year"
-    out.columns.name = "month"
-    return out
+        ret = np.where(before != 0, end / before - 1.0, 0.0)
+    year, month = np.divmod(months[last], 12)
+    first = int(year[0])
+    table = np.full((int(year[-1]) - first + 1, 12), np.nan)
+    table[year - first, month] = ret
+    out = pd.DataFrame(table, index=pd.Index(range(first + 1970, int(year[-1]) + 1971), name="year"))
+    out.columns = pd.Index(range(1, 13), name="month")
+    return out.loc[~np.isnan(table).all(axis=1)]

@@ -144,16 +144,24 @@ def peak_share_nb(deepest: float, peak: float) -> float:
 
 
 @njit(cache=True, error_model="numpy")
-def max_drawdown_nb(value: np.ndarray) -> tuple[float, float]:
-    """``((peak - value) / peak).max()``, ``(peak - value).max()``, ``peak = np.maximum.accumulate(value)``."""
+def max_drawdown_nb(value: np.ndarray) -> tuple[float, float, int]:
+    """``((peak - value) / peak).max()``, ``(peak - value).max()``, ``peak = np.maximum.accumulate(value)``,
+    and the longest stretch in bars from a running peak to the first bar back at or above it (or the last bar)."""
     peak = value[0]
     deepest = 0.0  # the largest fall under the current peak
     worst = -np.inf
     worst_quote = 0.0
     nan_fall = False  # a NaN value, or an infinite peak: NumPy's maxima are NaN
     zero_peak = False  # 0 / 0 on a zero peak's own bar: the share is NaN
+    high = value[0]  # the running peak for the duration (a bar back at it ends the stretch)
+    at = 0
+    longest = 0
     for t in range(value.shape[0]):
         v = value[t]
+        if v >= high:
+            high = v
+            at = t
+        longest = max(longest, t - at)
         if v > peak:
             worst = max(worst, peak_share_nb(deepest, peak))
             worst_quote = max(worst_quote, deepest)
@@ -167,8 +175,8 @@ def max_drawdown_nb(value: np.ndarray) -> tuple[float, float]:
     worst_quote = max(worst_quote, deepest)
     zero_peak |= peak == 0.0
     if nan_fall:
-        return np.nan, np.nan
-    return np.nan if zero_peak else worst, worst_quote
+        return np.nan, np.nan, longest
+    return (np.nan if zero_peak else worst), worst_quote, longest
 
 
 @njit(cache=True, error_model="numpy")
@@ -185,20 +193,6 @@ def calmar_nb(cagr: float, max_drawdown: float) -> float:
     if max_drawdown > 0.0:
         return cagr / max_drawdown
     return np.inf if cagr > 0.0 else np.nan
-
-
-@njit(cache=True, error_model="numpy")
-def drawdown_bars_nb(value: np.ndarray) -> int:
-    """The longest stretch, in bars, from a running peak to the first bar back at or above it (or the last bar)."""
-    peak = value[0]
-    at = 0
-    longest = 0
-    for t in range(value.shape[0]):
-        if value[t] >= peak:
-            peak = value[t]
-            at = t
-        longest = max(longest, t - at)
-    return longest
 
 
 #: Fields of :func:`equity_metrics_nb`'s result, in order.
@@ -231,7 +225,7 @@ def equity_metrics_nb(value: np.ndarray, bar_seconds: float) -> np.ndarray:
         return out
     mean, sd, downside = return_moments_nb(value)
     scale = annual_scale_nb(bar_seconds)
-    drawdown, drawdown_quote = max_drawdown_nb(value)
+    drawdown, drawdown_quote, drawdown_bars = max_drawdown_nb(value)
     cagr = cagr_nb(value, bar_seconds)
     out[0] = value[-1] / value[0] - 1.0
     out[1] = cagr
@@ -241,7 +235,7 @@ def equity_metrics_nb(value: np.ndarray, bar_seconds: float) -> np.ndarray:
     out[5] = calmar_nb(cagr, drawdown)
     out[6] = drawdown
     out[7] = drawdown_quote
-    out[8] = drawdown_bars_nb(value)
+    out[8] = drawdown_bars
     return out
 
 

@@ -59,8 +59,9 @@ def run_pair_nb(
     out: np.ndarray,
 ) -> None:
     """The statistics of one configuration (executor row ``x``, signal row ``row``) on bars ``[lo, hi)``."""
+    c = close[lo:hi]
     o_bar, _side, _c_bar, _kind, frac, notional, value, ruin, _shortfall, exposure = trade_account_nb(
-        ts[lo:hi], high[lo:hi], low[lo:hi], close[lo:hi], signals[row, lo:hi], x
+        ts[lo:hi], high[lo:hi], low[lo:hi], c, c[:, np.newaxis], signals[row, lo:hi], x
     )
     net_pnl, win_rate, profit_factor, expectancy = trade_metrics_nb(frac * notional)
     out[M_EXECUTORS] = o_bar.shape[0]
