@@ -108,7 +108,12 @@ def test_cli_backtest_prints_stats_and_writes_the_report(tmp_path: Path, store: 
     empty = write_config(tmp_path, symbol="ETH-USDT")
     bad = runner.invoke(app, ["--db", url, "backtest", "-c", str(empty)], env={"COLUMNS": "200"})
     assert bad.exit_code == 1
-    assert "no ETH-USDT 1h candles" in bad.output
+    assert "unknown symbol ETH-USDT (stored: BTC-USDT)" in bad.output
+    # a stored symbol with nothing in the config's window says which window
+    later = write_config(tmp_path, start="2030-01-01", end="2030-12-31")
+    bad = runner.invoke(app, ["--db", url, "backtest", "-c", str(later)], env={"COLUMNS": "200"})
+    assert bad.exit_code == 1
+    assert "no BTC-USDT 1h candles between 2030-01-01 and 2030-12-31" in bad.output
 
 
 def test_cli_backtest_default_is_the_hummingbot_engine(tmp_path: Path, store: Store, btc_1h: pd.DataFrame) -> None:
