@@ -26,13 +26,15 @@ def strategies_list(
 
     from uptrade.research.strategies import default_dirs, list_strategies
 
-    rows = list_strategies(dirs or default_dirs())
-    table = Table(title="strategies (uptrade backtest --config FILE)")
+    folders = dirs or default_dirs()
+    rows = list_strategies(folders)
+    where = ", ".join(escape(str(d)) for d in folders)
+    table = Table(title=f"strategies in {where} (uptrade backtest --config FOLDER/FILE)")
     for col in ("file", "symbol", "timeframe", "sources", "mode", "description"):
         table.add_column(col, overflow="fold")
     here = Path.cwd()
     for row in rows:
-        name = escape(str(row.path.relative_to(here) if row.path.is_relative_to(here) else row.path))
+        name = escape(str(row.path.relative_to(here) if row.path.is_relative_to(here) else row.path.name))
         if row.error is not None:
             table.add_row(name, "-", "-", "-", "-", f"[red]invalid:[/] {escape(row.error)}")
         else:
