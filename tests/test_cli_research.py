@@ -291,3 +291,30 @@ def test_every_example_runs_and_trades(db: str, path: Path) -> None:
     res = run(db, "backtest", "-c", str(path), *SPAN)
     assert res.exit_code == 0, res.output
     assert executors(res.output) > 0
+
+
+# --- the walk-forward headline ---------------------------------------------------------------------
+
+
+def test_optimize_prints_the_stitched_out_of_sample_headline(db: str) -> None:
+    from uptrade.data.store import open_store
+    from uptrade.research.optimize import WalkForward, optimize
+    from uptrade.research.report_format import fmt_value
+    from uptrade.research.run import load_candles
+
+    grid = ["stop_loss=0.02,0.03", "take_profit=0.04,0.06"]
+    args = ["optimize", "-c", str(EXAMPLE), "--start", "2025-01-01", "--end", "2025-06-30", "--min-trades", "1"]
+    res = run(db, *args, *[a for g in grid for a in ("-g", g)], "--walk-forward", "train=60d,test=30d")
+    assert res.exit_code == 0, res.output
+    text = flat(res.output)
+    assert "walk-forward headline" in text
+    assert text.index("walk-forward headline") < text.index("walk-forward: best point on train")
+    cfg = BacktestConfig.from_yaml(EXAMPLE).with_overrides(start="2025-01-01", end="2025-06-30")
+    with open_store(db) as store:
+        candles = load_candles(store, cfg)
+    result = optimize(
+        cfg, candles, ParamSpace.parse(grid, cfg), min_trades=1, walk_forward=WalkForward.parse("train=60d,test=30d")
+    )
+    assert result.oos_stats is not None
+    line = next(ln for ln in res.output.splitlines() if "│ total_return" in ln)
+    assert line.split("│")[2].strip() == fmt_value("total_return", result.oos_stats["total_return"])

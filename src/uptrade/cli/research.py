@@ -246,6 +246,7 @@ def optimize(
         "calmar",
         "max_drawdown_pct",
         "win_rate",
+        "ruined",
     ]
     if column not in shown:
         shown.append(column)
@@ -254,11 +255,14 @@ def optimize(
         table.add_column(name, justify="right")
     for _, row in result.table.sort_values("rank").head(top).iterrows():
         style = None if row["eligible"] else "dim"
-        table.add_row(*(_cell(row[c]) for c in shown), style=style)
+        cells = [("RUINED" if row[c] else "no") if c == "ruined" else _cell(row[c]) for c in shown]
+        table.add_row(*cells, style=style)
     out.print(table)
     if result.best is not None:
         out.print("best: " + ", ".join(f"{k}={_cell(v)}" for k, v in result.best.items()))
     if result.folds is not None:
+        if result.oos_stats is not None and result.is_stats is not None:
+            out.print(_headline(result.oos_stats, result.is_stats))
         folds = Table(title="walk-forward: best point on train, scored on the following test window")
         cols = ["fold", "test_start", "test_end", *space.names, "is_objective", "oos_objective", "oos_percentile"]
         for name in cols:
@@ -273,8 +277,7 @@ def optimize(
             f"{s['oos_profitable_folds']:.0%} of folds profitable; the chosen point's mean percentile on test "
             f"{_cell(s['oos_percentile_mean'])} (0.5 = no better than a random point)"
         )
-        if result.oos_stats is not None and result.is_stats is not None:
-            out.print(_headline(result.oos_stats, result.is_stats))
+
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
         result.table.to_csv(output)
