@@ -12,9 +12,12 @@ from typer.testing import CliRunner
 
 from tests.conftest import load_market
 from uptrade.cli import app
+from uptrade.errors import ConfigError
 from uptrade.research.config import BacktestConfig
+from uptrade.research.optimize import WalkForward, optimize
 from uptrade.research.portfolio import run_portfolio
 from uptrade.research.run import run_hummingbot
+from uptrade.research.space import ParamSpace
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "portfolio_sniper_btc_eth_sol_1h.yml"
 runner = CliRunner()
@@ -28,6 +31,10 @@ def markets() -> dict[str, pd.DataFrame]:
         "ETH-USDT": load_market("ethusdt_1h_binance.csv.gz").loc[span],
         "SOL-USDT": load_market("solusdt_1h_binance.csv.gz").loc[span],
     }
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
 
 
 def config(**account: float) -> BacktestConfig:
@@ -123,7 +130,48 @@ def test_cli_backtest_of_a_portfolio_prints_both_tables_and_writes_the_report(
     bad = runner.invoke(app, [*args, "--mode", "vectorbt"], env={"COLUMNS": "200"})
     assert bad.exit_code == 1
     assert "a portfolio (symbols: [...]) runs with --mode hummingbot" in bad.output
-    opt = runner.invoke(app, ["--db", url, "optimize", "-c", str(EXAMPLE), "-g", "stop_loss=0.02,0.03"])
-    assert opt.exit_code == 1
-    assert "is optimised one market at a time; add --symbol SYMBOL" in opt.output
+    search = ["--db", url, "optimize", "-c", str(EXAMPLE), "-g", "stop_loss=0.02,0.03"]
+    opt = runner.invoke(app, search)
+    assert opt.exit_code == 0, opt.output
+    assert "2 points over stop_loss" in flat(opt.output)
+    assert "one shared account per point" in flat(opt.output)
+    wf = runner.invoke(
+        app,
+        [
+            "--db",
+            url,
+            "optimize",
+            "-c",
+            str(EXAMPLE),
+            "-g",
+            "stop_loss=0.02,0.03",
+            "--walk-forward",
+            "train=90d,test=30d",
+        ],
+    )
+    assert wf.exit_code == 1
+    assert wf.output.startswith("error: --walk-forward: a portfolio is searched on its whole period")
     assert np.isfinite(csv["net_pnl_quote"]).all()
+
+
+def test_a_portfolio_search_ranks_each_point_as_its_own_portfolio_backtest(markets: dict[str, pd.DataFrame]) -> None:
+    raw = BacktestConfig.from_yaml(EXAMPLE).model_dump()
+    raw["account"] = {"initial_capital": 300, "maintenance_margin": 0.05}
+    raw["executor"]["leverage"] = 10
+    cfg = BacktestConfig.model_validate(raw)
+    space = ParamSpace.parse(["stop_loss=0.01,0.03,none", "take_profit=0.02,0.06"], cfg)
+    result = optimize(cfg, markets, space, objective="sharpe", min_trades=5)
+    table = result.table
+    assert len(table) == 6
+    for point in table.index:
+        stats = run_portfolio(space.apply(result.points[point]), markets).stats
+        row = table.loc[point]
+        assert bool(row["ruined"]) == stats["ruined"]
+        for key in ("executors", "net_pnl_quote", "total_return", "sharpe", "max_drawdown_pct", "exposure"):
+            assert row[key] == stats[key] or (np.isnan(row[key]) and np.isnan(stats[key])), key
+    ordered = table.sort_values("rank")
+    eligible = ordered["eligible"].to_numpy()
+    assert not (~eligible[:-1] & eligible[1:]).any()
+    assert table["ruined"].any()  # 10x leverage on 300: some barriers ruin the shared account
+    with pytest.raises(ConfigError, match="walk_forward: a portfolio is searched on its whole period"):
+        optimize(cfg, markets, space, walk_forward=WalkForward.parse("train=90d,test=30d"))

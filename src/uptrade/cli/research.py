@@ -182,10 +182,12 @@ def optimize(
 
     --symbol, --timeframe, --start and --end replace the file's market settings for this run.
     """
+    import pandas as pd
     from rich.table import Table
 
     from uptrade.research.optimize import OBJECTIVES, WalkForward
     from uptrade.research.optimize import optimize as run_optimize
+    from uptrade.research.portfolio import load_markets
     from uptrade.research.run import load_candles
     from uptrade.research.space import ParamSpace
 
@@ -195,22 +197,27 @@ def optimize(
         output = check_writable(output, "--output")
     out = console()
     cfg = _config(config, symbol, timeframe, start, end)
-    if cfg.is_portfolio:
-        raise fail(
-            f"--config {config}: a portfolio ({', '.join(cfg.markets)}) is optimised one market at a time; "
-            "add --symbol SYMBOL"
-        )
+    if cfg.is_portfolio and (walk_forward or cluster):
+        flag = "--walk-forward" if walk_forward else "--cluster"
+        raise fail(f"{flag}: a portfolio is searched on its whole period, on this machine (or add --symbol SYMBOL)")
     space = ParamSpace.parse(grid, cfg)
     wf = WalkForward.parse(walk_forward) if walk_forward else None
-    with opened_store(ctx) as store:
-        candles = load_candles(store, cfg)
     size = space.grid_size
     if random is None and size is None:
         space.grid()  # a:b without a step: refuse it before the candles are read
+    candles: pd.DataFrame | dict[str, pd.DataFrame]
+    with opened_store(ctx) as store:
+        candles = load_markets(store, cfg) if cfg.is_portfolio else load_candles(store, cfg)
+    frames = list(candles.values()) if isinstance(candles, dict) else [candles]
+    first = min(f.index[0] for f in frames)
+    last = max(f.index[-1] for f in frames)
     count = size if random is None else min(random, size or random)
     where = f"on the Dask cluster {cluster}" if cluster else "on all local cores"
+    if cfg.is_portfolio:
+        where = "one shared account per point"
+    bars = sum(len(f) for f in frames)
     out.print(
-        f"{count:,} points over {', '.join(space.names)}, {len(candles):,} {cfg.symbol} {cfg.timeframe} bars, "
+        f"{count:,} points over {', '.join(space.names)}, {bars:,} {', '.join(cfg.markets)} {cfg.timeframe} bars, "
         f"{where}" + (f", walk-forward {walk_forward}" if wf else "")
     )
     with progress_bar() as bar:
@@ -285,5 +292,5 @@ def optimize(
     if report is not None:
         from uptrade.research.report import write_optimize_report
 
-        title = f"Optimisation {cfg.symbol} {cfg.timeframe} {candles.index[0]:%Y-%m-%d}..{candles.index[-1]:%Y-%m-%d}"
+        title = f"Optimisation {', '.join(cfg.markets)} {cfg.timeframe} {first:%Y-%m-%d}..{last:%Y-%m-%d}"
         out.print(f"report: {write_optimize_report(report, result, space.names, title)}")

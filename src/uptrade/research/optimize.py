@@ -48,6 +48,7 @@ from uptrade.errors import ConfigError, NoDataError
 from uptrade.research.backtest import engine_bars
 from uptrade.research.config import BacktestConfig
 from uptrade.research.engine_nb import EXECUTOR_ROW, X_INITIAL_CAPITAL, trade_account_nb
+from uptrade.research.portfolio import run_portfolio
 from uptrade.research.run import combined_signal
 from uptrade.research.space import ParamSpace, signal_key
 from uptrade.research.stats import equity_stats
@@ -332,7 +333,7 @@ def _frame(p: _Plan, space: ParamSpace, metrics: np.ndarray, min_trades: int, co
 
 def optimize(
     cfg: BacktestConfig,
-    candles: pd.DataFrame,
+    candles: pd.DataFrame | dict[str, pd.DataFrame],
     space: ParamSpace,
     *,
     objective: str = "sharpe",
@@ -351,6 +352,11 @@ def optimize(
     column = OBJECTIVES[objective]
     points = space.sample(random, seed) if random is not None else space.grid()
     p = plan(space, points)
+    if isinstance(candles, dict):
+        if walk_forward is not None or cluster is not None:
+            name = "walk_forward" if walk_forward is not None else "cluster"
+            raise ConfigError(f"{name}: a portfolio is searched on its whole period, on this machine", param=name)
+        return _optimize_portfolio(cfg, candles, space, p, objective, min_trades, progress)
     bars = _bars(candles)
     n = len(bars.ts)
     if n < 2:
@@ -384,6 +390,43 @@ def optimize(
     return OptimizeResult(
         table, best, objective, min_trades, fold_table, summary, points, notes, oos_equity, oos_stats, is_stats
     )
+
+
+def _optimize_portfolio(
+    cfg: BacktestConfig,
+    candles: dict[str, pd.DataFrame],
+    space: ParamSpace,
+    p: _Plan,
+    objective: str,
+    min_trades: int,
+    progress: Progress | None,
+) -> OptimizeResult:
+    """Every point of a portfolio config through :func:`~uptrade.research.portfolio.run_portfolio` (one shared
+    account per point; each market's source signals computed once per parameter set), ranked as a single market's."""
+    column = OBJECTIVES[objective]
+    bar = pd.Timedelta(seconds=parse_timeframe(cfg.timeframe).seconds)
+    caches: dict[str, dict[str, pd.Series]] = {}
+    metrics = np.empty((len(p.points), len(METRICS)))
+    for i, point in enumerate(p.points):
+        stats = run_portfolio(space.apply(point), candles, caches).stats
+        values = {
+            **stats,
+            "ruined": float(bool(stats["ruined"])),
+            "max_drawdown_bars": stats["max_drawdown_duration"] / bar,
+        }
+        metrics[i] = [values[name] for name in METRICS]
+        if progress:
+            progress("backtests", i + 1, len(p.points))
+    table = _frame(p, space, metrics, min_trades, column)
+    top = table.index[table["rank"] == 1][0]
+    best = dict(p.points[top]) if table.at[top, "eligible"] else None
+    notes = []
+    ruined = int(table["ruined"].sum())
+    if ruined:
+        notes.append(f"{ruined:,} of {len(table):,} points ruined the shared account (liquidated): ranked last")
+    if not table["eligible"].any():
+        notes.append(f"no point has {min_trades} or more executors without ruining the account: there is no best point")
+    return OptimizeResult(table, best, objective, min_trades, None, None, p.points, notes)
 
 
 def stitched_equity(

@@ -61,8 +61,14 @@ def load_markets(store: Store, cfg: BacktestConfig) -> dict[str, pd.DataFrame]:
     return out
 
 
-def run_portfolio(cfg: BacktestConfig, candles: dict[str, pd.DataFrame]) -> PortfolioResult:
-    """Backtest ``cfg`` on every market of ``candles`` from one shared account (module docstring)."""
+def run_portfolio(
+    cfg: BacktestConfig, candles: dict[str, pd.DataFrame], caches: dict[str, dict[str, pd.Series]] | None = None
+) -> PortfolioResult:
+    """Backtest ``cfg`` on every market of ``candles`` from one shared account (module docstring).
+
+    ``caches`` (market -> source signals) lets many configs on the same candles compute each
+    market's source signals once (:func:`~uptrade.research.run.combined_signal`).
+    """
     x = cfg.kernel_row()
     tf = parse_timeframe(cfg.timeframe)
     names = list(candles)
@@ -77,7 +83,7 @@ def run_portfolio(cfg: BacktestConfig, candles: dict[str, pd.DataFrame]) -> Port
     parts = []
     for k, s in enumerate(names):
         b = bars[s]
-        signal = combined_signal(candles[s], cfg)[0]
+        signal = combined_signal(candles[s], cfg, None if caches is None else caches.setdefault(s, {}))[0]
         signals[s] = signal
         sig = np.ascontiguousarray(signal.to_numpy()[b.keep])
         o, side, c, kind, frac, notional = backtest_nb(b.ts, b.high, b.low, b.close, sig, x)
