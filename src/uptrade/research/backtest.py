@@ -110,6 +110,36 @@ def engine_bars(candles: pd.DataFrame) -> EngineBars:
     return EngineBars(bars.index, keep, ts, high, low, close)
 
 
+def executors_frame(
+    index: pd.DatetimeIndex,
+    entry: np.ndarray,
+    exit_price: np.ndarray,
+    o_bar: np.ndarray,
+    c_bar: np.ndarray,
+    side: np.ndarray,
+    kind: np.ndarray,
+    frac: np.ndarray,
+    notional: np.ndarray,
+    ex: ExecutorConfig,
+) -> pd.DataFrame:
+    """The executors table (:data:`TRADE_COLUMNS`) of the kernels' arrays; bars are positions in ``index``."""
+    return pd.DataFrame(
+        {
+            "open_time": index[o_bar],
+            "close_time": index[c_bar],
+            "side": np.where(side == 1, "BUY", "SELL"),
+            "entry_price": entry,
+            "close_price": exit_price,
+            "amount_quote": notional,
+            "net_pnl_quote": frac * notional,
+            "net_pnl_pct": frac,
+            "fees_quote": 2.0 * ex.trade_cost * notional,
+            "close_type": [CLOSE_TYPES[int(k)] for k in kind],
+        },
+        columns=list(TRADE_COLUMNS),
+    )
+
+
 def run_backtest(
     candles: pd.DataFrame,
     signal: Any,
@@ -131,21 +161,7 @@ def run_backtest(
         b.ts, b.high, b.low, close, close.reshape(-1, 1), sig, x
     )
     index = b.index
-    executors = pd.DataFrame(
-        {
-            "open_time": index[o_bar],
-            "close_time": index[c_bar],
-            "side": np.where(side == 1, "BUY", "SELL"),
-            "entry_price": close[o_bar],
-            "close_price": close[c_bar],
-            "amount_quote": notional,
-            "net_pnl_quote": frac * notional,
-            "net_pnl_pct": frac,
-            "fees_quote": 2.0 * ex.trade_cost * notional,
-            "close_type": [CLOSE_TYPES[int(k)] for k in kind],
-        },
-        columns=list(TRADE_COLUMNS),
-    )
+    executors = executors_frame(index, close[o_bar], close[c_bar], o_bar, c_bar, side, kind, frac, notional, ex)
     capital = float(x[X_INITIAL_CAPITAL])
     equity = pd.Series(value, index=index, name="equity")
     benchmark = buy_and_hold(pd.Series(close, index=index), capital)

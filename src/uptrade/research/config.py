@@ -81,8 +81,9 @@ class ExecutorConfig(BaseModel):
         """Quote amount of one executor: the total split over the executors one side may hold."""
         return self.total_amount_quote / self.max_executors_per_side
 
-    def kernel_row(self, account: AccountConfig | None = None) -> np.ndarray:
-        """These settings in ``account`` as the kernels' executor row (``X_*`` positions; NaN: that barrier is off)."""
+    def kernel_row(self, account: AccountConfig | None = None, markets: int = 1) -> np.ndarray:
+        """These settings in ``account`` (over ``markets`` markets) as the kernels' executor row (``X_*``
+        positions; NaN: that barrier is off)."""
         account = account or AccountConfig()
         x = np.full(len(nb.EXECUTOR_ROW), np.nan)
         x[nb.X_TOTAL_AMOUNT_QUOTE] = self.total_amount_quote
@@ -95,7 +96,7 @@ class ExecutorConfig(BaseModel):
             x[nb.X_ACTIVATION_PRICE] = self.trailing_stop.activation_price
             x[nb.X_TRAILING_DELTA] = self.trailing_stop.trailing_delta
         x[nb.X_TRADE_COST] = self.trade_cost
-        x[nb.X_INITIAL_CAPITAL] = account.capital_for(self)
+        x[nb.X_INITIAL_CAPITAL] = account.capital_for(self, markets)
         x[nb.X_MAINTENANCE_MARGIN] = account.maintenance_margin
         return x
 
@@ -193,9 +194,7 @@ class BacktestConfig(BaseModel):
 
     def kernel_row(self) -> np.ndarray:
         """The executor row of this config's executor in its account (:meth:`ExecutorConfig.kernel_row`)."""
-        row = self.executor.kernel_row(self.account)
-        row[nb.X_INITIAL_CAPITAL] = self.initial_capital
-        return row
+        return self.executor.kernel_row(self.account, len(self.markets))
 
     @field_validator("timeframe")
     @classmethod

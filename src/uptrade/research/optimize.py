@@ -376,8 +376,9 @@ def optimize(
     fold_table = summary = oos_equity = oos_stats = is_stats = None
     if folds:
         fold_table, summary = _walk_forward(p, space, metrics, folds, index, min_trades, column)
-        oos_equity = stitched_equity(bars, p, fold_table, folds, index)
-        oos_stats, is_stats = _headline(oos_equity, fold_table, metrics, folds, bar_seconds)
+        chosen = [None if pd.isna(v) else int(v) for v in fold_table["point"]]
+        oos_equity = stitched_equity(bars, p, chosen, folds, index)
+        oos_stats, is_stats = _headline(oos_equity, fold_table, chosen, metrics, bar_seconds)
     notes = [
         f"{name}: every value gave the same signals, so it changes nothing here (only costs time)"
         for name in inert_dimensions(space, p, digests)
@@ -430,14 +431,17 @@ def _optimize_portfolio(
 
 
 def stitched_equity(
-    bars: _Bars, p: _Plan, folds: pd.DataFrame, windows: list[tuple[int, int, int, int]], index: pd.DatetimeIndex
+    bars: _Bars,
+    p: _Plan,
+    chosen: list[int | None],
+    windows: list[tuple[int, int, int, int]],
+    index: pd.DatetimeIndex,
 ) -> pd.Series:
-    """Each fold's chosen point traded on its test window (up to the next fold's), returns chained.
+    """Each fold's chosen point (``None``: none) traded on its test window (up to the next fold's), returns chained.
 
     Starts at the first chosen point's initial capital; a fold without an eligible point on its
     train window stays out of the market (flat).
     """
-    chosen = [None if pd.isna(v) else int(v) for v in folds.get("point", pd.Series([np.nan] * len(folds)))]
     ids = sorted({p.rows[c] for c in chosen if c is not None})
     rows = dict(zip(ids, signal_matrix(bars.candles, bars.keep, [p.sets[i] for i in ids]), strict=True))
     first = next((c for c in chosen if c is not None), None)
@@ -464,17 +468,12 @@ def stitched_equity(
 
 
 def _headline(
-    oos: pd.Series,
-    folds: pd.DataFrame,
-    metrics: np.ndarray,
-    windows: list[tuple[int, int, int, int]],
-    bar_seconds: float,
+    oos: pd.Series, folds: pd.DataFrame, chosen: list[int | None], metrics: np.ndarray, bar_seconds: float
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Statistics of the stitched out-of-sample equity, and the same figures' in-sample means over the folds."""
     oos_stats: dict[str, Any] = equity_stats(oos, int(bar_seconds))
-    oos_stats["executors"] = int(np.nansum(folds["oos_executors"].to_numpy(dtype=float)))
-    oos_stats["ruined_folds"] = int(np.nansum(folds.get("oos_ruined", pd.Series(dtype=float)).to_numpy(dtype=float)))
-    chosen = [None if pd.isna(v) else int(v) for v in folds.get("point", pd.Series([np.nan] * len(folds)))]
+    oos_stats["executors"] = int(folds["oos_executors"].sum())
+    oos_stats["ruined_folds"] = int(folds["oos_ruined"].sum())
     names = ("total_return", "cagr", "volatility", "sharpe", "sortino", "calmar", "max_drawdown_pct")
     is_stats: dict[str, Any] = {}
     for name in names:
@@ -530,6 +529,7 @@ def _walk_forward(
             row.update(dict.fromkeys(space.names))
             row.update(is_objective=np.nan, oos_objective=np.nan, oos_percentile=np.nan)
             row.update(is_executors=0, oos_executors=0, is_net_pnl_quote=np.nan, oos_net_pnl_quote=np.nan)
+            row.update(point=np.nan, oos_ruined=False)
             rows.append(row)
             continue
         row.update(p.points[chosen])

@@ -24,12 +24,18 @@ import pandas as pd
 
 from uptrade.data.timeframes import parse_timeframe
 from uptrade.errors import NoDataError
-from uptrade.research.backtest import CLOSE_TYPES, engine_bars
+from uptrade.research.backtest import engine_bars, executors_frame
 from uptrade.research.config import BacktestConfig
-from uptrade.research.engine_nb import X_INITIAL_CAPITAL, X_TRADE_COST, account_nb, backtest_nb, liquidate_nb
+from uptrade.research.engine_nb import (
+    X_INITIAL_CAPITAL,
+    X_TRADE_COST,
+    account_nb,
+    backtest_nb,
+    exposure_nb,
+    liquidate_nb,
+)
 from uptrade.research.run import combined_signal
 from uptrade.research.stats import monthly_returns, summarize, trade_stats
-from uptrade.research.vbt_mode import TRADE_COLUMNS
 
 if TYPE_CHECKING:
     from uptrade.data.store import Store
@@ -100,29 +106,14 @@ def run_portfolio(
         col, o_bar, side, c_bar, kind, frac, notional = (
             a[keep] for a in (col, o_bar, side, c_bar, kind, frac, notional)
         )
-    executors = pd.DataFrame(
-        {
-            "symbol": np.asarray(names, dtype=object)[col],
-            "open_time": times[o_bar],
-            "close_time": times[c_bar],
-            "side": np.where(side == 1, "BUY", "SELL"),
-            "entry_price": closes[o_bar, col],
-            "close_price": closes[c_bar, col],
-            "amount_quote": notional,
-            "net_pnl_quote": frac * notional,
-            "net_pnl_pct": frac,
-            "fees_quote": 2.0 * cfg.executor.trade_cost * notional,
-            "close_type": [CLOSE_TYPES[int(k)] for k in kind],
-        },
-        columns=["symbol", *TRADE_COLUMNS],
+    executors = executors_frame(
+        times, closes[o_bar, col], closes[c_bar, col], o_bar, c_bar, side, kind, frac, notional, cfg.executor
     )
+    executors.insert(0, "symbol", np.asarray(names, dtype=object)[col])
     capital = float(x[X_INITIAL_CAPITAL])
     equity = pd.Series(value, index=times, name="equity")
     benchmark = equal_weight_hold(closes, times, capital)
-    busy = np.zeros(len(times) + 1, dtype=np.int64)
-    np.add.at(busy, o_bar, 1)
-    np.add.at(busy, c_bar + 1, -1)
-    exposure = float((np.cumsum(busy)[:-1] > 0).mean())
+    exposure = exposure_nb(o_bar, c_bar, len(times))
     stats = summarize(
         executors,
         equity,
@@ -157,9 +148,7 @@ def market_table(
     for k, s in enumerate(names):
         mine = executors[executors["symbol"] == s]
         t = trade_stats(mine)
-        busy = np.zeros(len(times) + 1, dtype=np.int64)
-        np.add.at(busy, times.get_indexer(mine["open_time"]), 1)
-        np.add.at(busy, times.get_indexer(mine["close_time"]) + 1, -1)
+        opened, closed = times.get_indexer(mine["open_time"]), times.get_indexer(mine["close_time"])
         c = closes[:, k]
         valid = c[~np.isnan(c)]
         rows.append(
@@ -171,7 +160,7 @@ def market_table(
                 "win_rate": t["win_rate"],
                 "profit_factor": t["profit_factor"],
                 "expectancy_quote": t["expectancy_quote"],
-                "exposure": float((np.cumsum(busy)[:-1] > 0).mean()),
+                "exposure": exposure_nb(opened, closed, len(times)),
                 "buy_and_hold_return": float(valid[-1] / valid[0] - 1.0),
             }
         )

@@ -36,6 +36,7 @@ from uptrade.research.report_format import (
 
 if TYPE_CHECKING:
     from uptrade.research.config import BacktestConfig
+    from uptrade.research.optimize import OptimizeResult
 
 __all__ = [
     "backtest_figure",
@@ -175,13 +176,12 @@ def write_portfolio_report(path: str | Path, result: Any, config: BacktestConfig
 
 
 def write_optimize_report(
-    path: str | Path, result: Any, names: list[str], title: str = "Optimisation", top: int = 50
+    path: str | Path, result: OptimizeResult, names: list[str], title: str = "Optimisation", top: int = 50
 ) -> Path:
     """Heatmaps, the top points, and the walk-forward folds of an :class:`~uptrade.research.optimize.OptimizeResult`.
 
-    When the result carries the stitched out-of-sample equity (``oos_equity``) and its statistics
-    (``oos_stats``), the walk-forward section opens with that curve and shows those statistics
-    beside the in-sample summary.
+    With walk-forward, the section opens with the stitched out-of-sample equity (``oos_equity``) and
+    shows its statistics (``oos_stats``) beside the in-sample summary.
     """
     from uptrade.research.optimize import OBJECTIVES
 
@@ -189,16 +189,12 @@ def write_optimize_report(
     parts = [_figure_html(fig) for fig in sweep_figures(result.table, names, column)]
     if result.folds is not None:
         parts.append("<h2>Walk-forward</h2>")
-        oos_equity = getattr(result, "oos_equity", None)
-        if isinstance(oos_equity, pd.Series) and len(oos_equity):
-            bench = getattr(result, "oos_benchmark", None)
-            fig = walk_forward_equity_figure(oos_equity, bench if isinstance(bench, pd.Series) else None, result.folds)
-            parts.append(_figure_html(fig))
+        if result.oos_equity is not None and len(result.oos_equity):
+            parts.append(_figure_html(walk_forward_equity_figure(result.oos_equity, result.folds)))
         parts.append(_figure_html(walk_forward_figure(result.folds)))
         boxes = f"<div><h3>In sample (folds)</h3>{stats_table(result.walk_forward or {})}</div>"
-        oos_stats = getattr(result, "oos_stats", None)
-        if isinstance(oos_stats, dict):
-            boxes = f"<div><h3>Out of sample (stitched)</h3>{stats_html(oos_stats)}</div>" + boxes
+        if result.oos_stats is not None:
+            boxes = f"<div><h3>Out of sample (stitched)</h3>{stats_html(result.oos_stats)}</div>" + boxes
         folds = result.folds.to_html(index=False, float_format=lambda v: f"{v:,.6g}", na_rep="-", border=0)
         parts.append(f"<div class='side'>{boxes}</div><h3>Folds</h3>{folds}")
     best = result.table.sort_values("rank").head(top)

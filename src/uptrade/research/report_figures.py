@@ -362,23 +362,16 @@ def walk_forward_figure(folds: pd.DataFrame) -> Any:
     return fig
 
 
-def walk_forward_equity_figure(
-    oos_equity: pd.Series, benchmark: pd.Series | None = None, folds: pd.DataFrame | None = None
-) -> Any:
+def walk_forward_equity_figure(oos_equity: pd.Series, folds: pd.DataFrame | None = None) -> Any:
     """The stitched out-of-sample equity curve (each test window traded with its train window's best
-    point), optionally against a benchmark, with the folds' test starts as dashed lines."""
+    point), with the folds' test starts as dashed lines."""
     import plotly.graph_objects as go
 
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(x=ms(oos_equity.index), y=oos_equity.to_numpy(dtype=np.float64), name="out-of-sample equity")
     )
-    if benchmark is not None:
-        b = benchmark.to_numpy(dtype=np.float64).astype(np.float32)
-        fig.add_trace(
-            go.Scatter(x=ms(benchmark.index), y=b, name="buy and hold", line={"color": "#999", "dash": "dot"})
-        )
-    if folds is not None and {"test_start", "test_end"} <= set(folds.columns):
+    if folds is not None:
         for start in folds["test_start"]:
             fig.add_vline(x=float(ms([start])[0]), line={"dash": "dash", "color": "#888", "width": 1})
     fig.update_layout(

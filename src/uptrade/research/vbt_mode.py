@@ -128,7 +128,7 @@ def run_vectorbt(
     # vectorbt keeps no margin account: where its equity reaches 0 the account is ruined, as in
     # the Hummingbot-faithful engine, and stays written off (floored at 0) from there
     broke = np.flatnonzero(equity.to_numpy() <= 0.0)
-    ruined_at = shortfall = None
+    ruined_at, shortfall = None, 0.0
     if broke.size:
         at = int(broke[0])
         shortfall = float(max(-equity.iloc[at], 0.0))
@@ -143,7 +143,7 @@ def run_vectorbt(
         float(init_cash),
         tf.seconds,
         ruined_at=ruined_at,
-        shortfall=shortfall or 0.0,
+        shortfall=shortfall,
         benchmark=benchmark,
     )
     return ResearchResult(pf, trades, equity, stats)
