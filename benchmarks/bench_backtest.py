@@ -72,7 +72,7 @@ def sweep_vs_vectorbt(bars: int = 20_000) -> None:
             "executor": ExecutorConfig(
                 total_amount_quote=1000,
                 max_executors_per_side=1,
-                cooldown_time=0,
+                cooldown_time=1,
                 stop_loss=0.02,
                 take_profit=0.04,
                 time_limit=None,

@@ -125,7 +125,7 @@ def test_random_points_are_reproducible_and_inside_the_space(cfg: BacktestConfig
 def test_sweep_equals_one_backtest_per_point(cfg: BacktestConfig, candles: pd.DataFrame) -> None:
     space = ParamSpace.parse(
         "overbought_oversold=1.0,1.5,2.0,stop_loss=0.015,none,take_profit=0.03,none,max_executors_per_side=1,3,"
-        "cooldown_time=0,7200,time_limit=86400,none",
+        "cooldown_time=1,7200,time_limit=86400,none",
         cfg,
     )
     res = optimize(cfg, candles, space, objective="sortino", min_trades=0)

@@ -136,7 +136,7 @@ def test_long_ranges_thin_markers_and_draw_the_close(btc_1h: pd.DataFrame) -> No
         {
             "symbol": "BTC-USDT",
             "signals": {"sources": {"vzo:minor": {"vzo_length": 14}}},
-            "executor": {"cooldown_time": 0, "max_executors_per_side": 3, "time_limit": 7200, "take_profit": 0.005},
+            "executor": {"cooldown_time": 1, "max_executors_per_side": 3, "time_limit": 7200, "take_profit": 0.005},
             "account": {"initial_capital": 1_000_000},
         }
     )

@@ -53,6 +53,10 @@ class DataFormatError(UpTradeError, ValueError):
     """Input data (a file, a frame, a series) does not have the expected shape, columns or time format."""
 
 
+class LiveTradingError(UpTradeError):
+    """A live (real-money) action was asked for without the setting and the confirmation it needs."""
+
+
 class StoreError(UpTradeError):
     """The store failed to read or write (connection, schema, SQL)."""
 

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
         default=30.0, gt=0, description="Longest wait between tries, Retry-After included."
     )
     feeds_file: Path | None = Field(default=None, description="YAML list of feeds for `uptrade data update`.")
+    allow_live: bool = Field(
+        default=False, description="Allow bots in live mode (real orders); a live start also needs a confirmation."
+    )
 
     @field_validator("home", mode="after")
     @classmethod

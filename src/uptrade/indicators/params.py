@@ -281,8 +281,38 @@ class CelestialParams(IndicatorParams):
     body_b: str = Field("", description="A second body: the midpoint of the two longitudes is used.")
 
 
+class CycleParams(IndicatorParams):
+    """The cycle-adaptive moving average: an MA whose length is the rolling dominant cycle.
+
+    At each bar the dominant period of the last ``window`` bars of hl2 (sliding Goertzel, as
+    ``uptrade cycles``) is rounded to whole bars and clamped to [``min_period``, ``max_period``];
+    the output is the MA of that length (every candidate length is kept current).
+    """
+
+    title: ClassVar[str] = "cycle"
+
+    window: int = integer(128, 16, 2000, doc="Bars the dominant-cycle scan looks at.")
+    min_period: int = integer(8, 3, doc="Shortest cycle (and MA length) in bars.")
+    max_period: int = integer(48, 4, doc="Longest cycle (and MA length) in bars; <= window / 2.")
+    ma_type: str | int = Field("ema", description="MA type whose length follows the cycle (code or name).")
+    phase: float = number(0.0, doc="Phase (JMA, ALMA offset).")
+    power: float = number(2.0, 0.0, doc="Power (JMA).")
+
+    @model_validator(mode="after")
+    def _periods(self) -> Self:
+        if not self.min_period < self.max_period:
+            raise ParameterError(
+                f"max_period: must be greater than min_period ({self.min_period}), got {self.max_period}"
+            )
+        if 2 * self.max_period > self.window:
+            raise ParameterError(f"max_period: must be <= window / 2 ({self.window // 2}), got {self.max_period}")
+        check_ma("ma_type", self.ma_type, self.min_period, volume=True)
+        return self
+
+
 __all__ = [
     "CelestialParams",
+    "CycleParams",
     "IndicatorParams",
     "MAParams",
     "SniperParams",

@@ -20,6 +20,7 @@ from uptrade.indicators import sniper, spectral, vzo
 from uptrade.indicators.ma import ma_type_of, moving_average
 from uptrade.indicators.params import (
     CelestialParams,
+    CycleParams,
     IndicatorParams,
     MAParams,
     SniperParams,
@@ -59,6 +60,12 @@ def _ma_frame(frame: pd.DataFrame, p: MAParams) -> pd.DataFrame:
         kw["volume"] = frame["volume"]
     ma = moving_average(frame["close"].to_numpy(dtype=np.float64), p.window, t.code, **kw)
     return pd.DataFrame({"ma": ma}, index=frame.index)
+
+
+def _cycle_frame(frame: pd.DataFrame, p: CycleParams) -> pd.DataFrame:
+    from uptrade.indicators.cycle_ma import cycle_ma_frame
+
+    return cycle_ma_frame(frame, **p.model_dump())
 
 
 def _cycle_periods(cycles: str) -> list[float] | None:
@@ -118,6 +125,15 @@ INDICATORS: dict[str, IndicatorInfo] = {
     ),
     "ma": IndicatorInfo(
         "ma", "Universal moving average (34 types)", ("close",), MAParams, "ma", _ma_frame, ("close", "ma", "signal")
+    ),
+    "cycle": IndicatorInfo(
+        "cycle",
+        "Cycle-adaptive MA (length = the rolling dominant cycle)",
+        ("high", "low", "close"),
+        CycleParams,
+        "ma",
+        _cycle_frame,
+        ("close", "period", "length", "ma", "signal"),
     ),
     "spectral": IndicatorInfo(
         "spectral",

@@ -66,7 +66,7 @@ class ExecutorConfig(BaseModel):
 
     total_amount_quote: float = Field(default=1000.0, gt=0)
     max_executors_per_side: int = Field(default=2, ge=1)
-    cooldown_time: int = Field(default=300, ge=0)
+    cooldown_time: int = Field(default=300, description="Seconds between two executors of a side (> 0, as Hummingbot).")
     leverage: int = Field(default=1, ge=1)
     position_mode: Literal["HEDGE", "ONEWAY"] = "HEDGE"
     stop_loss: float | None = Field(default=0.03, gt=0, lt=1)
@@ -75,6 +75,13 @@ class ExecutorConfig(BaseModel):
     trailing_stop: TrailingStop | None = None
     trade_cost: float = Field(default=0.0006, ge=0, lt=0.1)
     slippage: float = Field(default=0.0, ge=0, lt=0.1)
+
+    @field_validator("cooldown_time")
+    @classmethod
+    def _cooldown(cls, value: int) -> int:
+        if value <= 0:
+            raise ConfigError(f"must be > 0 seconds (Hummingbot's directional controllers refuse {value}), got {value}")
+        return value
 
     @property
     def amount_quote(self) -> float:

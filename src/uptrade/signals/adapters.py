@@ -16,6 +16,7 @@ them:
 ``vzo:adaptive_cross``    ``adaptive_cross_up`` / ``adaptive_cross_down``
 ``spectral:turns``        the composite cycle turning up (1) or down (-1)
 ``ma:cross``              the close crossing its moving average
+``cycle:cross``           the close crossing the cycle-adaptive moving average
 ``celestial:cross``       the close crossing a celestial channel level
 ========================  ===============================================================
 
@@ -79,6 +80,12 @@ _TABLE = (
         rule=lambda get: rules.line_cross(_floats(get("close")), _floats(get("ma"))),
     ),
     Adapter(
+        "cycle",
+        "cross",
+        description="the close crossing the cycle-adaptive moving average",
+        rule=lambda get: rules.line_cross(_floats(get("close")), _floats(get("ma"))),
+    ),
+    Adapter(
         "celestial",
         "cross",
         description="the close crossing a channel level",
@@ -87,7 +94,14 @@ _TABLE = (
 )
 ADAPTERS: dict[str, Adapter] = {a.name: a for a in _TABLE}
 #: The kind used when a source names only the indicator.
-DEFAULT_KIND = {"sniper": "major", "vzo": "major", "spectral": "turns", "ma": "cross", "celestial": "cross"}
+DEFAULT_KIND = {
+    "sniper": "major",
+    "vzo": "major",
+    "spectral": "turns",
+    "ma": "cross",
+    "cycle": "cross",
+    "celestial": "cross",
+}
 
 
 def _floats(values: Any) -> np.ndarray:
