@@ -24,6 +24,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from uptrade.errors import SignalError
+from uptrade.signals import core
 from uptrade.signals.conventions import as_signal
 
 MODES = ("and", "or", "weighted", "confirm")
@@ -74,13 +75,6 @@ def _stack(signals: Mapping[str, Any]) -> tuple[list[str], np.ndarray, pd.Index 
     return names, np.vstack(rows), index
 
 
-def _confirmed(sec: np.ndarray, direction: int, window: int) -> np.ndarray:
-    """Per bar: did ``sec`` equal ``direction`` within the last ``window`` bars (this one included)?"""
-    hits = np.cumsum(sec == direction, dtype=np.int64)
-    before = np.concatenate([np.zeros(window, dtype=np.int64), hits[:-window]]) if window < len(hits) else 0
-    return (hits - before) > 0
-
-
 def combine(
     signals: Mapping[str, Any],
     mode: str = "and",
@@ -90,14 +84,15 @@ def combine(
     primary: str | None = None,
     confirm_window: int = 3,
 ) -> np.ndarray | pd.Series:
-    """Combine named int8 signals (see the module docstring); int8 array, or Series for Series input."""
+    """Combine named int8 signals (see the module docstring); int8 array, or Series for Series input.
+
+    The inputs and parameters are checked here; the arithmetic is :mod:`uptrade.signals.core`'s.
+    """
     names, s, index = _stack(signals)
     if mode == "and":
-        first = s[0]
-        out = np.where((first != 0) & np.all(s == first, axis=0), first, 0)
+        out = core.combine_and(s)
     elif mode == "or":
-        votes = s.sum(axis=0, dtype=np.int64)
-        out = np.sign(votes)
+        out = core.combine_or(s)
     elif mode == "weighted":
         if not (np.isfinite(threshold) and 0.0 < threshold <= 1.0):
             raise SignalError(f"threshold: must be in (0, 1], got {threshold!r}")
@@ -113,9 +108,7 @@ def combine(
                 w[i] = value
         if not w.sum() > 0.0:
             raise SignalError("weights: their sum must be positive")
-        score = (w @ s.astype(np.float64)) / w.sum()
-        eps = 1e-12  # scores are sums of a few weights: compare with a rounding margin
-        out = np.where(score >= threshold - eps, 1, np.where(score <= -threshold + eps, -1, 0))
+        out = core.combine_weighted(s, w, float(threshold))
     elif mode == "confirm":
         if primary is None:
             raise SignalError("primary: confirm mode needs the name of the primary signal")
@@ -123,14 +116,7 @@ def combine(
             raise SignalError(f"primary: unknown signal {primary!r}; have {', '.join(names)}")
         if isinstance(confirm_window, bool) or not isinstance(confirm_window, (int, np.integer)) or confirm_window < 1:
             raise SignalError(f"confirm_window: must be an integer >= 1, got {confirm_window!r}")
-        p = s[names.index(primary)]
-        long_ok = p == 1
-        short_ok = p == -1
-        for i, name in enumerate(names):
-            if name != primary:
-                long_ok &= _confirmed(s[i], 1, int(confirm_window))
-                short_ok &= _confirmed(s[i], -1, int(confirm_window))
-        out = np.where(long_ok, 1, np.where(short_ok, -1, 0))
+        out = core.combine_confirm(s, names.index(primary), int(confirm_window))
     else:
         raise SignalError(f"mode: must be one of {', '.join(MODES)}, got {mode!r}")
     out = np.asarray(out, dtype=np.int8)

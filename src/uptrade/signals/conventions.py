@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from uptrade.errors import SignalError
+from uptrade.signals.core import flags_signal
 
 if TYPE_CHECKING:
     from uptrade.data.store import Store
@@ -42,7 +43,7 @@ def from_flags(buy: Any, sell: Any, name: str = "signal") -> np.ndarray:
     s = np.asarray(sell, dtype=bool)
     if b.shape != s.shape or b.ndim != 1:
         raise SignalError(f"{name}: buy and sell flags must be 1-D and of one length, got {b.shape} and {s.shape}")
-    return (b.astype(np.int8) - s.astype(np.int8)).astype(np.int8)
+    return flags_signal(b, s)
 
 
 def store_signal(
