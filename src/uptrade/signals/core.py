@@ -35,9 +35,8 @@ def combine_or(s: np.ndarray) -> np.ndarray:
 def combine_weighted(s: np.ndarray, w: np.ndarray, threshold: float) -> np.ndarray:
     """1 where ``sum(w s) / sum(w) >= threshold``, -1 where it is ``<= -threshold``, else 0."""
     score = (w @ s.astype(np.float64)) / w.sum()
-    return np.where(
-        score >= threshold - WEIGHTED_EPS, 1, np.where(score <= -threshold + WEIGHTED_EPS, -1, 0)
-    ).astype(np.int8)
+    out = np.where(score >= threshold - WEIGHTED_EPS, 1, np.where(score <= -threshold + WEIGHTED_EPS, -1, 0))
+    return out.astype(np.int8)
 
 
 def confirmed(sec: np.ndarray, direction: int, window: int) -> np.ndarray:
