@@ -49,7 +49,7 @@ def hb_config(
     file: Annotated[Path, typer.Argument(help="Bot file (YAML with strategy, market, execution).")],
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="File to write, or a folder for <id>.yml; default: print the YAML."),
+        typer.Option("--out", "-o", help="A .yml file to write, or a folder for <id>.yml; default: print the YAML."),
     ] = None,
     live: Annotated[
         bool, typer.Option("--live", help="Confirm a live bot's config (real orders; needs UPTRADE_ALLOW_LIVE=true).")
@@ -58,11 +58,10 @@ def hb_config(
     """The Hummingbot controller config (the YAML hummingbot-api expects) of a bot file."""
     from rich.console import Console
 
-    from uptrade.execution.bots import BotConfig
-    from uptrade.execution.hbconfig import controller_config, write_controller_config
+    from uptrade.execution.hbconfig import controller_config, load_bot, write_controller_config
     from uptrade.settings import get_settings
 
-    bot = BotConfig.from_yaml(file)
+    bot = load_bot(file)
     config = controller_config(bot, confirmed=live, allow_live=get_settings().allow_live)
     err = Console(stderr=True)
     for note in config.notes:

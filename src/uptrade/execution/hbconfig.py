@@ -41,7 +41,7 @@ import yaml
 
 from uptrade.errors import ConfigError
 from uptrade.execution import venues
-from uptrade.execution.bots import COMBINED, BotConfig, check_live
+from uptrade.execution.bots import COMBINED, BotConfig, check_live, is_bot_file, read_yaml
 from uptrade.execution.bundle import CONTROLLER_TYPE
 from uptrade.execution.hbsignals import combine_problem, param_problem, source_problem
 from uptrade.indicators.registry import get_indicator
@@ -67,6 +67,17 @@ class ControllerConfig:
     def to_yaml(self) -> str:
         """The config as YAML, fields in Hummingbot's order."""
         return yaml.safe_dump(self.data, sort_keys=False, allow_unicode=True)
+
+
+def load_bot(path: str | Path) -> BotConfig:
+    """The bot file at ``path``; a backtest config (no ``strategy`` and ``market``) is refused as such."""
+    raw = read_yaml(Path(path))
+    if not is_bot_file(raw):
+        raise ConfigError(
+            f"{path}: not a bot file (it has no strategy and market sections); a backtest config runs with "
+            "`uptrade backtest --config`, a bot file names the market it trades"
+        )
+    return BotConfig.from_yaml(path)
 
 
 def trading_connector(bot: BotConfig) -> tuple[str, list[str]]:
@@ -145,19 +156,22 @@ def controller_config(bot: BotConfig, *, confirmed: bool = False, allow_live: bo
 
 
 def write_controller_config(config: ControllerConfig, out: str | Path) -> Path:
-    """Write the config to ``out`` (a folder: ``<id>.yml`` in it), replacing the file in one step."""
+    """Write the config to ``out``, a ``.yml`` file or a folder (``<id>.yml`` in it), replacing the file in one step."""
     path = Path(out)
-    if path.is_dir() or str(out).endswith(("/", os.sep)):
+    if path.is_dir() or path.suffix.lower() not in (".yml", ".yaml"):
         path = path / f"{config.id}.yml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:
+        raise ConfigError(f"out: cannot write {path} ({exc.strerror or exc})", param="out") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(config.to_yaml())
         os.replace(tmp, path)
-    except BaseException:
+    except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise
+        raise ConfigError(f"out: cannot write {path} ({exc.strerror or exc})", param="out") from None
     return path
 
 
@@ -166,6 +180,7 @@ __all__ = [
     "ControllerConfig",
     "controller_config",
     "indicator_params",
+    "load_bot",
     "trading_connector",
     "write_controller_config",
 ]

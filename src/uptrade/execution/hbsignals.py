@@ -164,10 +164,10 @@ def combine_problem(
     if mode not in COMBINE_MODES:
         problems.append(f"mode: must be one of {', '.join(COMBINE_MODES)}, got {mode!r}")
     for name, w in (weights or {}).items():
-        if name not in names:
-            problems.append(f"weights: unknown signal {name!r}; have {', '.join(names)}")
-        elif not (math.isfinite(w) and w >= 0.0):
+        if not (math.isfinite(w) and w >= 0.0):
             problems.append(f"weights: {name} must be a finite number >= 0, got {w!r}")
+        elif mode == "weighted" and name not in names:
+            problems.append(f"weights: unknown signal {name!r}; have {', '.join(names)}")
     if mode == "weighted" and not 0.0 < threshold <= 1.0:
         problems.append(f"threshold: must be in (0, 1], got {threshold!r}")
     if mode == "weighted" and not sum(float((weights or {}).get(n, 1.0)) for n in names) > 0.0:
