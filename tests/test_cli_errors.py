@@ -133,6 +133,11 @@ CASES: list[tuple[str, list[str], str]] = [
     ),
     ("optimize", ["--db", "{db}", "optimize", "--config", "{btc}", "-g", "stop_los=0.01"], "did you mean stop_loss"),
     ("strategies list", ["strategies", "list", "--dir", "{tmp}/nope"], "--dir"),
+    # Hummingbot: the bundle and the controller configs
+    ("hb bundle", ["hb", "bundle", "--out", "/proc/nope"], "--out: cannot write the bundle"),
+    ("hb bundle", ["hb", "bundle"], USAGE),
+    ("hb config", ["hb", "config", "{tmp}/missing.yml"], "missing.yml: no such file"),
+    ("hb config", ["hb", "config", "{cfg}"], "xrp.yml: not a bot file"),
 ]
 
 #: Cases that fail with a traceback today (strict expected failures: fix them, then move them to CASES).
