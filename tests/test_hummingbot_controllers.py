@@ -6,14 +6,15 @@ bundle is written by ``uptrade hb bundle``; then, in Hummingbot's own environmen
 loaded by Hummingbot's controller loader from its YAML and run by Hummingbot's
 ``BacktestingEngineBase`` on the last 3000 real 1h candles of BTC or ETH
 (``scripts/hb_crosscheck/run_controllers.py``). Bar for bar, the signal the controller computes
-must be UpTrade's batch signal (``research.run.combined_signal`` on the bot's backtest config),
-and the executors must be ``uptrade backtest``'s (``research.backtest.run_backtest`` with the
-bot's execution and account): count, open and close times, sides, close types, net PnL to 1e-9.
+must be UpTrade's batch signal (``research.run.combined_signal`` on the bot's backtest config), and
+the executors must be ``uptrade backtest``'s (``research.backtest.run_backtest`` with the bot's
+execution and account): count, open and close times, sides, close types, net PnL to 1e-9.
 
-The cases cover the four controllers, every combine mode, spot paper bots (``*_paper_trade``),
-live perpetual bots (``--live``), a candle feed from another connector than the traded one,
-trailing stops and several executors per side. Skipped without the Hummingbot environment like
-``tests/test_hummingbot_crosscheck.py`` (CI has it).
+The cases cover the four controllers, every combine mode, spot paper bots (``*_paper_trade``), live
+perpetual bots (``--live``), a candle feed from another connector than the traded one, trailing
+stops and several executors per side. A fresh controller on a live-style feed (the last row still
+forming) acts on a bar's signal once, on the first tick after the bar closes. Skipped without the
+Hummingbot environment like ``tests/test_hummingbot_crosscheck.py`` (CI has it).
 """
 
 from __future__ import annotations
@@ -137,8 +138,19 @@ def test_controller_in_hummingbot_is_the_backtest(
         npz = tmp_path / f"{symbol}.npz"
         if not npz.exists():
             write_npz(npz, candles)
-        spec_cases.append({"name": name, "config": f"{name}.yml", "candles": str(npz), "trade_cost": ex["trade_cost"]})
-        bots[name] = (BotConfig.from_yaml(path), candles)
+        loaded = BotConfig.from_yaml(path)
+        signal = combined_signal(candles, loaded.backtest_config())[0].to_numpy()
+        live_bar = int(np.flatnonzero(signal[BARS // 2 :])[0]) + BARS // 2  # a bar with a signal, mid-feed
+        spec_cases.append(
+            {
+                "name": name,
+                "config": f"{name}.yml",
+                "candles": str(npz),
+                "trade_cost": ex["trade_cost"],
+                "live_bar": live_bar,
+            }
+        )
+        bots[name] = (loaded, candles, live_bar)
     spec = {"bundle": str(tmp_path / "bundle"), "conf_dir": str(conf), "cases": spec_cases}
     (tmp_path / "spec.json").write_text(json.dumps(spec))
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
@@ -153,8 +165,11 @@ def test_controller_in_hummingbot_is_the_backtest(
     )
     assert done.returncode == 0, f"Hummingbot run failed ({done.returncode}):\n{done.stderr[-4000:]}"
     results = json.loads((tmp_path / "out.json").read_text())
-    for name, (bot, candles) in bots.items():
+    for name, (bot, candles, live_bar) in bots.items():
         check_case(name, controller, bot, candles, results[name])
+        # live: the bar's signal is acted on once, on the first tick after its close
+        want = int(combined_signal(candles, bot.backtest_config())[0].iloc[live_bar])
+        assert results[name]["live"] == [0, want, 0], name
 
 
 def check_case(name: str, controller: str, bot: BotConfig, candles: pd.DataFrame, hb: dict[str, Any]) -> None:

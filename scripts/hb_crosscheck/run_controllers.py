@@ -4,17 +4,18 @@ Usage (inside the Hummingbot environment):  python run_controllers.py SPEC.json 
 
 SPEC holds ``bundle`` (the folder ``uptrade hb bundle --out`` wrote: it holds ``controllers/``),
 ``conf_dir`` (the controller YAMLs ``uptrade hb config`` wrote) and ``cases``: each a ``name``, a
-``config`` file name in ``conf_dir``, a ``candles`` file (``.npz`` of float64 ``timestamp`` [s,
-bar open], ``open``, ``high``, ``low``, ``close``, ``volume``) and the backtest's ``trade_cost``.
-Each config is loaded by Hummingbot's own loader (``controllers.<controller_type>.<controller_name>``
+``config`` file name in ``conf_dir``, a ``candles`` file (``.npz`` of float64 ``timestamp`` [s, bar
+open], ``open``, ``high``, ``low``, ``close``, ``volume``) and the backtest's ``trade_cost``. Each
+config is loaded by Hummingbot's own loader (``controllers.<controller_type>.<controller_name>``
 from the YAML) and run by ``run_backtesting`` on those candles, at the config's interval.
 
 OUT receives, per case: the controller's own ``features`` (timestamp, signal) computed by its
 ``update_processed_data`` over the whole feed, the signal rows the engine merged and kept
-(``merged``), the executors (creation and close timestamps, side, close type, net PnL), the
-summary, and the wall time of the case (``seconds``; the first case of a controller includes the
-numba compilation of its file). Every socket call is refused: the run must not touch the network
-(the script exits 2 if it tried).
+(``merged``), with ``live_bar`` in the case the signals a fresh controller acts on at three
+live-style ticks around that bar's close (``live``), the executors (creation and close timestamps, side,
+close type, net PnL), the summary, and the wall time of the case (``seconds``; the first case of a
+controller includes the numba compilation of its file). Every socket call is refused: the run must
+not touch the network (the script exits 2 if it tried).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ socket.socket.connect = _refuse("connect")  # type: ignore[method-assign]
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from hummingbot.connector.trading_rule import TradingRule  # noqa: E402
+from hummingbot.strategy_v2.backtesting.backtesting_data_provider import BacktestingDataProvider  # noqa: E402
 from hummingbot.strategy_v2.backtesting.backtesting_engine_base import BacktestingEngineBase  # noqa: E402
 
 
@@ -100,7 +102,9 @@ async def run_case(case: dict, conf_dir: str) -> dict:
         k: (float(v) if isinstance(v, int | float | Decimal) and not isinstance(v, bool) else v)
         for k, v in out["results"].items()
     }
+    live = await live_ticks(config, candles, int(case["live_bar"])) if "live_bar" in case else None
     return {
+        "live": live,
         "controller": type(engine.controller).__name__,
         "config_class": type(config).__name__,
         "features": {
@@ -112,6 +116,28 @@ async def run_case(case: dict, conf_dir: str) -> dict:
         "results": results,
         "seconds": seconds,
     }
+
+
+async def live_ticks(config: object, candles: pd.DataFrame, bar: int) -> list[int]:
+    """The signal a fresh controller acts on at three ticks around the close of bar ``bar``.
+
+    The feed ends with bar ``bar + 1`` (still forming). Ticks: one second before bar ``bar``
+    closes (the first tick only records the newest closed bar), at its close, 30 s later.
+    """
+    provider = BacktestingDataProvider(connectors={})
+    provider.initialize_rate_sources = lambda *a, **k: None
+    key = f"{config.candles_connector}_{config.candles_trading_pair}_{config.interval}"  # type: ignore[attr-defined]
+    provider.candles_feeds[key] = candles
+    ts = candles["timestamp"].to_numpy()
+    provider.update_backtesting_time(int(ts[0]), int(ts[bar + 1]))
+    controller = config.get_controller_class()(config=config, market_data_provider=provider, actions_queue=None)  # type: ignore[attr-defined]
+    close = float(ts[bar + 1])  # bar ``bar`` closes when bar ``bar + 1`` opens
+    out = []
+    for now in (close - 1.0, close, close + 30.0):
+        provider._time = now
+        await controller.update_processed_data()
+        out.append(int(controller.processed_data["signal"]))
+    return out
 
 
 async def run(spec: dict) -> dict:
