@@ -362,6 +362,20 @@ def test_combined_signal_equals_the_backtests(
     assert np.count_nonzero(got) > 3
 
 
+@pytest.mark.parametrize("source", ["sniper:minor", "sniper:major", "vzo:minor", "cycle:cross", "ma:cross"])
+def test_a_live_window_gives_the_full_historys_last_signal(btc_1h: pd.DataFrame, source: str) -> None:
+    # live, a controller sees only the feed's last max_records bars; the backtest sees all history
+    candles = btc_1h.iloc[-20_000:]
+    window = CandleSource().max_records
+    params = get_indicator(source.partition(":")[0]).model.defaults()
+    full = hbsignals.source_signal(source, params, arrays(candles))
+    signalled = np.flatnonzero(full[3000:]) + 3000
+    ends = sorted({*range(3000, len(candles), 25), *signalled})  # every bar with a signal, and others
+    got = [hbsignals.source_signal(source, params, arrays(candles.iloc[i - window + 1 : i + 1]))[-1] for i in ends]
+    np.testing.assert_array_equal(got, full[ends])
+    assert len(signalled) > 30
+
+
 def test_ma_code_reads_types_as_uptrade_does() -> None:
     values: list[Any] = [t.code for t in MA_TYPES] + [np.int64(5), "12", " 7 ", True, -1, 34, 99, "99", "nope", None]
     for t in MA_TYPES:
