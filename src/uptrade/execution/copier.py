@@ -332,21 +332,25 @@ class Generator:
                 raise BundleError(f"{ref.module}.{ref.name}: a computed constant must be assigned alone")
             value = getattr(importlib.import_module(ref.module), ref.name)
             return "\n".join([*lines[: node.lineno - start], f"{self.emitted(ref)} = {literal(value, ref)}"])
-        edits: list[tuple[int, int, int, str]] = []  # (line, column, length, new name)
+        edits: list[tuple[int, int, str, str]] = []  # (line, byte column, old name, new name)
         code, notes = statement_names(node)
         for name in code + notes:
             r = self.resolve(ref.module, name.id)
             if r.kind == "def" and self.emitted(r) != name.id:
-                edits.append((name.lineno, name.col_offset, len(name.id), self.emitted(r)))
+                edits.append((name.lineno, name.col_offset, name.id, self.emitted(r)))
         for defined in defined_names(node):
             own = Ref(ref.kind, ref.module, defined)
             if self.emitted(own) != defined:
-                edits.append((*self._name_position(node, defined, src), len(defined), self.emitted(own)))
-        for line, col, size, new in sorted(edits, reverse=True):
+                edits.append((*self._name_position(node, defined, src), defined, self.emitted(own)))
+        for line, col, name, new in sorted(edits, reverse=True):
             i = line - start
             text = lines[i]
             c = len(text.encode()[:col].decode())  # ast columns are UTF-8 byte offsets
-            lines[i] = text[:c] + new + text[c + size :]
+            if not re.match(rf"{re.escape(name)}\b", text[c:]):
+                raise BundleError(
+                    f"{ref.module}.{ref.name}: cannot find {name} at line {line}, column {col} to rename it"
+                )
+            lines[i] = text[:c] + new + text[c + len(name) :]
         return "\n".join(lines)
 
     @staticmethod
