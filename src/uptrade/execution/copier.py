@@ -342,15 +342,15 @@ class Generator:
             own = Ref(ref.kind, ref.module, defined)
             if self.emitted(own) != defined:
                 edits.append((*self._name_position(node, defined, src), defined, self.emitted(own)))
-        for line, col, name, new in sorted(edits, reverse=True):
+        for line, col, old, new in sorted(edits, reverse=True):
             i = line - start
             text = lines[i]
             c = len(text.encode()[:col].decode())  # ast columns are UTF-8 byte offsets
-            if not re.match(rf"{re.escape(name)}\b", text[c:]):
+            if not re.match(rf"{re.escape(old)}\b", text[c:]):
                 raise BundleError(
-                    f"{ref.module}.{ref.name}: cannot find {name} at line {line}, column {col} to rename it"
+                    f"{ref.module}.{ref.name}: cannot find {old} at line {line}, column {col} to rename it"
                 )
-            lines[i] = text[:c] + new + text[c + len(name) :]
+            lines[i] = text[:c] + new + text[c + len(old) :]
         return "\n".join(lines)
 
     @staticmethod
