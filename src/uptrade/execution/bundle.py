@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import json
 import re
 import symtable
 import sys
@@ -80,7 +81,7 @@ def field_lines(
             continue
         if field.default_factory is not None:
             raise BundleError(f"{model.__name__}.{name}: a default factory cannot be written as a field default")
-        kw = [f"default={field.default!r}"]
+        kw = [f"default={source_value(field.default)}"]
         for meta in field.metadata:
             kind = bounds.get(type(meta))
             if kind is not None:
@@ -88,9 +89,16 @@ def field_lines(
             elif getattr(meta, "allow_inf_nan", None) is False:
                 kw.append("allow_inf_nan=False")
         if field.description:
-            kw.append(f"description={field.description!r}")
-        out.append(f"{indent}{name}: {type_text(field.annotation, typing_names)} = Field({', '.join(kw)})")
+            kw.append(f"description={source_value(field.description)}")
+        head = f"{indent}{name}: {type_text(field.annotation, typing_names)} = Field("
+        line = head + ", ".join(kw) + ")"
+        out.append(line if len(line) <= 120 else f"{head}\n{indent}    {', '.join(kw)}\n{indent})")
     return out
+
+
+def source_value(value: Any) -> str:
+    """A field default or description as source: strings in double quotes (the templates' style)."""
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, str) else repr(value)
 
 
 def field_models() -> dict[str, tuple[type[BaseModel], tuple[str, ...] | None]]:

@@ -370,14 +370,18 @@ class Generator:
         return node.lineno, len(line[: found.end()].encode())
 
 
-def layout(value: Any) -> str:
-    """``repr(value)``, a long dict or tuple one item per line."""
+def layout(value: Any, indent: str = "") -> str:
+    """``repr(value)``, a long dict or tuple one item per line (nested ones likewise)."""
     text = repr(value)
-    if len(text) > 100 and isinstance(value, dict | tuple) and value:
-        items = [f"{k!r}: {v!r}" for k, v in value.items()] if isinstance(value, dict) else [repr(v) for v in value]
-        text = "{\n" if isinstance(value, dict) else "(\n"
-        text += "".join(f"    {item},\n" for item in items) + ("}" if isinstance(value, dict) else ")")
-    return text
+    if len(indent) + len(text) <= 100 or not isinstance(value, dict | tuple) or not value:
+        return text
+    inner = indent + "    "
+    if isinstance(value, dict):
+        items = [f"{k!r}: {layout(v, inner)}" for k, v in value.items()]
+    else:
+        items = [layout(v, inner) for v in value]
+    opening, closing = ("{", "}") if isinstance(value, dict) else ("(", ")")
+    return opening + "\n" + "".join(f"{inner}{item},\n" for item in items) + indent + closing
 
 
 def literal(value: Any, ref: Ref) -> str:
