@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from uptrade.cli.astro import astro_app
+from uptrade.cli.bots import bots_app
 from uptrade.cli.common import CliState
 from uptrade.cli.data import data_app
 from uptrade.cli.db import db_app
@@ -33,6 +34,7 @@ app.add_typer(indicators_app, name="indicators")
 app.add_typer(astro_app, name="astro")
 app.add_typer(signals_app, name="signals")
 app.add_typer(strategies_app, name="strategies")
+app.add_typer(bots_app, name="bots")
 
 DbOption = Annotated[
     str | None,
