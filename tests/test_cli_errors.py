@@ -133,6 +133,11 @@ CASES: list[tuple[str, list[str], str]] = [
     ),
     ("optimize", ["--db", "{db}", "optimize", "--config", "{btc}", "-g", "stop_los=0.01"], "did you mean stop_loss"),
     ("strategies list", ["strategies", "list", "--dir", "{tmp}/nope"], "--dir"),
+    # bots
+    ("bots validate", ["bots", "validate", "{tmp}/missing.yml"], "missing.yml: no such file"),
+    ("bots validate", ["bots", "validate", "{tmp}"], "is a directory, expected a YAML file"),
+    ("bots validate", ["bots", "validate", "{btc}"], "a backtest config, not a bot file"),
+    ("bots validate", ["bots", "validate"], USAGE),
 ]
 
 #: Cases that fail with a traceback today (strict expected failures: fix them, then move them to CASES).
