@@ -133,6 +133,9 @@ CASES: list[tuple[str, list[str], str]] = [
     ),
     ("optimize", ["--db", "{db}", "optimize", "--config", "{btc}", "-g", "stop_los=0.01"], "did you mean stop_loss"),
     ("strategies list", ["strategies", "list", "--dir", "{tmp}/nope"], "--dir"),
+    # paper trading (tests/test_paper_cli.py has the rest: symbols, timeframes, volume, ranges, configs)
+    ("paper run", ["--db", "{db}", "paper", "run", "{tmp}/missing.yml"], "missing.yml: no such file"),
+    ("paper status", ["--db", "{db}", "paper", "status", "nobody"], "no paper run named nobody"),
 ]
 
 #: Cases that fail with a traceback today (strict expected failures: fix them, then move them to CASES).

@@ -24,6 +24,7 @@ import pytest
 import yaml
 
 from uptrade.data.store import Store, open_store
+from uptrade.data.timeframes import parse_timeframe
 from uptrade.execution.bots import BotConfig
 from uptrade.execution.paper import PaperEngine
 from uptrade.execution.paper_book import PaperBook
@@ -154,6 +155,37 @@ def busy_bar(result: BacktestResult, before: pd.Timestamp) -> pd.Timestamp:
     return index[np.flatnonzero(busy)[-1]]
 
 
+def assert_matches_backtest(store: Store, bot: BotConfig, start: str, last: pd.Timestamp, wide: BacktestResult) -> None:
+    """The stored executors of a run that reached ``last`` against the backtest (module docstring).
+
+    ``wide``: the backtest from ``start`` to well after ``last``, where every executor opened by
+    ``last`` is final: the closed ones equal exactly, the open ones are those open over ``last``.
+    The backtest on [start, last] closes those at ``last`` (time limit not yet due): the rest equal.
+    """
+    rows = stored(store, bot.name)
+    assert rows["open_time"].is_unique
+    closed, still_open = rows[rows["status"] == "closed"], rows[rows["status"] == "open"]
+    w = wide.executors
+    assert_same_closed(closed, w[w["close_time"] <= last])
+    spanning = w[(w["open_time"] <= last) & (w["close_time"] > last)]
+    assert len(spanning) >= 1, "pick an end with an executor open over it"
+    assert list(zip(still_open["open_time"], still_open["side"], strict=True)) == list(
+        zip(spanning["open_time"], spanning["side"], strict=True)
+    )
+    short = backtest(store, bot, start, str(last)).executors
+    tl = bot.execution.time_limit or np.inf
+    cut = (short["close_time"] == last) & (short["close_type"] == "time_limit")
+    bar = pd.Timedelta(seconds=parse_timeframe(bot.market.timeframe).seconds)
+    cut &= (short["open_time"] + pd.to_timedelta(tl, unit="s")) >= last + bar
+    assert_same_closed(closed, short[~cut])
+    ends = short[cut]
+    assert list(ends["open_time"][ends["open_time"] < last]) == list(
+        still_open["open_time"][still_open["open_time"] < last]
+    )
+    # on its last bar the backtest may open where those end-of-data closes freed a slot; live they are still open
+    assert (still_open["open_time"] == last).sum() <= (ends["open_time"] == last).sum()
+
+
 def check_replay(store: Store, bot: BotConfig, start: str, before: str, longer: str) -> PaperEngine:
     """Replay to a flat bar (everything equals the backtest), then on to a bar with executors open over it."""
     wide = backtest(store, bot, start, longer)
@@ -182,28 +214,8 @@ def check_replay(store: Store, bot: BotConfig, start: str, before: str, longer: 
     engine.replay(start, end)
     assert engine.resumed
     assert engine.status == "finished"
-    rows = stored(store, bot.name)
-    closed, still_open = rows[rows["status"] == "closed"], rows[rows["status"] == "open"]
-    w = wide.executors
-    assert_same_closed(closed, w[w["close_time"] <= last])
-    spanning = w[(w["open_time"] <= last) & (w["close_time"] > last)]
-    assert len(spanning) >= 1, "pick an end with an executor open over it"
-    assert list(zip(still_open["open_time"], still_open["side"], strict=True)) == list(
-        zip(spanning["open_time"], spanning["side"], strict=True)
-    )
+    assert_matches_backtest(store, bot, start, last, wide)
     np.testing.assert_array_equal(engine.book.equity_curve().to_numpy(), wide.equity.loc[:last].to_numpy())
-    # 3. the backtest on [start, end] closes the open ones at its last bar (time limit, not yet due)
-    short = backtest(store, bot, start, end).executors
-    tl = bot.execution.time_limit or np.inf
-    cut = (short["close_time"] == last) & (short["close_type"] == "time_limit")
-    cut &= (short["open_time"] + pd.to_timedelta(tl, unit="s")) >= last + pd.Timedelta(hours=1)
-    assert_same_closed(closed, short[~cut])
-    ends = short[cut]
-    assert list(ends["open_time"][ends["open_time"] < last]) == list(
-        still_open["open_time"][still_open["open_time"] < last]
-    )
-    # on its last bar the backtest may open where those end-of-data closes freed a slot; live they are still open
-    assert (still_open["open_time"] == last).sum() <= (ends["open_time"] == last).sum()
     return engine
 
 

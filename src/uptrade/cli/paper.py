@@ -97,7 +97,7 @@ def executors_table(rows: list[dict[str, Any]], title: str) -> Table:
             _pnl(e["net_pnl_quote"], 0.0),
             _fmt("net_pnl_pct", e["net_pnl_pct"]),
             "-" if closed is None or closed is pd.NaT else _fmt("t", closed),
-            e.get("close_type") or "-",
+            e["close_type"] if isinstance(e.get("close_type"), str) else "-",
         )
     return table
 

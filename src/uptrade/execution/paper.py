@@ -213,8 +213,7 @@ class PaperEngine:
         if candles.empty:
             until = end or "the last stored bar"
             raise NoDataError(
-                f"{self.bot.name}: no {self.symbol} {self.tf} candles between {start} and {until} in the store",
-                param="start",
+                f"{self.bot.name}: no {self.symbol} {self.tf} candles between {start} and {until} in the store"
             )
         self._volume(candles)
         times = epoch_seconds(candles.index)
