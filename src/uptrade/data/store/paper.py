@@ -13,6 +13,7 @@ Times go in and out as whole epoch seconds (``int``); the frames for display car
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -53,21 +54,42 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _upsert(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> None:
-    """Insert ``rows`` into ``table``, replacing the columns of rows whose ``keys`` exist (one statement)."""
-    if not rows:
-        return
-    if conn.dialect.name == "postgresql":
+@functools.lru_cache(maxsize=64)
+def _upsert_statement(dialect: str, table: str, columns: tuple[str, ...], keys: tuple[str, ...]) -> Any:
+    """``INSERT ... ON CONFLICT (keys) DO UPDATE`` of ``columns``, built once (building costs more than running)."""
+    target = schema.metadata.tables[table]
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        stmt: Any = pg_insert(table)
+        stmt: Any = pg_insert(target)
     else:
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        stmt = sqlite_insert(table)
-    columns = [c for c in rows[0] if c not in keys]
-    stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_={c: stmt.excluded[c] for c in columns})
-    conn.execute(stmt, list(rows))
+        stmt = sqlite_insert(target)
+    return stmt.on_conflict_do_update(
+        index_elements=list(keys), set_={c: stmt.excluded[c] for c in columns if c not in keys}
+    )
+
+
+def _upsert(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> None:
+    """Insert ``rows`` into ``table``, replacing the columns of rows whose ``keys`` exist (one statement)."""
+    if rows:
+        stmt = _upsert_statement(conn.dialect.name, table.name, tuple(rows[0]), tuple(keys))
+        conn.execute(stmt, list(rows))
+
+
+@functools.lru_cache(maxsize=8)
+def _advance_statement(columns: tuple[str, ...], first: bool) -> Any:
+    """The compare-and-set of a run's last bar (``:prev`` -> ``:bar``) setting ``columns`` too; built once."""
+    table = schema.paper_runs
+    last = table.c.last_bar
+    where = last.is_(None) if first else last == sa.bindparam("prev")
+    values = {c: sa.bindparam(f"v_{c}") for c in columns}
+    return (
+        table.update()
+        .where(table.c.bot_name == sa.bindparam("bot"), where)
+        .values(last_bar=sa.bindparam("bar"), **values)
+    )
 
 
 class PaperMixin:
@@ -155,13 +177,14 @@ class PaperMixin:
         advanced the run. ``executors`` are full rows (``paper_executors``' columns),
         ``performance`` a ``bot_performance`` row (its ``time`` in epoch seconds).
         """
-        table = schema.paper_runs
-        last = table.c.last_bar
-        where = last.is_(None) if previous is None else last == self._time_param(previous)
-        values = {**{k: _plain(v) for k, v in run.items()}, "last_bar": self._time_param(bar)}
+        stmt = _advance_statement(tuple(run), previous is None)
+        params = {f"v_{k}": _plain(v) for k, v in run.items()}
+        params.update(bot=bot_name, bar=self._time_param(bar))
+        if previous is not None:
+            params["prev"] = self._time_param(previous)
         try:
             with self.engine.begin() as conn:
-                moved = conn.execute(table.update().where(table.c.bot_name == bot_name, where).values(**values))
+                moved = conn.execute(stmt, params)
                 if moved.rowcount != 1:
                     raise StoreError(
                         f"paper run {bot_name}: its last bar is no longer the one this process wrote "
