@@ -399,7 +399,6 @@ class PaperEngine:
     # ----------------------------------------------------------------- views
     def snapshot(self) -> dict[str, Any]:
         """Where the run stands: bar, equity, performance, open executors (for displays)."""
-        rows = self.book.rows()
         return {
             "bot": self.bot.name,
             "symbol": self.symbol,
@@ -412,7 +411,7 @@ class PaperEngine:
             "equity": self.book.equity,
             "capital": self.book.capital,
             **self.book.performance(),
-            "open": [r for r in rows if r["status"] == "open"],
+            "open": self.book.open_rows(),
         }
 
 

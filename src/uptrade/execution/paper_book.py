@@ -153,6 +153,10 @@ class PaperBook:
             )
         return out
 
+    def open_rows(self) -> list[dict[str, Any]]:
+        """Rows of the executors still open (marked at the last bar's close)."""
+        return self.rows(np.flatnonzero(self.ex["c_bar"][: self.count] == OPEN_BAR))
+
     def _closed(self) -> np.ndarray:
         return np.flatnonzero(self.ex["c_bar"][: self.count] != OPEN_BAR)
 

@@ -84,7 +84,7 @@ def _advance_statement(columns: tuple[str, ...], first: bool) -> Any:
     table = schema.paper_runs
     last = table.c.last_bar
     where = last.is_(None) if first else last == sa.bindparam("prev")
-    values = {c: sa.bindparam(f"v_{c}") for c in columns}
+    values: dict[str, Any] = {c: sa.bindparam(f"v_{c}") for c in columns}
     return (
         table.update()
         .where(table.c.bot_name == sa.bindparam("bot"), where)
