@@ -127,3 +127,34 @@ def test_live_run_resumes_after_a_stop(btc_1h: pd.DataFrame, tmp_path: Path) -> 
     pd.testing.assert_frame_equal(perf, whole_perf, check_exact=True)
     assert run["last_bar"] == whole_run["last_bar"] == last
     np.testing.assert_equal(run["equity"], whole_run["equity"])
+
+
+class RecordingClock:
+    """Simulated time that only moves when waited on."""
+
+    def __init__(self, now: float) -> None:
+        self.t = float(now)
+        self.waits: list[float] = []
+
+    def now(self) -> float:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.t += max(seconds, 0.0)
+
+
+def test_replay_speed_paces_the_bars_through_the_clock(btc_1h: pd.DataFrame, tmp_path: Path) -> None:
+    """--speed 4: 4 bars per (simulated) second; speed 0 never waits."""
+    store = make_store(f"sqlite:///{tmp_path / 'speed.db'}", BTC_USDT=btc_1h.loc["2023-01-01":"2023-01-31"])
+    bot = BotConfig.model_validate(SNIPER)
+    clock = RecordingClock(1_700_000_000.0)
+    engine = PaperEngine(bot, store, clock=clock)
+    engine.replay("2023-01-01", "2023-01-10 23:00", speed=4.0)
+    assert engine.book.n == 240
+    assert clock.t - 1_700_000_000.0 == pytest.approx(240 / 4.0)
+    assert len(clock.waits) == 240
+    assert all(w == pytest.approx(0.25) for w in clock.waits)
+    fast = RecordingClock(1_700_000_000.0)
+    PaperEngine(bot, store, clock=fast).replay("2023-01-01", "2023-01-20", speed=0.0)
+    assert fast.waits == []
