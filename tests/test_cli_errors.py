@@ -138,6 +138,9 @@ CASES: list[tuple[str, list[str], str]] = [
     ("bots validate", ["bots", "validate", "{tmp}"], "is a directory, expected a YAML file"),
     ("bots validate", ["bots", "validate", "{btc}"], "a backtest config, not a bot file"),
     ("bots validate", ["bots", "validate"], USAGE),
+    # paper trading (tests/test_paper_cli.py has the rest: symbols, timeframes, volume, ranges, configs)
+    ("paper run", ["--db", "{db}", "paper", "run", "{tmp}/missing.yml"], "missing.yml: no such file"),
+    ("paper status", ["--db", "{db}", "paper", "status", "nobody"], "no paper run named nobody"),
 ]
 
 #: Cases that fail with a traceback today (strict expected failures: fix them, then move them to CASES).

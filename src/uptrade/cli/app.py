@@ -19,6 +19,7 @@ from uptrade.cli.data import data_app
 from uptrade.cli.db import db_app
 from uptrade.cli.demo import demo
 from uptrade.cli.indicators import cycles, indicators_app
+from uptrade.cli.paper import paper_app
 from uptrade.cli.research import backtest, optimize
 from uptrade.cli.signals import signals_app
 from uptrade.cli.strategies import strategies_app
@@ -35,6 +36,7 @@ app.add_typer(astro_app, name="astro")
 app.add_typer(signals_app, name="signals")
 app.add_typer(strategies_app, name="strategies")
 app.add_typer(bots_app, name="bots")
+app.add_typer(paper_app, name="paper")
 
 DbOption = Annotated[
     str | None,
