@@ -22,6 +22,9 @@ from uptrade.data.store import open_store
 runner = CliRunner()
 
 
+LAST_BAR = int(pd.Timestamp("2023-12-31 23:00", tz="UTC").timestamp())
+
+
 @pytest.fixture
 def db(btc_1h: pd.DataFrame, tmp_path: Path) -> str:
     """A store with BTC-USDT 1h candles of 2023 (volume included) and ETH-USDT ones without volume."""
@@ -172,8 +175,8 @@ def test_ctrl_c_stops_a_live_run_cleanly_with_its_state_saved(db: str, tmp_path:
     while time.monotonic() < deadline and proc.poll() is None:
         with open_store(db) as store:
             run = store.paper_run("sniper_btc")
-        if run is not None and run["last_bar"] is not None:
-            break  # warmed up: now it waits for the next bar (the stored candles end in 2023)
+        if run is not None and run["last_bar"] == LAST_BAR:
+            break  # warmed up on every stored bar: now it waits for the next one (the candles end in 2023)
         time.sleep(0.05)
     assert proc.poll() is None, proc.communicate()
     proc.send_signal(signal.SIGINT)
@@ -185,4 +188,4 @@ def test_ctrl_c_stops_a_live_run_cleanly_with_its_state_saved(db: str, tmp_path:
         run = store.paper_run("sniper_btc")
     assert run["status"] == "stopped"
     assert run["mode"] == "live"
-    assert run["last_bar"] == int(pd.Timestamp("2023-12-31 23:00", tz="UTC").timestamp())
+    assert run["last_bar"] == LAST_BAR

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import math
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -157,7 +161,7 @@ def run(
     same command again after a stop or a crash and it resumes where it was. Ctrl-C stops cleanly.
     """
     from uptrade.execution.bots import BotConfig
-    from uptrade.execution.paper import PaperEngine
+    from uptrade.execution.paper import PaperEngine, SystemClock
 
     bot = BotConfig.from_yaml(file)
     if not replay and (start is not None or end is not None or speed is not None):
@@ -179,19 +183,34 @@ def run(
         highlight=False,
     )
     display = _Display(None)
-    with opened_store(ctx) as store:
-        engine = PaperEngine(bot, store, on_bar=display)
-        try:
-            if replay:
-                engine.replay(start, end, speed=speed or 0.0, reset=reset)
-            else:
-                engine.live(reset=reset)
-        except KeyboardInterrupt:  # before the first bar: nothing was started
-            display.close(engine)
-            out.print("stopped before the first bar; nothing was written")
-            return
+    with opened_store(ctx) as store, _stop_on_signals() as stopping:
+        engine = PaperEngine(bot, store, on_bar=display, clock=SystemClock(stopping), stop=stopping.is_set)
+        if replay:
+            engine.replay(start, end, speed=speed or 0.0, reset=reset)
+        else:
+            engine.live(reset=reset)
         display.close(engine)
         _summary(store, engine)
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[threading.Event]:
+    """An event Ctrl-C (SIGINT) and SIGTERM set instead of raising, restored on the way out.
+
+    The engine asks it between bars and wakes from its waits on it, so a stop never lands inside
+    a bar's write: the bar in progress is finished and recorded, then the run is marked stopped.
+    """
+    stopping = threading.Event()
+
+    def ask(signum: int, frame: object) -> None:
+        stopping.set()
+
+    previous = {sig: signal.signal(sig, ask) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stopping
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _summary(store: Store, engine: PaperEngine) -> None:

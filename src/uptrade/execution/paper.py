@@ -31,6 +31,7 @@ import hashlib
 import json
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -65,13 +66,20 @@ class Clock(Protocol):
 
 
 class SystemClock:
-    """The wall clock."""
+    """The wall clock; a wait ends early when ``wake`` is set (a stop asked for from a signal handler)."""
+
+    def __init__(self, wake: threading.Event | None = None) -> None:
+        self.wake = wake
 
     def now(self) -> float:
         return time.time()
 
     def sleep(self, seconds: float) -> None:
-        if seconds > 0:
+        if seconds <= 0:
+            return
+        if self.wake is not None:
+            self.wake.wait(seconds)
+        else:
             time.sleep(seconds)
 
 
