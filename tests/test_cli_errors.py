@@ -133,11 +133,19 @@ CASES: list[tuple[str, list[str], str]] = [
     ),
     ("optimize", ["--db", "{db}", "optimize", "--config", "{btc}", "-g", "stop_los=0.01"], "did you mean stop_loss"),
     ("strategies list", ["strategies", "list", "--dir", "{tmp}/nope"], "--dir"),
+    # bots
+    ("bots validate", ["bots", "validate", "{tmp}/missing.yml"], "missing.yml: no such file"),
+    ("bots validate", ["bots", "validate", "{tmp}"], "is a directory, expected a YAML file"),
+    ("bots validate", ["bots", "validate", "{btc}"], "a backtest config, not a bot file"),
+    ("bots validate", ["bots", "validate"], USAGE),
+    # paper trading (tests/test_paper_cli.py has the rest: symbols, timeframes, volume, ranges, configs)
+    ("paper run", ["--db", "{db}", "paper", "run", "{tmp}/missing.yml"], "missing.yml: no such file"),
+    ("paper status", ["--db", "{db}", "paper", "status", "nobody"], "no paper run named nobody"),
     # Hummingbot: the bundle and the controller configs
     ("hb bundle", ["hb", "bundle", "--out", "/proc/nope"], "--out: cannot write the bundle"),
     ("hb bundle", ["hb", "bundle"], USAGE),
     ("hb config", ["hb", "config", "{tmp}/missing.yml"], "missing.yml: no such file"),
-    ("hb config", ["hb", "config", "{cfg}"], "xrp.yml: not a bot file"),
+    ("hb config", ["hb", "config", "{cfg}"], "xrp.yml: a backtest config, not a bot file"),
 ]
 
 #: Cases that fail with a traceback today (strict expected failures: fix them, then move them to CASES).

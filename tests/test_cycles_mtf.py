@@ -171,14 +171,14 @@ def test_v2_database_is_migrated_in_place(store: Store) -> None:
     with store.engine.begin() as conn:
         for col in new:
             conn.exec_driver_sql(f"ALTER TABLE dominant_cycles DROP COLUMN {col}")
-        conn.exec_driver_sql("DELETE FROM schema_version WHERE version = 3")
+        conn.exec_driver_sql("DELETE FROM schema_version WHERE version >= 3")
         when = "1704067200" if store.backend == "sqlite" else "'2024-01-01T00:00:00Z'"
         conn.exec_driver_sql(
             "INSERT INTO dominant_cycles (time, symbol, timeframe, method, period, power, composite) "
             f"VALUES ({when}, 'BTC-USDT', '1h', 'goertzel', 21.5, 0.4, 3000.0)"
         )
     assert store.schema_version() == 2
-    assert store.init() == LATEST_VERSION == 3
+    assert store.init() == LATEST_VERSION == 4
     got = store.read_cycles(SYMBOL)
     assert list(got["period"]) == [21.5]
     assert got["period_minutes"].isna().all()

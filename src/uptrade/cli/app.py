@@ -13,12 +13,14 @@ from typing import Annotated
 import typer
 
 from uptrade.cli.astro import astro_app
+from uptrade.cli.bots import bots_app
 from uptrade.cli.common import CliState
 from uptrade.cli.data import data_app
 from uptrade.cli.db import db_app
 from uptrade.cli.demo import demo
 from uptrade.cli.hb import hb_app
 from uptrade.cli.indicators import cycles, indicators_app
+from uptrade.cli.paper import paper_app
 from uptrade.cli.research import backtest, optimize
 from uptrade.cli.signals import signals_app
 from uptrade.cli.strategies import strategies_app
@@ -34,6 +36,8 @@ app.add_typer(indicators_app, name="indicators")
 app.add_typer(astro_app, name="astro")
 app.add_typer(signals_app, name="signals")
 app.add_typer(strategies_app, name="strategies")
+app.add_typer(bots_app, name="bots")
+app.add_typer(paper_app, name="paper")
 app.add_typer(hb_app, name="hb")
 
 DbOption = Annotated[

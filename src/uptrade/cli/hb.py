@@ -58,10 +58,11 @@ def hb_config(
     """The Hummingbot controller config (the YAML hummingbot-api expects) of a bot file."""
     from rich.console import Console
 
-    from uptrade.execution.hbconfig import controller_config, load_bot, write_controller_config
+    from uptrade.execution.bots import BotConfig
+    from uptrade.execution.hbconfig import controller_config, write_controller_config
     from uptrade.settings import get_settings
 
-    bot = load_bot(file)
+    bot = BotConfig.from_yaml(file)
     config = controller_config(bot, confirmed=live, allow_live=get_settings().allow_live)
     err = Console(stderr=True)
     for note in config.notes:

@@ -30,9 +30,9 @@ def _config(
 ) -> BacktestConfig:
     """The config file with the command line's market overrides applied (and validated)."""
     from uptrade.errors import ConfigError
-    from uptrade.research.config import BacktestConfig
+    from uptrade.execution.bots import load_backtest_config
 
-    cfg = BacktestConfig.from_yaml(path)
+    cfg = load_backtest_config(path)
     try:
         return cfg.with_overrides(symbol=symbol, timeframe=timeframe, start=start, end=end)
     except ConfigError as exc:  # "timeframe: ..." is about the flag that replaced the file's value

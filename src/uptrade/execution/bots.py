@@ -223,6 +223,10 @@ class BotConfig(BaseModel):
         """Load and validate a bot file; ``ConfigError`` names the file and the field."""
         p = Path(path)
         raw = read_yaml(p)
+        if "signals" in raw and not is_bot_file(raw):
+            raise ConfigError(
+                f"{p}: a backtest config, not a bot file (a bot has strategy and market sections; see examples/bots/)"
+            )
         try:
             return cls.model_validate(raw)
         except ValidationError as exc:

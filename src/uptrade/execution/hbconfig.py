@@ -19,12 +19,13 @@ The connector a bot trades on (``connector_name``):
 - ``mode: paper`` on a spot exchange: ``<exchange>_paper_trade``. Hummingbot's paper trading is a
   connector of its own (``PaperTradeExchange``: the exchange's real order book, simulated fills
   and balances) registered as ``<exchange>_paper_trade`` for each exchange listed in
-  ``paper_trade.paper_trade_exchanges`` of ``conf_client.yml`` (by default binance, kucoin, kraken
-  and gate_io); for another spot exchange the config is written with a note to add it there.
+  ``paper_trade.paper_trade_exchanges`` of ``conf_client.yml`` (by default binance, gate_io, kraken
+  and kucoin: :func:`~uptrade.execution.venues.paper_trade_exchanges`, read from Hummingbot's own
+  config map); for another spot exchange the config is written with a note to add it there.
 - ``mode: paper`` on a perpetual or Gateway venue is refused: ``PaperTradeExchange`` is a spot
   exchange (no leverage, positions or funding), and Hummingbot has no paper connector for
-  perpetuals or DEXs. Such a bot runs on paper in UpTrade (``uptrade paper run``), or live on the
-  venue's testnet connector.
+  perpetuals or DEXs. Such a bot runs on paper in UpTrade (``uptrade paper run``), or as a live bot
+  on the venue's testnet connector (``binance_perpetual_testnet``, ...: testnet keys, no real money).
 
 The candle feed stays the market's real one in every mode.
 """
@@ -41,15 +42,12 @@ import yaml
 
 from uptrade.errors import ConfigError
 from uptrade.execution import venues
-from uptrade.execution.bots import COMBINED, BotConfig, check_live, is_bot_file, read_yaml
+from uptrade.execution.bots import COMBINED, BotConfig, check_live
 from uptrade.execution.bundle import CONTROLLER_TYPE
 from uptrade.execution.hbsignals import combine_problem, param_problem, source_problem
 from uptrade.indicators.registry import get_indicator
 from uptrade.signals.adapters import parse_source
 
-#: The exchanges Hummingbot registers ``<exchange>_paper_trade`` for by default
-#: (``PaperTradeConfigMap.paper_trade_exchanges`` of its ``client_config_map``).
-PAPER_TRADE_EXCHANGES = ("binance", "kucoin", "kraken", "gate_io")
 PAPER_SUFFIX = "_paper_trade"
 
 
@@ -69,17 +67,6 @@ class ControllerConfig:
         return yaml.safe_dump(self.data, sort_keys=False, allow_unicode=True)
 
 
-def load_bot(path: str | Path) -> BotConfig:
-    """The bot file at ``path``; a backtest config (no ``strategy`` and ``market``) is refused as such."""
-    raw = read_yaml(Path(path))
-    if not is_bot_file(raw):
-        raise ConfigError(
-            f"{path}: not a bot file (it has no strategy and market sections); a backtest config runs with "
-            "`uptrade backtest --config`, a bot file names the market it trades"
-        )
-    return BotConfig.from_yaml(path)
-
-
 def trading_connector(bot: BotConfig) -> tuple[str, list[str]]:
     """The ``connector_name`` the bot trades on in Hummingbot (see the module docstring), and notes."""
     connector = bot.market.connector
@@ -87,16 +74,23 @@ def trading_connector(bot: BotConfig) -> tuple[str, list[str]]:
         return connector, []
     if venues.is_perpetual(connector) or venues.is_gateway(connector):
         kind = "a perpetual" if venues.is_perpetual(connector) else "a Gateway (DEX)"
+        testnet = f"{connector}_testnet"
+        other = (
+            f"a live bot on its testnet ({testnet}, testnet keys)"
+            if testnet in venues.perpetual_connectors()
+            else "a live bot on a testnet"
+        )
         raise ConfigError(
             f"market.connector: {connector} is {kind} venue, and Hummingbot's paper trading simulates spot "
             f"exchanges only ({connector}{PAPER_SUFFIX} does not exist); run this paper bot with "
-            "`uptrade paper run`, or set mode: live on the venue's testnet connector"
+            f"`uptrade paper run`, or deploy {other}"
         )
     notes = []
-    if connector not in PAPER_TRADE_EXCHANGES:
+    default = venues.paper_trade_exchanges()
+    if connector not in default:
         notes.append(
             f"Hummingbot registers {connector}{PAPER_SUFFIX} only if conf_client.yml lists {connector} in "
-            f"paper_trade.paper_trade_exchanges (the default list is {', '.join(PAPER_TRADE_EXCHANGES)})"
+            f"paper_trade.paper_trade_exchanges (the default list is {', '.join(default)})"
         )
     return f"{connector}{PAPER_SUFFIX}", notes
 
@@ -176,11 +170,9 @@ def write_controller_config(config: ControllerConfig, out: str | Path) -> Path:
 
 
 __all__ = [
-    "PAPER_TRADE_EXCHANGES",
     "ControllerConfig",
     "controller_config",
     "indicator_params",
-    "load_bot",
     "trading_connector",
     "write_controller_config",
 ]

@@ -43,6 +43,11 @@ def perpetual_connectors() -> tuple[str, ...]:
     return tuple(_data()["perpetual"])
 
 
+def paper_trade_exchanges() -> tuple[str, ...]:
+    """The spot exchanges a stock Hummingbot client paper-trades (as ``<exchange>_paper_trade``)."""
+    return tuple(_data()["paper_trade"])
+
+
 def gateway_connectors() -> tuple[str, ...]:
     """Gateway's DEX connectors, ``dex/type`` (``uniswap/amm``, ``jupiter/router``, ...)."""
     return tuple(_data()["gateway"])
@@ -122,6 +127,7 @@ __all__ = [
     "intervals",
     "is_gateway",
     "is_perpetual",
+    "paper_trade_exchanges",
     "perpetual_connectors",
     "spot_connectors",
 ]

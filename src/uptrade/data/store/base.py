@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 from uptrade.data.frames import OHLCVBatch, empty_frame, frame_from_columns
 from uptrade.data.store import schema
 from uptrade.data.store.dberrors import db_reason
+from uptrade.data.store.paper import PaperMixin
 from uptrade.data.store.results import ResultsMixin
 from uptrade.data.symbols import canonical_symbol, unknown_symbol
 from uptrade.data.timeframes import TIMEFRAMES, Timeframe, parse_timeframe
@@ -85,7 +86,7 @@ def driver_connection(conn: Connection) -> Any:
     return raw
 
 
-class Store(ResultsMixin, ABC):
+class Store(ResultsMixin, PaperMixin, ABC):
     """Candle storage. Use :func:`uptrade.data.store.open_store` to get one."""
 
     backend: ClassVar[str]

@@ -111,6 +111,53 @@ feed_status = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+# v4: paper trading (uptrade.execution.paper). A run's state, keyed by bot name; its executors,
+# keyed by bot and open time (one executor per bar at most), so every write is an idempotent upsert.
+paper_runs = sa.Table(
+    "paper_runs",
+    metadata,
+    sa.Column("bot_name", sa.Text, primary_key=True),
+    sa.Column("config_hash", sa.Text, nullable=False),
+    sa.Column("config", Json, nullable=False),
+    sa.Column("symbol", sa.Text, nullable=False),
+    sa.Column("timeframe", sa.Text, nullable=False),
+    sa.Column("exchange", sa.Text, nullable=False),
+    sa.Column("mode", sa.Text, nullable=False),  # replay or live
+    sa.Column("first_bar", Time, nullable=False),  # the bars are re-run from here on a restart
+    sa.Column("trade_from", Time, nullable=False),  # executors open from this bar on (live: after the warm-up)
+    sa.Column("end_bar", Time),  # a replay's last bar
+    sa.Column("last_bar", Time),  # the last bar processed and written
+    sa.Column("status", sa.Text, nullable=False),  # running, stopped, finished or ruined
+    sa.Column("initial_capital", sa.Float(53), nullable=False),
+    sa.Column("equity", sa.Float(53)),
+    sa.Column("pid", sa.Integer),
+    sa.Column("host", sa.Text),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+paper_executors = sa.Table(
+    "paper_executors",
+    metadata,
+    sa.Column("bot_name", sa.Text, nullable=False),
+    sa.Column("open_time", Time, nullable=False),
+    sa.Column("executor_id", sa.Text, nullable=False),
+    sa.Column("side", sa.Text, nullable=False),  # BUY or SELL
+    sa.Column("status", sa.Text, nullable=False),  # open or closed
+    sa.Column("close_time", Time),
+    sa.Column("close_type", sa.Text),
+    sa.Column("entry_price", sa.Float(53), nullable=False),
+    sa.Column("exit_price", sa.Float(53)),
+    sa.Column("last_price", sa.Float(53), nullable=False),  # the close it was last marked at
+    sa.Column("amount", sa.Float(53), nullable=False),  # base
+    sa.Column("amount_quote", sa.Float(53), nullable=False),  # notional at entry
+    sa.Column("net_pnl_quote", sa.Float(53), nullable=False),  # realised, or marked while open
+    sa.Column("net_pnl_pct", sa.Float(53), nullable=False),
+    sa.Column("fees_quote", sa.Float(53), nullable=False),
+    sa.PrimaryKeyConstraint("bot_name", "open_time", name="paper_executors_pkey"),
+    sqlite_with_rowid=False,
+)
+
 #: The time-series tables (hypertables on TimescaleDB).
 SERIES_TABLES = ("ohlcv", "indicator_signals", "bot_performance", "dominant_cycles")
 
@@ -144,9 +191,14 @@ def _alter_v3(conn: Connection) -> None:
             conn.exec_driver_sql(f"ALTER TABLE dominant_cycles ADD COLUMN {name} {kind}")
 
 
+def _create_v4(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[paper_runs, paper_executors])
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "ohlcv, indicator_signals, bot_performance, dominant_cycles", _create_v1),
     Migration(2, "feed_status (per-feed state of the data updater)", _create_v2),
     Migration(3, "dominant_cycles: period_minutes, hurst_cycle, suggested_length, base_timeframe", _alter_v3),
+    Migration(4, "paper_runs, paper_executors (paper trading)", _create_v4),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
