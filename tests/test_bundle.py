@@ -616,3 +616,22 @@ def test_a_combiner_that_cannot_run_is_refused_before_anything_is_written(tmp_pa
     assert result.exit_code == 1
     assert "strategy.signals.combine.primary: confirm mode needs the name of the primary signal" in result.stderr
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "path", sorted((Path(__file__).parents[1] / "examples" / "bots").glob("*.yml")), ids=lambda p: p.name
+)
+def test_every_example_bot_gets_a_config_or_the_paper_refusal(tmp_path: Path, path: Path) -> None:
+    bot = yaml.safe_load(path.read_text())
+    result = hb_config(str(path))
+    if result.exit_code == 0:
+        assert yaml.safe_load(result.stdout)["connector_name"] == f"{bot['market']['connector']}_paper_trade"
+    else:
+        assert "paper trading simulates spot exchanges only" in result.stderr, result.output
+    live = bot_file(tmp_path, {**bot, "mode": "live"})
+    result = hb_config(str(live), "--live", allow_live=True)
+    assert result.exit_code == 0, result.output
+    cfg = yaml.safe_load(result.stdout)
+    assert cfg["controller_name"] in CONTROLLERS
+    assert cfg["connector_name"] == bot["market"]["connector"]
+    assert cfg["id"] == bot["name"]
