@@ -21,3 +21,35 @@ def hummingbot_python() -> Path:
     cache = Path(os.environ.get("UPTRADE_CACHE") or cache)
     venv = Path(os.environ.get("UPTRADE_HB_VENV") or cache / f"hummingbot-{HB_VERSION}-py3.12")
     return venv / "bin" / "python"
+
+
+def cache_dir() -> Path:
+    """The machine's cache directory of UpTrade's build-once artefacts (``UPTRADE_CACHE``)."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "uptrade"
+    return Path(os.environ.get("UPTRADE_CACHE") or cache)
+
+
+def kept_bundle(fresh: Path) -> Path:
+    """``fresh`` (a bundle just written) kept in the machine cache under the digest of its bytes.
+
+    The bundle is deterministic, so the same package gives the same folder every run; its files are
+    never rewritten, which keeps numba's on-disk cache of their kernels valid (numba keys it on each
+    source file's path and time stamp) in ``<folder>/numba``. A changed kernel gives another digest,
+    hence a new folder and a fresh compile; the first run after a change pays it, later runs do not.
+    """
+    import hashlib
+    import shutil
+
+    digest = hashlib.sha256()
+    for path in sorted(p for p in fresh.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(fresh)).encode() + b"\0" + path.read_bytes() + b"\0")
+    kept = cache_dir() / "hb-bundles" / digest.hexdigest()[:16]
+    if not kept.exists():
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        staging = kept.parent / f".{kept.name}.{os.getpid()}"
+        shutil.copytree(fresh, staging / "bundle")
+        try:
+            staging.rename(kept)  # atomic: another worker that got there first keeps its copy
+        except OSError:
+            shutil.rmtree(staging, ignore_errors=True)
+    return kept

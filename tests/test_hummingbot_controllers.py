@@ -31,7 +31,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from tests.hbenv import hummingbot_python
+from tests.hbenv import hummingbot_python, kept_bundle
 from uptrade.cli import app
 from uptrade.execution.bots import BotConfig
 from uptrade.research.backtest import run_backtest
@@ -151,9 +151,10 @@ def test_controller_in_hummingbot_is_the_backtest(
             }
         )
         bots[name] = (loaded, candles, live_bar)
-    spec = {"bundle": str(tmp_path / "bundle"), "conf_dir": str(conf), "cases": spec_cases}
+    kept = kept_bundle(tmp_path / "bundle")  # numba's cache of its kernels survives between runs
+    spec = {"bundle": str(kept / "bundle"), "conf_dir": str(conf), "cases": spec_cases}
     (tmp_path / "spec.json").write_text(json.dumps(spec))
-    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(kept / "numba")}
     done = subprocess.run(
         # liveness guard only (compiling a controller's kernels takes about a minute): a hang fails
         [str(HB_PYTHON), str(SCRIPT), str(tmp_path / "spec.json"), str(tmp_path / "out.json")],
