@@ -18,7 +18,6 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from uptrade.errors import ConfigError, LiveTradingError
@@ -29,6 +28,8 @@ from uptrade.research.config import (
     ExecutorConfig,
     SignalsConfig,
     first_error,
+    model_at,
+    read_yaml,
 )
 from uptrade.signals.adapters import parse_source
 
@@ -255,46 +256,12 @@ def bot_error(exc: ValidationError) -> str:
         from uptrade.errors import did_you_mean
 
         loc = first["loc"]
-        model = _model_at(tuple(loc[:-1]))
+        model = model_at(BotConfig, tuple(loc[:-1]))
         path = ".".join(str(x) for x in loc)
         if model is None:
             return f"{path}: unknown field"
         return f"{path}: unknown field; {did_you_mean(str(loc[-1]), tuple(model.model_fields))}"
     return first_error(exc)
-
-
-def _model_at(path: tuple[int | str, ...]) -> type[BaseModel] | None:
-    """The model holding the fields at ``path`` below :class:`BotConfig` (mapping keys skipped)."""
-    import typing
-
-    model: type[BaseModel] = BotConfig
-    for part in path:
-        field = model.model_fields.get(str(part))
-        if field is None:
-            continue
-        found = None
-        for arg in (field.annotation, *typing.get_args(field.annotation)):
-            if isinstance(arg, type) and issubclass(arg, BaseModel):
-                found = arg
-        if found is None:
-            return None
-        model = found
-    return model
-
-
-def read_yaml(path: Path) -> dict[str, Any]:
-    """A YAML file's top-level mapping; ``ConfigError`` for a missing file, bad YAML or another shape."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a directory, expected a YAML file") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
-    return raw
 
 
 def is_bot_file(raw: dict[str, Any]) -> bool:

@@ -233,21 +233,29 @@ class BacktestConfig(BaseModel):
     def from_yaml(cls, path: str | Path) -> BacktestConfig:
         """Load and validate a YAML file; ``ConfigError`` names the file and the bad field."""
         p = Path(path)
-        try:
-            raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"{p}: no such file") from None
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{p}: not valid YAML ({exc})") from None
-        if not isinstance(raw, dict):
-            raise ConfigError(f"{p}: expected a mapping of settings at the top level")
+        raw = read_yaml(p)
         try:
             return cls.model_validate(raw)
         except ValidationError as exc:
             raise ConfigError(f"{p}: {first_error(exc)}") from None
 
 
-def _model_at(root: type[BaseModel], path: tuple[int | str, ...]) -> type[BaseModel] | None:
+def read_yaml(path: Path) -> dict[str, Any]:
+    """A YAML file's top-level mapping; ``ConfigError`` for a missing file, bad YAML or another shape."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, expected a YAML file") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+    return raw
+
+
+def model_at(root: type[BaseModel], path: tuple[int | str, ...]) -> type[BaseModel] | None:
     """The pydantic model that holds the field at ``path`` below ``root`` (mapping keys skipped)."""
     import typing
 
@@ -276,7 +284,7 @@ def _unknown_field(title: str, loc: tuple[int | str, ...]) -> str:
     }
     path = ".".join(str(x) for x in loc)
     root = roots.get(title)
-    model = _model_at(root, tuple(loc[:-1])) if root is not None else None
+    model = model_at(root, tuple(loc[:-1])) if root is not None else None
     if model is None:
         return f"{path}: unknown field"
     return f"{path}: unknown field; {did_you_mean(str(loc[-1]), tuple(model.model_fields))}"
