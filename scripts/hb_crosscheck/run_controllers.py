@@ -22,26 +22,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import sys
 import time
 from decimal import Decimal
 from pathlib import Path
 
-ATTEMPTS: list[str] = []
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from offline import refuse_network
 
-
-def _refuse(name: str):  # noqa: ANN202
-    def call(*args: object, **kwargs: object) -> None:
-        ATTEMPTS.append(name)
-        raise OSError(f"network disabled for the controller check ({name})")
-
-    return call
-
-
-socket.getaddrinfo = _refuse("getaddrinfo")  # type: ignore[assignment]
-socket.create_connection = _refuse("create_connection")  # type: ignore[assignment]
-socket.socket.connect = _refuse("connect")  # type: ignore[method-assign]
+ATTEMPTS = refuse_network("controller check")
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402

@@ -12,28 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import sys
 import time
 from decimal import Decimal
 from pathlib import Path
 
-ATTEMPTS: list[str] = []
-
-
-def _refuse(name: str):  # noqa: ANN202
-    def call(*args: object, **kwargs: object) -> None:
-        ATTEMPTS.append(name)
-        raise OSError(f"network disabled for the cross-check ({name})")
-
-    return call
-
-
-socket.getaddrinfo = _refuse("getaddrinfo")  # type: ignore[assignment]
-socket.create_connection = _refuse("create_connection")  # type: ignore[assignment]
-socket.socket.connect = _refuse("connect")  # type: ignore[method-assign]
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from offline import refuse_network
+
+ATTEMPTS = refuse_network("cross-check")
+
 
 import pandas as pd  # noqa: E402
 from hummingbot.connector.trading_rule import TradingRule  # noqa: E402
