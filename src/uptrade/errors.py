@@ -95,6 +95,41 @@ class PaginationLoopError(SourceError):
     retryable = True
 
 
+class HummingbotApiError(UpTradeError):
+    """hummingbot-api (or Gateway behind it) refused or failed a request; ``status`` is the HTTP status, if any.
+
+    ``retryable`` says whether the same request may succeed later (a timeout, a 5xx, Gateway down).
+    """
+
+    retryable: bool = False
+
+    def __init__(self, message: str, *, status: int | None = None, param: str | None = None) -> None:
+        super().__init__(message, param=param)
+        self.status = status
+
+
+class ApiAuthError(HummingbotApiError):
+    """hummingbot-api refused the username or password (HTTP 401): fix the credentials, retrying will not help."""
+
+
+class ApiUnavailableError(HummingbotApiError):
+    """hummingbot-api (or Gateway) did not answer, timed out or kept failing (5xx, 503) after bounded retries."""
+
+    retryable = True
+
+
+class BotNotFoundError(HummingbotApiError):
+    """hummingbot-api knows no bot (or controller config) by that name."""
+
+
+class DeployError(HummingbotApiError):
+    """A deploy failed: the container did not start, or the bot stopped with errors (``error_logs`` says why)."""
+
+    def __init__(self, message: str, *, error_logs: list[str] | None = None, status: int | None = None) -> None:
+        super().__init__(message, status=status)
+        self.error_logs = list(error_logs or [])
+
+
 def did_you_mean(name: str, valid: list[str] | tuple[str, ...]) -> str:
     """``did you mean X?`` for a close match of a misspelt ``name`` in ``valid``, else ``valid: a, b, ...``.
 

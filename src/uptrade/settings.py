@@ -43,6 +43,32 @@ class Settings(BaseSettings):
         default=False, description="Allow bots in live mode (real orders); a live start also needs a confirmation."
     )
 
+    hbapi_url: str = Field(default="http://127.0.0.1:8000", description="hummingbot-api base URL.")
+    hbapi_username: str = Field(default="admin", description="hummingbot-api HTTP Basic username.")
+    hbapi_password: SecretStr = Field(
+        default=SecretStr("admin"), description="hummingbot-api HTTP Basic password (its USERNAME/PASSWORD)."
+    )
+    hbapi_timeout: float = Field(default=30.0, gt=0, description="Connect/read timeout per hummingbot-api request (s).")
+    hbapi_attempts: int = Field(
+        default=3, ge=1, le=20, description="Tries per idempotent hummingbot-api request (reads, uploads, saves)."
+    )
+    hbapi_account: str = Field(
+        default="master_account", description="hummingbot-api credentials profile bots are deployed with."
+    )
+    bot_image: str = Field(
+        default="hummingbot/hummingbot:version-2.13.0",
+        description="Docker image (pinned tag) hummingbot-api starts bots from; never `latest` by default.",
+    )
+    deploy_timeout: float = Field(
+        default=180.0, gt=0, description="How long `bots deploy` waits for a bot to report running (s)."
+    )
+    deploy_poll: float = Field(default=3.0, gt=0, description="Seconds between status polls while a deploy starts.")
+    bots_sync_interval: float = Field(
+        default=0.0,
+        ge=0,
+        description="The updater syncs bot performance from hummingbot-api every this many seconds (0: off).",
+    )
+
     @field_validator("home", mode="after")
     @classmethod
     def _expand_home(cls, value: Path) -> Path:

@@ -18,6 +18,8 @@ from uptrade.cli.common import CliState
 from uptrade.cli.data import data_app
 from uptrade.cli.db import db_app
 from uptrade.cli.demo import demo
+from uptrade.cli.deploy import register as register_bot_commands
+from uptrade.cli.gateway import gateway_app
 from uptrade.cli.hb import hb_app
 from uptrade.cli.indicators import cycles, indicators_app
 from uptrade.cli.paper import paper_app
@@ -36,9 +38,11 @@ app.add_typer(indicators_app, name="indicators")
 app.add_typer(astro_app, name="astro")
 app.add_typer(signals_app, name="signals")
 app.add_typer(strategies_app, name="strategies")
+register_bot_commands(bots_app)  # deploy, list, status, stop, logs, sync, credentials
 app.add_typer(bots_app, name="bots")
 app.add_typer(paper_app, name="paper")
 app.add_typer(hb_app, name="hb")
+app.add_typer(gateway_app, name="gateway")
 
 DbOption = Annotated[
     str | None,

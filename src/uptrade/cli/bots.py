@@ -14,7 +14,11 @@ if TYPE_CHECKING:
 
     from uptrade.execution.bots import BotConfig
 
-bots_app = typer.Typer(help="Bot files: validate them (backtest, paper run and hb config read the same file).")
+bots_app = typer.Typer(
+    help="Bot files (validate; backtest, paper run and hb config read the same file) and bots on hummingbot-api "
+    "(deploy, list, status, stop, logs, sync, credentials).",
+    no_args_is_help=True,
+)
 
 
 def _fraction(value: float | None) -> str:

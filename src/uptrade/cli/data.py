@@ -318,8 +318,17 @@ def run_update(store: Store, config: UpdaterConfig, out: Console, *, once: bool 
     from rich.live import Live
 
     from uptrade.data.updater import DataUpdaterService
+    from uptrade.execution.sync import sync_job
+    from uptrade.settings import get_settings
 
-    service = DataUpdaterService(store, config, once=once, max_failures=BACKFILL_MAX_FAILURES if once else None)
+    job = None if once else sync_job(store, get_settings())
+    service = DataUpdaterService(
+        store,
+        config,
+        once=once,
+        max_failures=BACKFILL_MAX_FAILURES if once else None,
+        jobs=[job] if job is not None else None,
+    )
 
     async def main() -> dict[str, FeedStatus]:
         _install_signals(service)
@@ -327,7 +336,10 @@ def run_update(store: Store, config: UpdaterConfig, out: Console, *, once: bool 
         with Live(feeds_table(service.status.values()), console=out, refresh_per_second=2) as live:
             while not runner.done():
                 await asyncio.wait([runner], timeout=1.0)
-                live.update(feeds_table(service.status.values(), title="uptrade data update (Ctrl-C to stop)"))
+                title = "uptrade data update (Ctrl-C to stop)"
+                for j in service.jobs:
+                    title += f"\n{j.name}: " + (f"failed: {j.error}" if j.error else j.last or "starting")
+                live.update(feeds_table(service.status.values(), title=title))
         return await runner
 
     statuses = asyncio.run(main())

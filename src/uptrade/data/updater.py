@@ -234,6 +234,22 @@ def backoff_delay(failures: int, base: float, cap: float) -> float:
     return random.uniform(0, min(cap, base * 2 ** min(failures - 1, 30)))
 
 
+@dataclass
+class PeriodicJob:
+    """Work the service runs every ``every`` seconds beside the feeds (e.g. the bots' performance sync).
+
+    ``run`` is blocking (it runs on a worker thread) and returns a one-line summary; an error is
+    logged and kept in ``error``, and the job runs again at its next turn: it never stops the feeds.
+    """
+
+    name: str
+    every: float
+    run: Callable[[], str]
+    runs: int = 0
+    last: str | None = None
+    error: str | None = None
+
+
 # ----------------------------------------------------------------------------- the service
 class DataUpdaterService:
     """Backfill, repair and follow every configured feed until stopped (or once, with ``once``)."""
@@ -249,8 +265,11 @@ class DataUpdaterService:
         once: bool = False,
         max_failures: int | None = None,
         on_write: Callable[[FeedStatus, int], None] | None = None,
+        jobs: list[PeriodicJob] | None = None,
     ) -> None:
         self.store = store
+        #: Periodic jobs beside the feeds (not run with ``once``).
+        self.jobs = [] if once else list(jobs or [])
         self.config = config
         self.settings = settings or get_settings()
         self.clock: Clock = clock or SystemClock()
@@ -288,14 +307,17 @@ class DataUpdaterService:
         self._tasks = [asyncio.create_task(self._feed_loop(f), name=f.key) for f in self.config.feeds]
         for task in self._tasks:
             self.clock.track(task)
+        extra = [asyncio.create_task(self._job_loop(job), name=job.name) for job in self.jobs]
+        for task in extra:
+            self.clock.track(task)
         stopper = asyncio.create_task(self._stopping.wait())
         try:
             waiters: list[asyncio.Future[Any]] = [stopper, asyncio.gather(*self._tasks, return_exceptions=True)]
             await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for job in (*self._tasks, stopper, writer):
+            for job in (*self._tasks, *extra, stopper, writer):
                 job.cancel()
-            await asyncio.gather(*self._tasks, stopper, writer, return_exceptions=True)
+            await asyncio.gather(*self._tasks, *extra, stopper, writer, return_exceptions=True)
             flusher.cancel()
             await asyncio.gather(flusher, return_exceptions=True)
             # let a write already handed to the store thread finish, then save the final status
@@ -330,6 +352,18 @@ class DataUpdaterService:
     async def _db(self, fn: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._db_thread, fn, *args)
+
+    async def _job_loop(self, job: PeriodicJob) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                job.last = await loop.run_in_executor(None, job.run)
+                job.error = None
+            except Exception as exc:  # a job's failure is reported, never fatal to the feeds
+                job.error = str(exc) or type(exc).__name__
+                log.warning("periodic job %s failed: %s", job.name, job.error)
+            job.runs += 1
+            await self.clock.sleep(job.every)
 
     # ------------------------------------------------------------------ one feed
     async def _feed_loop(self, feed: FeedConfig) -> None:

@@ -394,6 +394,7 @@ class PaperEngine:
                 "bot_name": name,
                 "symbol": self.symbol,
                 "exchange": self.bot.market.connector,
+                "source": "paper",
                 **self.book.performance(),
             }
         now = datetime.fromtimestamp(self.clock.now(), tz=UTC)

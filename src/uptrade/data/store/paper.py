@@ -241,6 +241,54 @@ class PaperMixin:
         frame.index = time_index(frame.pop("time"))
         return frame
 
+    # ------------------------------------------------------- bot performance (paper and hummingbot)
+    def write_bot_performance(self, rows: Sequence[dict[str, Any]]) -> int:
+        """Upsert ``bot_performance`` rows (``time`` in epoch seconds) in one transaction; how many.
+
+        Keyed by bot and time, so writing the same rows again changes nothing (sync is idempotent).
+        """
+        if not rows:
+            return 0
+        columns = tuple(rows[0])
+        if any(tuple(r) != columns for r in rows):
+            raise StoreError("bot_performance rows must all have the same columns")
+        prepared = [self._times(r, ("time",)) for r in rows]
+        try:
+            with self.engine.begin() as conn:
+                _upsert(conn, schema.bot_performance, prepared, ["bot_name", "time"])
+        except sa.exc.SQLAlchemyError as exc:
+            raise StoreError(f"writing bot performance failed, nothing was written: {db_reason(exc)}") from exc
+        return len(prepared)
+
+    def last_performance_time(self, bot_name: str) -> int | None:
+        """Epoch seconds of the newest ``bot_performance`` row of ``bot_name`` (None when it has none)."""
+        table = schema.bot_performance
+        query = sa.select(sa.func.max(table.c.time)).where(table.c.bot_name == bot_name)
+        try:
+            with self.engine.connect() as conn:
+                value = conn.execute(query).scalar()
+        except sa.exc.SQLAlchemyError as exc:
+            raise StoreError(f"reading the performance of {bot_name} failed: {db_reason(exc)}") from exc
+        return epoch_of(value)
+
+    def bot_performance_latest(self) -> list[dict[str, Any]]:
+        """The newest ``bot_performance`` row of every bot, paper and hummingbot alike, by bot name."""
+        table = schema.bot_performance
+        newest = (
+            sa.select(table.c.bot_name, sa.func.max(table.c.time).label("time")).group_by(table.c.bot_name).subquery()
+        )
+        query = (
+            sa.select(table)
+            .join(newest, sa.and_(table.c.bot_name == newest.c.bot_name, table.c.time == newest.c.time))
+            .order_by(table.c.bot_name)
+        )
+        try:
+            with self.engine.connect() as conn:
+                rows = conn.execute(query).mappings().all()
+        except sa.exc.SQLAlchemyError as exc:
+            raise StoreError(f"reading bot performance failed: {db_reason(exc)}") from exc
+        return [{**dict(r), "time": epoch_of(r["time"])} for r in rows]
+
 
 def _run(row: dict[str, Any]) -> dict[str, Any]:
     for name in RUN_TIMES:

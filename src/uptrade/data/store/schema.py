@@ -71,6 +71,12 @@ bot_performance = sa.Table(
     sa.Column("win_rate", sa.Float(53)),
     sa.Column("drawdown", sa.Float(53)),
     sa.Column("sharpe", sa.Float(53)),
+    # v5: where the row comes from ('paper': UpTrade's paper engine, 'hummingbot': synced from
+    # hummingbot-api), and the figures Hummingbot's performance report has beyond the PnL
+    sa.Column("source", sa.Text),
+    sa.Column("realized_pnl", sa.Float(53)),
+    sa.Column("unrealized_pnl", sa.Float(53)),
+    sa.Column("volume", sa.Float(53)),
     sa.PrimaryKeyConstraint("bot_name", "time", name="bot_performance_pkey"),
     sqlite_with_rowid=False,
 )
@@ -195,10 +201,23 @@ def _create_v4(conn: Connection) -> None:
     metadata.create_all(conn, tables=[paper_runs, paper_executors])
 
 
+#: Columns migration 5 adds to ``bot_performance``.
+_V5_PERFORMANCE_COLUMNS = ("source", "realized_pnl", "unrealized_pnl", "volume")
+
+
+def _alter_v5(conn: Connection) -> None:
+    have = {c["name"] for c in sa.inspect(conn).get_columns("bot_performance")}
+    for name in _V5_PERFORMANCE_COLUMNS:
+        if name not in have:
+            kind = bot_performance.c[name].type.compile(dialect=conn.dialect)
+            conn.exec_driver_sql(f"ALTER TABLE bot_performance ADD COLUMN {name} {kind}")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "ohlcv, indicator_signals, bot_performance, dominant_cycles", _create_v1),
     Migration(2, "feed_status (per-feed state of the data updater)", _create_v2),
     Migration(3, "dominant_cycles: period_minutes, hurst_cycle, suggested_length, base_timeframe", _alter_v3),
     Migration(4, "paper_runs, paper_executors (paper trading)", _create_v4),
+    Migration(5, "bot_performance: source, realized_pnl, unrealized_pnl, volume (hummingbot-api sync)", _alter_v5),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
