@@ -76,9 +76,9 @@ def test_plain_postgres_mode_is_reported_and_jit_is_off(pg_url: str) -> None:
 def test_fresh_database_must_be_initialised_first(pg: PgDatabases) -> None:
     """Opening runs no DDL: a database without the schema names the command that creates it."""
     url = pg.create("fresh", init=False)
-    with pytest.raises(StoreError, match=r"has no UpTrade schema, this UpTrade needs version 4: run `uptrade db init`"):
+    with pytest.raises(StoreError, match=r"has no UpTrade schema, this UpTrade needs version 5: run `uptrade db init`"):
         open_store(url)
     with open_store(url, init=True, timescaledb=False) as store:
-        assert store.schema_version() == 4
+        assert store.schema_version() == 5
     with open_store(url) as store:
         assert store.mode == "postgresql"

@@ -18,7 +18,7 @@ from uptrade.errors import ConfigError, NoDataError, StoreError, SymbolError, Ti
 
 
 def test_schema_is_versioned_and_init_idempotent(store: Store) -> None:
-    assert store.init() == LATEST_VERSION == 4
+    assert store.init() == LATEST_VERSION == 5
     assert store.init() == LATEST_VERSION
     assert store.schema_version() == LATEST_VERSION
     assert store.mode in ("sqlite", "postgresql", "timescaledb")

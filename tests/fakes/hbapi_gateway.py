@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from tests.fakes.hbapi_http import ApiError, Params, Reply, Req, Route
+from tests.fakes.hbapi_http import ApiError, Params, Reply, Req, Route, internal_error
 
 if TYPE_CHECKING:
     from tests.fakes.hbapi import FakeHummingbotApi
@@ -38,6 +38,22 @@ CONNECTOR_KEYS: dict[str, tuple[str, ...]] = {
     "kucoin": ("kucoin_api_key", "kucoin_secret_key", "kucoin_passphrase"),
     "okx": ("okx_api_key", "okx_secret_key", "okx_passphrase"),
     "gate_io": ("gate_io_api_key", "gate_io_secret_key"),
+    "hyperliquid_perpetual": (
+        "hyperliquid_perpetual_mode",
+        "use_vault",
+        "hyperliquid_perpetual_address",
+        "hyperliquid_perpetual_secret_key",
+    ),
+}
+
+#: Key fields that are not secrets, as ``/connectors/{name}/config-map`` types them (the rest: SecretStr).
+FIELD_TYPES: dict[str, dict[str, object]] = {
+    "hyperliquid_perpetual_mode": {
+        "type": "Literal",
+        "required": False,
+        "allowed_values": ["arb_wallet", "api_wallet"],
+    },
+    "use_vault": {"type": "bool", "required": False},
 }
 
 _SOLANA = ["devnet", "mainnet-beta"]
@@ -105,6 +121,25 @@ def list_credentials(api: FakeHummingbotApi, req: Req) -> Reply:
     if account not in api.accounts:
         raise ApiError(404, f"Directory 'credentials/{account}/connectors' not found")
     return 200, list(api.accounts[account])
+
+
+def list_connectors(api: FakeHummingbotApi, req: Req) -> Reply:
+    """``GET /connectors/``: the exchange connectors (Gateway DEXs, named with a '/', excluded)."""
+    return 200, sorted(api.connector_keys)
+
+
+def config_map(api: FakeHummingbotApi, req: Req) -> Reply:
+    """``GET /connectors/{name}/config-map``: each key field's type and whether it is required.
+
+    The real route reads Hummingbot's config keys of the connector, and for an unknown one the
+    lookup raises where nothing handles it: a plain-text 500, as here.
+    """
+    connector = req.params["connector_name"]
+    if connector not in api.connector_keys:
+        return internal_error()
+    return 200, {
+        k: dict(FIELD_TYPES.get(k, {"type": "SecretStr", "required": True})) for k in api.connector_keys[connector]
+    }
 
 
 def add_account(api: FakeHummingbotApi, req: Req) -> Reply:
@@ -326,6 +361,8 @@ def swap_quote(api: FakeHummingbotApi, req: Req) -> Reply:
 
 
 ROUTES = [
+    Route("GET", "/connectors/", list_connectors),
+    Route("GET", "/connectors/{connector_name}/config-map", config_map),
     Route("GET", "/gateway/status", gateway_status),
     Route("GET", "/gateway/connectors", gateway_connectors),
     Route("GET", "/gateway/chains", gateway_chains),

@@ -225,9 +225,14 @@ def sync(
         raise typer.Exit(1)
 
 
-def _read_secret(field: str, interactive: bool) -> str:
+def _read_field(field: str, info: dict[str, object], interactive: bool) -> str:
+    """One key field: hidden at a prompt when it is a secret, else shown (with its allowed values)."""
+    secret = info.get("type") == "SecretStr"
+    allowed = info.get("allowed_values")
+    label = field + (f" ({'/'.join(str(a) for a in allowed)})" if isinstance(allowed, list) else "")
     if interactive:
-        return str(typer.prompt(field, hide_input=True))
+        required = bool(info.get("required", secret))
+        return str(typer.prompt(label, hide_input=secret, default=None if required else "", show_default=False))
     line = sys.stdin.readline()
     if not line:
         raise fail(f"stdin ended before {field}: give one line per field, in the order listed")
@@ -264,7 +269,8 @@ def credentials_add(
         interactive = sys.stdin.isatty()
         if not interactive:
             _err(f"reading {len(fields)} lines from stdin: {', '.join(fields)}")
-        values = {f: SecretStr(_read_secret(f, interactive)) for f in fields}
+        values = {f: SecretStr(_read_field(f, info, interactive)) for f, info in fields.items()}
+        values = {f: v for f, v in values.items() if v.get_secret_value() != ""}  # optional ones left empty
         if profile not in api.accounts():
             api.add_account(profile)
         api.add_credentials(profile, connector, ExchangeCredentials(fields=values))

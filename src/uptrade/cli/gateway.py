@@ -98,6 +98,9 @@ def quote(
     slippage: Annotated[float, typer.Option("--slippage", min=0.0, max=100.0, help="Max slippage, %.")] = 1.0,
 ) -> None:
     """What a swap would give now (price, amounts in and out, gas); nothing is traded."""
+    dex, _, kind = connector.partition("/")
+    if kind not in ("", "router"):
+        raise fail(f"CONNECTOR {connector!r}: quotes go through a DEX's router (e.g. {dex}/router or {dex})")
     side = side.upper()
     if side not in ("BUY", "SELL"):
         raise fail(f"SIDE must be BUY or SELL, got {side!r}")
@@ -106,7 +109,7 @@ def quote(
     if amount <= 0:
         raise fail("AMOUNT must be positive")
     with _api() as api:
-        q = api.swap_quote(connector, network, pair, side, amount, slippage)
+        q = api.swap_quote(dex, network, pair, side, amount, slippage)
     out = console()
     out.print(
         f"{side} {q.amount:g} {q.base} on {connector} ({network}): price {q.price:,.8g} {q.quote}", highlight=False

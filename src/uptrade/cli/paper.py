@@ -236,10 +236,13 @@ def status(
     with opened_store(ctx) as store:
         runs = store.paper_runs()
         if name is None:
+            synced = [r for r in store.bot_performance_latest() if r.get("source") == "hummingbot"]
             if not runs:
                 console().print("no paper runs in the store; start one with `uptrade paper run BOT.yml`")
-                return
-            console().print(_runs_table(store, runs))
+            else:
+                console().print(_runs_table(store, runs))
+            if synced:
+                console().print(_synced_table(synced))
             return
         run = next((r for r in runs if r["bot_name"] == name), None)
         if run is None:
@@ -289,6 +292,33 @@ def _runs_table(store: Store, runs: list[dict[str, Any]]) -> Table:
             _fmt("max_drawdown_pct", perf.get("drawdown")),
             _fmt("sharpe", perf.get("sharpe")),
             str(open_count),
+        )
+    return table
+
+
+def _synced_table(rows: list[dict[str, Any]]) -> Table:
+    """The bots synced from hummingbot-api (``uptrade bots sync``), beside the paper runs."""
+    from rich.table import Table
+
+    from uptrade.data.times import from_epoch
+
+    table = Table(title="bots on hummingbot-api (last `uptrade bots sync`)")
+    for col in ("bot", "market", "as of", "PnL", "realised", "unrealised", "volume", "closed executors"):
+        table.add_column(col, justify="left" if col in ("bot", "market") else "right")
+    for r in rows:
+
+        def money(key: str, r: dict[str, Any] = r) -> str:
+            return "-" if r.get(key) is None else f"{r[key]:+,.2f}"
+
+        table.add_row(
+            r["bot_name"],
+            " ".join(str(v) for v in (r.get("symbol"), r.get("exchange")) if v) or "-",
+            _fmt("t", from_epoch(r["time"])),
+            money("pnl"),
+            money("realized_pnl"),
+            money("unrealized_pnl"),
+            "-" if r.get("volume") is None else f"{r['volume']:,.2f}",
+            "-" if r.get("trades") is None else str(r["trades"]),
         )
     return table
 

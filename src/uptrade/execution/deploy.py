@@ -144,6 +144,12 @@ class Deployer:
 
     def deploy(self, plan: DeployPlan) -> Deployed:
         api = self.api
+        profiles = api.accounts()
+        if plan.account not in profiles:  # the API would answer the deploy with a bare HTTP 500
+            raise DeployError(
+                f"{plan.name}: hummingbot-api has no credentials profile {plan.account!r} "
+                f"(profiles: {', '.join(profiles) or 'none'}); nothing was deployed"
+            )
         if plan.mode == "live" and not venues.is_gateway(plan.connector):
             have = api.account_credentials(plan.account)
             if plan.connector not in have:

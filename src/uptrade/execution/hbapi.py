@@ -396,7 +396,13 @@ class HummingbotApi:
             "amount": amount,
             "slippage_pct": slippage_pct,
         }
-        return _model(SwapQuote, self.request("POST", "/gateway/swap/quote", json=body, idempotent=True), "quote")
+        quote = _model(SwapQuote, self.request("POST", "/gateway/swap/quote", json=body, idempotent=True), "quote")
+        if quote.price <= 0 or quote.amount_out is None:  # Gateway's refusal comes back as HTTP 200, price 0
+            raise HummingbotApiError(
+                f"Gateway gave no quote for {side} {amount:g} {trading_pair} on {connector} ({network}): "
+                "no route or liquidity, or an unknown token"
+            )
+        return quote
 
 
 def _reason(body: Any) -> str | None:
@@ -434,10 +440,19 @@ def _failure(body: Any) -> str | None:
     return None
 
 
+#: A secret's fragments this long are scrubbed too (Gateway quotes the first characters of a bad key).
+_FRAGMENT = 5
+
+
 def _scrub(text: str, secrets: tuple[str, ...]) -> str:
+    """``text`` with every word holding a secret, or a fragment of one, replaced by ``***``."""
     for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
+        if not secret or len(secret) < _FRAGMENT:
+            continue
+        text = text.replace(secret, "***")
+        pieces = {secret[i : i + _FRAGMENT] for i in range(len(secret) - _FRAGMENT + 1)}
+        words = text.split(" ")
+        text = " ".join("***" if any(p in w for p in pieces) else w for w in words)
     return text
 
 

@@ -120,7 +120,12 @@ def sync_bots(api: HummingbotApi, store: Store, bots: list[str] | None = None) -
         since = store.last_performance_time(name)
         start = None if since is None else datetime.fromtimestamp(since, UTC).isoformat()
         try:
-            snapshots = list(api.performance_history(name, start=start))
+            # one controller at a time: the API's cursor skips rows sharing the cursor's instant,
+            # which a bot's controllers do (one dump writes them all)
+            controllers = sorted({s.controller_id for s in api.performance_latest(name)})
+            snapshots = [
+                snap for cid in controllers for snap in api.performance_history(name, controller_id=cid, start=start)
+            ]
         except HummingbotApiError as exc:
             if isinstance(exc, (ApiAuthError, ApiUnavailableError)):
                 raise
