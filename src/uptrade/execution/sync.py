@@ -105,7 +105,7 @@ def _count(group: list[PerformanceSnapshot]) -> int | None:
     return sum(counts) if counts else None
 
 
-def sync_bots(api: HummingbotApi, store: Store, bots: list[str] | None = None) -> SyncReport:
+def sync_bots(api: HummingbotApi, store: Store, bots: list[str] | None = None, *, page_size: int = 1000) -> SyncReport:
     """Sync ``bots`` (default: every bot hummingbot-api has performance for) into ``bot_performance``.
 
     Each bot is written in its own transaction; a bot that cannot be read is reported in
@@ -124,7 +124,9 @@ def sync_bots(api: HummingbotApi, store: Store, bots: list[str] | None = None) -
             # which a bot's controllers do (one dump writes them all)
             controllers = sorted({s.controller_id for s in api.performance_latest(name)})
             snapshots = [
-                snap for cid in controllers for snap in api.performance_history(name, controller_id=cid, start=start)
+                snap
+                for cid in controllers
+                for snap in api.performance_history(name, controller_id=cid, start=start, page_size=page_size)
             ]
         except HummingbotApiError as exc:
             if isinstance(exc, (ApiAuthError, ApiUnavailableError)):
