@@ -257,6 +257,8 @@ def test_services_and_pinned_image_tags(services: dict[str, dict[str, Any]], exa
     mcp_pin = re.search(r"hummingbot-mcp==([\w.]+)", (DOCKER / "hummingbot-mcp" / "Dockerfile").read_text())
     assert mcp_pin, "docker/hummingbot-mcp/Dockerfile pins no hummingbot-mcp version"
     assert services["hummingbot-mcp"]["image"] == f"uptrade/hummingbot-mcp:{mcp_pin[1]}"
+    # and holds the MCP SDK below 2, whose removal of mcp.server.fastmcp breaks hummingbot-mcp 1.0.x
+    assert re.search(r'"mcp\[cli\]==1\.\d+\.\d+"', (DOCKER / "hummingbot-mcp" / "Dockerfile").read_text())
     # bots run the Hummingbot release that Gateway comes from (they are released together)
     bot_repo, bot_tag = image_tag(example["UPTRADE_BOT_IMAGE"])
     assert bot_repo == "hummingbot/hummingbot"
