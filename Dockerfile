@@ -1,0 +1,27 @@
+# UpTrade's image: the `uptrade` command line, the one image of the updater, dashboard and mcp
+# services of docker/docker-compose.yml (tests/test_compose.py reads this file too).
+FROM python:3.11.17-slim-trixie
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+# The package, then its sources are dropped: the build context is only these (.dockerignore).
+WORKDIR /tmp/uptrade-build
+COPY pyproject.toml README.md ./
+COPY src ./src
+RUN pip install . && rm -rf /tmp/uptrade-build
+
+# numba writes its compiled kernels next to the sources unless told otherwise; site-packages is
+# not writable for the user, so the cache goes to its home (a volume in docker-compose.yml).
+ENV NUMBA_CACHE_DIR=/home/uptrade/.cache/numba \
+    UPTRADE_HOME=/home/uptrade/.uptrade
+RUN useradd --create-home --uid 10001 --user-group uptrade \
+    && mkdir -p "$NUMBA_CACHE_DIR" "$UPTRADE_HOME" \
+    && chown -R uptrade:uptrade /home/uptrade
+
+USER uptrade
+WORKDIR /home/uptrade
+ENTRYPOINT ["uptrade"]
+CMD ["--help"]
