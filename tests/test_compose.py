@@ -264,6 +264,10 @@ def test_services_and_pinned_image_tags(services: dict[str, dict[str, Any]], exa
     assert bot_repo == "hummingbot/hummingbot"
     assert re.fullmatch(r"version-\d+\.\d+\.\d+", bot_tag)
     assert services["gateway"]["image"] == f"hummingbot/gateway:{bot_tag}"
+    # and a user without the stack deploys the same image: the settings' default is that tag
+    from uptrade.settings import Settings
+
+    assert Settings.model_fields["bot_image"].default == example["UPTRADE_BOT_IMAGE"]
     assert services["gateway-certs"]["image"] == services["hummingbot-api"]["image"]
 
 

@@ -56,7 +56,7 @@ class Settings(BaseSettings):
         default="master_account", description="hummingbot-api credentials profile bots are deployed with."
     )
     bot_image: str = Field(
-        default="hummingbot/hummingbot:version-2.13.0",
+        default="hummingbot/hummingbot:version-2.17.0",
         description="Docker image (pinned tag) hummingbot-api starts bots from; never `latest` by default.",
     )
     deploy_timeout: float = Field(
