@@ -245,12 +245,27 @@ def test_docker_failure_is_one_line_and_creates_no_bot(cli, fake):
     assert fake.bots == {}
 
 
+def test_a_bot_that_deploys_then_stops_with_errors(cli, fake):
+    fake.import_errors["uptrade_combined"] = "ModuleNotFoundError: No module named 'numba'"
+    died = one_error_line(cli("bots", "deploy", str(OKX)))
+    (name,) = fake.bots
+    assert f"{name} was deployed but stopped with errors" in died
+    assert "No module named 'numba'" in died
+    logs = cli("bots", "logs", name, "--errors")
+    assert logs.exit_code == 0
+    assert "ERROR Error loading controller uptrade_combined" in logs.stdout
+    status = cli("bots", "status", name)
+    assert "stopped" in status.stdout
+    assert "No module named 'numba'" in status.stdout
+
+
 def test_slow_and_dropped_answers(cli, fake):
     fake.faults.add("dropped", "/bot-orchestration/deploy-v2-controllers")
     dropped = one_error_line(cli("bots", "deploy", str(OKX)))
     assert "dropped the connection" in dropped
     assert "may have been carried out" in dropped
-    assert sum(p.endswith("deploy-v2-controllers") for _, p in fake.requests) <= 1  # never repeated
+    assert fake.faults.served["dropped"] == 1  # sent once, never repeated
+    assert fake.bots == {}
 
     fake.faults.add("slow", "/bot-orchestration/status")
     slow = one_error_line(cli("bots", "list", UPTRADE_HBAPI_TIMEOUT="0.5"))

@@ -130,6 +130,8 @@ class FakeHummingbotApi:
         self.faults = faults or ScriptedFaults()
         #: When set, every deploy answers ``{"success": false, "message": docker_error}`` and creates nothing.
         self.docker_error: str | None = None
+        #: Controller name -> the error importing it raises inside the bot (e.g. a module the image lacks).
+        self.import_errors: dict[str, str] = {}
         #: False: Gateway is down (its routes answer 503; ``/gateway/status`` says not running).
         self.gateway_up = True
         self.controllers: dict[tuple[str, str], str] = {}  # (type, name) -> code

@@ -193,6 +193,8 @@ def start_failure(api: FakeHummingbotApi, bot: FakeBot) -> str | None:
             compile(code, f"/home/hummingbot/controllers/{ctype}/{cname}.py", "exec")
         except SyntaxError as exc:
             return f"Error loading controller {cname}: {exc}"
+        if str(cname) in api.import_errors:  # compiles, but fails when the bot's Python imports it
+            return f"Error loading controller {cname}: {api.import_errors[str(cname)]}"
     return None
 
 
