@@ -10,7 +10,7 @@ Against the loopback hummingbot-api (``tests/fakes/hbapi.py``, served in this pr
 - **deploy round trip**: ``plan_deploy`` (bot file, controller config, bundle) and
   ``Deployer.deploy`` (upload, save, validate, deploy, three status polls without waiting).
 
-Every timing is the best of ``REPEAT``; the fake server shares this process's GIL, so absolute
+Every timing is the best of five (``bench_paper.best``); the fake server shares this process's GIL, so absolute
 figures include its side; only the ratios compare like with like. Printed, never asserted.
 
     python benchmarks/bench_hbapi.py [SNAPSHOTS]
@@ -21,7 +21,6 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from pydantic import SecretStr
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.bench_paper import best  # noqa: E402
 from tests.fakes.hbapi import FakeHummingbotApi  # noqa: E402
 from tests.fakes.server import ServerThread  # noqa: E402
 
@@ -39,20 +39,9 @@ from uptrade.execution.deploy import Deployer, plan_deploy  # noqa: E402
 from uptrade.execution.hbapi import HummingbotApi  # noqa: E402
 from uptrade.execution.sync import sync_bots  # noqa: E402
 
-REPEAT = 5
 CALLS = 300
 BOT = ROOT / "examples" / "bots" / "combined_okx_btc_1h.yml"
 IMAGE = "hummingbot/hummingbot:version-2.12.0"
-
-
-def best(fn: Callable[[], object], repeat: int = REPEAT) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main(snapshots: int = 20_000) -> None:

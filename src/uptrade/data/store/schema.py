@@ -189,12 +189,17 @@ def _create_v2(conn: Connection) -> None:
 _V3_CYCLE_COLUMNS = ("period_minutes", "hurst_cycle", "suggested_length", "base_timeframe")
 
 
-def _alter_v3(conn: Connection) -> None:
-    have = {c["name"] for c in sa.inspect(conn).get_columns("dominant_cycles")}
-    for name in _V3_CYCLE_COLUMNS:
+def _add_columns(conn: Connection, table: sa.Table, names: tuple[str, ...]) -> None:
+    """``ALTER TABLE ... ADD COLUMN`` each of ``names`` the table lacks (a database created earlier)."""
+    have = {c["name"] for c in sa.inspect(conn).get_columns(table.name)}
+    for name in names:
         if name not in have:
-            kind = dominant_cycles.c[name].type.compile(dialect=conn.dialect)
-            conn.exec_driver_sql(f"ALTER TABLE dominant_cycles ADD COLUMN {name} {kind}")
+            kind = table.c[name].type.compile(dialect=conn.dialect)
+            conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {name} {kind}")
+
+
+def _alter_v3(conn: Connection) -> None:
+    _add_columns(conn, dominant_cycles, _V3_CYCLE_COLUMNS)
 
 
 def _create_v4(conn: Connection) -> None:
@@ -206,11 +211,7 @@ _V5_PERFORMANCE_COLUMNS = ("source", "realized_pnl", "unrealized_pnl", "volume")
 
 
 def _alter_v5(conn: Connection) -> None:
-    have = {c["name"] for c in sa.inspect(conn).get_columns("bot_performance")}
-    for name in _V5_PERFORMANCE_COLUMNS:
-        if name not in have:
-            kind = bot_performance.c[name].type.compile(dialect=conn.dialect)
-            conn.exec_driver_sql(f"ALTER TABLE bot_performance ADD COLUMN {name} {kind}")
+    _add_columns(conn, bot_performance, _V5_PERFORMANCE_COLUMNS)
 
 
 MIGRATIONS: tuple[Migration, ...] = (
