@@ -79,7 +79,7 @@ def test_demo_loads_the_sample_offline(home: Path) -> None:
 def test_db_init_reports_mode(home: Path, pg_url: str) -> None:
     code, out = run("db", "init")
     assert code == 0
-    assert "mode: sqlite  schema version: 4" in out
+    assert "mode: sqlite  schema version: 5" in out
     code, out = run("--db", pg_url.replace("+psycopg", ""), "db", "init")
     assert code == 0, out
     assert "mode: postgresql" in out or "mode: timescaledb" in out

@@ -146,6 +146,22 @@ CASES: list[tuple[str, list[str], str]] = [
     ("hb bundle", ["hb", "bundle"], USAGE),
     ("hb config", ["hb", "config", "{tmp}/missing.yml"], "missing.yml: no such file"),
     ("hb config", ["hb", "config", "{cfg}"], "xrp.yml: a backtest config, not a bot file"),
+    # bots on hummingbot-api (UPTRADE_HBAPI_URL points at a closed port; tests/test_deploy.py has the
+    # rest against the loopback hummingbot-api): checks that need no request, then the unreachable API
+    ("bots deploy", ["bots", "deploy", "{tmp}/missing.yml"], "missing.yml: no such file"),
+    ("bots deploy", ["bots", "deploy", "{bot}", "--name", "a.b"], "'a.b': hummingbot-api accepts only letters"),
+    ("bots deploy", ["bots", "deploy", "{bot}", "--live", "--yes"], "set UPTRADE_ALLOW_LIVE=true"),
+    ("bots list", ["bots", "list"], "hummingbot-api at http://127.0.0.1:9 is not reachable"),
+    ("bots status", ["bots", "status", "a.b"], "bot name 'a.b'"),
+    ("bots stop", ["bots", "stop", "a/b"], "bot name 'a/b'"),
+    ("bots logs", ["bots", "logs", "x y"], "bot name 'x y'"),
+    ("bots sync", ["--db", "{db}", "bots", "sync"], "is not reachable"),
+    ("bots credentials add", ["bots", "credentials", "add", "binance", "--account", "a.b"], "profile 'a.b'"),
+    ("bots credentials list", ["bots", "credentials", "list"], "is not reachable"),
+    ("gateway chains", ["gateway", "chains"], "is not reachable"),
+    ("gateway connectors", ["gateway", "connectors"], "is not reachable"),
+    ("gateway add-wallet", ["gateway", "add-wallet"], USAGE),
+    ("gateway quote", ["gateway", "quote", "uniswap/amm", "ethereum-mainnet", "WETH-USDC", "SELL", "1"], "router"),
 ]
 
 #: Cases that fail with a traceback today (strict expected failures: fix them, then move them to CASES).
@@ -201,6 +217,7 @@ def places(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "old": str(old),
         "cfg": str(cfg),
         "btc": str(btc),
+        "bot": str(Path(__file__).resolve().parents[1] / "examples" / "bots" / "combined_okx_btc_1h.yml"),
     }
 
 
@@ -215,7 +232,14 @@ def test_bad_input_is_one_clear_line(
     command: str, argv: list[str], expected: str, places: dict[str, str], tmp_path: Path
 ) -> None:
     args = [a.format(**places) for a in argv]
-    env = {"UPTRADE_HOME": str(tmp_path / "home"), "UPTRADE_DATABASE_URL": None, "COLUMNS": "200"}
+    env = {
+        "UPTRADE_HOME": str(tmp_path / "home"),
+        "UPTRADE_DATABASE_URL": None,
+        "COLUMNS": "200",
+        "UPTRADE_HBAPI_URL": "http://127.0.0.1:9",  # the discard port: nothing listens, the connection is refused
+        "UPTRADE_HBAPI_ATTEMPTS": "1",
+        "UPTRADE_ALLOW_LIVE": "false",
+    }
     result = runner.invoke(app, args, env=env, input="n\n")
     everything = result.stdout + result.stderr
     assert "Traceback" not in everything

@@ -178,7 +178,7 @@ def test_v2_database_is_migrated_in_place(store: Store) -> None:
             f"VALUES ({when}, 'BTC-USDT', '1h', 'goertzel', 21.5, 0.4, 3000.0)"
         )
     assert store.schema_version() == 2
-    assert store.init() == LATEST_VERSION == 4
+    assert store.init() == LATEST_VERSION == 5
     got = store.read_cycles(SYMBOL)
     assert list(got["period"]) == [21.5]
     assert got["period_minutes"].isna().all()
