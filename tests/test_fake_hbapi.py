@@ -328,3 +328,24 @@ def test_scripted_faults(fake, api):
     fake.faults.release.set()
     assert api.get("/accounts/").status_code == 200
     assert fake.faults.served == {"server_error": 1, "dropped": 1, "slow": 1}
+
+
+def test_validate_finds_the_config_class_as_the_real_lookup_does(fake, api):
+    """By name among the module's classes: an imported base class named before the module's own wins."""
+    imported = (
+        "from hummingbot.strategy_v2.controllers.directional_trading_controller_base import (\n"
+        "    DirectionalTradingControllerConfigBase,\n)\n\n"
+        "class UpTradeXConfig(DirectionalTradingControllerConfigBase):\n    signal_kind: str = 'minor'\n"
+    )
+    through_module = (
+        "from hummingbot.strategy_v2.controllers import directional_trading_controller_base as directional\n\n"
+        "class UpTradeXConfig(directional.DirectionalTradingControllerConfigBase):\n    signal_kind: str = 'minor'\n"
+    )
+    config = {"controller_name": "x", "controller_type": "directional_trading", "signal_kind": "major"}
+    for code, status in ((imported, 400), (through_module, 200)):
+        assert api.post("/controllers/directional_trading/x", json={"content": code}).status_code == 201
+        r = api.post("/controllers/directional_trading/x/config/validate", json=config)
+        assert r.status_code == status, r.text
+        if status == 400:  # validated against the base class, which forbids the module's own fields
+            assert "signal_kind" in r.json()["detail"]
+            assert "Extra inputs are not permitted" in r.json()["detail"]

@@ -10,10 +10,11 @@ fake only reads the uploaded source: it finds the config class (a class whose ba
 Hummingbot's base classes (except that ``controller_name`` is required unless the class gives it
 a default), does not run validators, and checks types only for ``int``/``float``/``str``/
 ``bool``/``Decimal`` fields. Code that does not compile answers 500 ``Internal Server Error`` as
-the real import does (a ``SyntaxError`` is not among the errors it catches). The real lookup
-scans the module's classes alphabetically and may pick an imported base class (for example
-``DirectionalTradingControllerConfigBase``) before the module's own class; the fake always uses
-the module's own class.
+the real import does (a ``SyntaxError`` is not among the errors it catches). The lookup is the
+real one: the module's classes by name, so a module that imports
+``DirectionalTradingControllerConfigBase`` by name and names its own class after it (``U`` > ``D``)
+gets the base class, whose validation then refuses every field of its own (extra fields are
+forbidden), as in the real API.
 """
 
 from __future__ import annotations
@@ -101,10 +102,61 @@ def _config_class(api: FakeHummingbotApi, kind: str, name: str) -> ast.ClassDef 
         tree = ast.parse(code)
     except SyntaxError as exc:
         raise ServerError(str(exc)) from None
+    # the real lookup: the module's classes by name (inspect.getmembers), the first that subclasses
+    # ControllerConfigBase other than itself; an imported Hummingbot base class is such a member too
+    candidates: dict[str, ast.ClassDef] = {}
     for node in tree.body:
         if isinstance(node, ast.ClassDef) and any(ast.unparse(b).endswith("ControllerConfigBase") for b in node.bases):
-            return node
-    return None
+            candidates[node.name] = node
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("hummingbot."):
+            for alias in node.names:
+                if alias.name in BASE_CONFIG_FIELDS:
+                    candidates[alias.asname or alias.name] = _base_class(alias.name)
+    return candidates[min(candidates)] if candidates else None
+
+
+#: Fields of Hummingbot's config base classes (hummingbot 20260922), which forbid any other.
+_COMMON = [
+    "connector_name",
+    "controller_name",
+    "controller_type",
+    "cooldown_time",
+    "id",
+    "initial_positions",
+    "leverage",
+    "manual_kill_switch",
+    "position_mode",
+    "stop_loss",
+    "take_profit",
+    "take_profit_order_type",
+    "time_limit",
+    "total_amount_quote",
+    "trading_pair",
+    "trailing_stop",
+]
+BASE_CONFIG_FIELDS = {
+    "DirectionalTradingControllerConfigBase": [*_COMMON, "max_executors_per_side"],
+    "MarketMakingControllerConfigBase": [
+        *_COMMON,
+        *[
+            "buy_amounts_pct",
+            "buy_spreads",
+            "executor_refresh_time",
+            "position_rebalance_threshold_pct",
+            "sell_amounts_pct",
+            "sell_spreads",
+            "skip_rebalance",
+        ],
+    ],
+}
+
+
+def _base_class(name: str) -> ast.ClassDef:
+    """An imported base config class as the lookup sees it: its own fields only, extra fields forbidden."""
+    body = [ast.parse(f"{field}: Any = None").body[0] for field in BASE_CONFIG_FIELDS[name]]
+    node = ast.ClassDef(name=name, bases=[], keywords=[], body=body, decorator_list=[], type_params=[])
+    node.forbid_extra = True  # type: ignore[attr-defined]
+    return node
 
 
 def _default(value: ast.expr | None) -> Any:  # noqa: PLR0911 - one return per form of default
@@ -164,7 +216,8 @@ def config_validate(api: FakeHummingbotApi, req: Req) -> Reply:
     for field, (ann, default) in _fields(cls).items():
         tp = _SIMPLE.get(ast.unparse(ann), Any)
         spec[field] = (tp, ... if default == _UNDEFINED else default)
-    model = create_model(cls.name, __config__=ConfigDict(extra="allow"), **spec)
+    extra = "forbid" if getattr(cls, "forbid_extra", False) else "allow"
+    model = create_model(cls.name, __config__=ConfigDict(extra=extra), **spec)
     try:
         model(**config)
     except ValidationError as exc:

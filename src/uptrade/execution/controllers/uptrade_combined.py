@@ -19,10 +19,8 @@ from typing import Any
 import pandas as pd
 from hummingbot.data_feed.candles_feed.candles_base import CandlesBase
 from hummingbot.data_feed.candles_feed.data_types import CandlesConfig
-from hummingbot.strategy_v2.controllers.directional_trading_controller_base import (
-    DirectionalTradingControllerBase,
-    DirectionalTradingControllerConfigBase,
-)
+from hummingbot.strategy_v2.controllers import directional_trading_controller_base as directional
+from hummingbot.strategy_v2.controllers.directional_trading_controller_base import DirectionalTradingControllerBase
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 # <uptrade:generated>
@@ -90,7 +88,10 @@ class CombineSettings(BaseModel):
     # <uptrade:fields combine>
 
 
-class UpTradeCombinedConfig(DirectionalTradingControllerConfigBase):
+# The base class through its module, never as a name of this module: hummingbot-api finds a
+# controller's config class as the first class of the module, by name, that subclasses
+# ControllerConfigBase, and would take an imported DirectionalTradingControllerConfigBase instead.
+class UpTradeCombinedConfig(directional.DirectionalTradingControllerConfigBase):
     """Several UpTrade signals combined on one candle feed; Hummingbot's triple-barrier position executors."""
 
     controller_name: str = "uptrade_combined"

@@ -17,16 +17,17 @@ from typing import Any
 import pandas as pd
 from hummingbot.data_feed.candles_feed.candles_base import CandlesBase
 from hummingbot.data_feed.candles_feed.data_types import CandlesConfig
-from hummingbot.strategy_v2.controllers.directional_trading_controller_base import (
-    DirectionalTradingControllerBase,
-    DirectionalTradingControllerConfigBase,
-)
+from hummingbot.strategy_v2.controllers import directional_trading_controller_base as directional
+from hummingbot.strategy_v2.controllers.directional_trading_controller_base import DirectionalTradingControllerBase
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 # <uptrade:generated>
 
 
-class UpTradeSniperConfig(DirectionalTradingControllerConfigBase):
+# The base class through its module, never as a name of this module: hummingbot-api finds a
+# controller's config class as the first class of the module, by name, that subclasses
+# ControllerConfigBase, and would take an imported DirectionalTradingControllerConfigBase instead.
+class UpTradeSniperConfig(directional.DirectionalTradingControllerConfigBase):
     """A SniperProX signal on a candle feed; Hummingbot's triple-barrier position executors."""
 
     controller_name: str = "uptrade_sniper"
