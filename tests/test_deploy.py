@@ -111,6 +111,14 @@ def test_paper_deploy_runs_the_bundled_controller_on_the_paper_connector(cli, fa
         "/bot-orchestration/deploy-v2-controllers",
     ]
     assert PASSWORD not in result.output
+    # a second bot of the same controller: the code on the instance is the same, so it is not rewritten
+    fake.tick(1)
+    again = cli("bots", "deploy", str(OKX), "--name", "combined-2")
+    assert again.exit_code == 0, again.output
+    posts = [p for m, p in fake.requests if m == "POST"][4:]
+    assert "/controllers/directional_trading/uptrade_combined" not in posts
+    assert "/controllers/configs/combined-2" in posts
+    assert fake.configs["combined-2"]["id"] == "combined-2"
 
 
 def test_list_status_logs_sync_and_stop(cli, fake):

@@ -8,8 +8,9 @@ file (connector known to Hummingbot, pair format, enum values, barriers, indicat
 must compile. :meth:`Deployer.deploy` then
 
 1. checks, for a live bot on an exchange, that the credentials profile holds keys for it;
-2. uploads the controller (``controllers/directional_trading/uptrade_*.py``) and saves the
-   controller config under the bot's name;
+2. uploads the controller (``controllers/directional_trading/uptrade_*.py``) unless the instance
+   already has exactly that code (rewriting it would make running bots recompile their kernels at
+   their next start), and saves the controller config under the bot's name;
 3. asks hummingbot-api to validate the config against the uploaded controller's own config class;
 4. deploys (``deploy-v2-controllers``, the pinned image from settings, headless);
 5. polls the bot's status until it reports ``running``, and turns a container that did not
@@ -158,7 +159,10 @@ class Deployer:
                     f"(it has: {', '.join(have) or 'none'}); add them with `uptrade bots credentials add "
                     f"{plan.connector}`; nothing was deployed"
                 )
-        api.upload_controller(CONTROLLER_TYPE, plan.controller, plan.code)
+        # the same code is not written again: a rewritten file (a new time stamp) invalidates numba's
+        # cache of its kernels, and every bot of that controller would compile them again at start
+        if api.controller_code(CONTROLLER_TYPE, plan.controller) != plan.code:
+            api.upload_controller(CONTROLLER_TYPE, plan.controller, plan.code)
         api.save_controller_config(plan.name, plan.config.data)
         api.validate_controller_config(CONTROLLER_TYPE, plan.controller, plan.config.data)
         result = api.deploy(plan.name, [plan.name], credentials_profile=plan.account, image=plan.image, headless=True)

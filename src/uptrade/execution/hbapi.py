@@ -207,6 +207,16 @@ class HummingbotApi:
         """Write ``controllers/<type>/<name>.py`` (overwrites; the API does not import it)."""
         self.request("POST", f"/controllers/{controller_type}/{name}", json={"content": code}, idempotent=True)
 
+    def controller_code(self, controller_type: str, name: str) -> str | None:
+        """The source of ``controllers/<type>/<name>.py`` on the instance, None when it has none."""
+        try:
+            answer = self.request("GET", f"/controllers/{controller_type}/{name}", idempotent=True)
+        except HummingbotApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return str(answer.get("content", ""))
+
     def controllers(self) -> dict[str, list[str]]:
         """The controller modules the instance has, by type."""
         return dict(self.request("GET", "/controllers/", idempotent=True))
