@@ -103,8 +103,13 @@ def test_paper_deploy_runs_the_bundled_controller_on_the_paper_connector(cli, fa
     assert "status: not_found" in result.stdout
     assert "status: running" in result.stdout
     # the order: upload, save, validate, deploy, then status reads
+    # the image was pulled before the deploy (not inside the deploy call)
+    assert f"pulling {IMAGE}: completed" in result.stdout
+    assert fake.inline_pulls == 0
+    assert IMAGE in fake.images
     posts = [p for m, p in fake.requests if m == "POST"]
     assert posts == [
+        "/docker/pull-image/",
         "/controllers/directional_trading/uptrade_combined",
         "/controllers/configs/combined-btc-okx",
         "/controllers/directional_trading/uptrade_combined/config/validate",
@@ -115,8 +120,9 @@ def test_paper_deploy_runs_the_bundled_controller_on_the_paper_connector(cli, fa
     fake.tick(1)
     again = cli("bots", "deploy", str(OKX), "--name", "combined-2")
     assert again.exit_code == 0, again.output
-    posts = [p for m, p in fake.requests if m == "POST"][4:]
+    posts = [p for m, p in fake.requests if m == "POST"][5:]
     assert "/controllers/directional_trading/uptrade_combined" not in posts
+    assert "/docker/pull-image/" not in posts  # the image is there now
     assert "/controllers/configs/combined-2" in posts
     assert fake.configs["combined-2"]["id"] == "combined-2"
 
@@ -244,6 +250,14 @@ def test_hyperliquid_keys_prompt_types_and_unknown_connector(cli, fake):
     }
     unknown = one_error_line(cli("bots", "credentials", "add", "binanse", input="x\n"))
     assert "did you mean binance" in unknown
+
+
+def test_an_image_that_cannot_be_pulled_deploys_nothing(cli, fake):
+    fake.pull_error = "manifest for hummingbot/hummingbot:version-2.12.0 not found: manifest unknown"
+    failed = one_error_line(cli("bots", "deploy", str(OKX)))
+    assert f"pulling {IMAGE} failed: manifest for" in failed
+    assert "nothing was deployed" in failed
+    assert nothing_sent(fake)
 
 
 def test_docker_failure_is_one_line_and_creates_no_bot(cli, fake):

@@ -143,6 +143,7 @@ def test_a_bot_that_dies_after_deploy_reports_its_error_logs(fake, url, tmp_path
 
 def test_a_bot_that_never_runs_times_out_in_simulated_time(fake, url, tmp_path):
     plan, _ = _planned(tmp_path)
+    fake.images.add(plan.image)  # nothing to pull: only the start is waited for
     fake.polls_to_running = 10**9
     now = [0.0]
 
@@ -154,6 +155,27 @@ def test_a_bot_that_never_runs_times_out_in_simulated_time(fake, url, tmp_path):
     assert now[0] == 30.0  # ten polls' waits, and not one real second
     statuses = [p for m, p in fake.requests if m == "GET" and p.endswith("/status")]
     assert len(statuses) == 11
+
+
+def test_a_slow_image_pull_times_out_in_simulated_time(fake, url, tmp_path):
+    plan, _ = _planned(tmp_path)
+    fake.pull_reads = 10**9
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    states: list[str] = []
+    with client(url, attempts=1) as api:
+        deployer = Deployer(
+            api, poll=5.0, pull_timeout=60.0, clock=lambda: now[0], sleep=sleep,
+            on_pull=lambda image, state: states.append(state["status"]),
+        )  # fmt: skip
+        with pytest.raises(DeployError, match="still being pulled after 60 s"):
+            deployer.deploy(plan)
+    assert now[0] == 60.0
+    assert states == ["pulling"] * 13
+    assert fake.controllers == {}
 
 
 def test_a_missing_profile_is_refused_before_anything_is_uploaded(fake, url):

@@ -63,6 +63,9 @@ class Settings(BaseSettings):
         default=180.0, gt=0, description="How long `bots deploy` waits for a bot to report running (s)."
     )
     deploy_poll: float = Field(default=3.0, gt=0, description="Seconds between status polls while a deploy starts.")
+    image_pull_timeout: float = Field(
+        default=1800.0, gt=0, description="How long `bots deploy` waits for hummingbot-api to pull the bot image (s)."
+    )
     bots_sync_interval: float = Field(
         default=0.0,
         ge=0,

@@ -79,7 +79,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes import hbapi_bots, hbapi_controllers, hbapi_gateway, hbapi_records
+from tests.fakes import hbapi_bots, hbapi_controllers, hbapi_docker, hbapi_gateway, hbapi_records
 from tests.fakes.hbapi_bots import FakeBot, finish_start, log_entry
 from tests.fakes.hbapi_http import (
     ApiError,
@@ -132,6 +132,13 @@ class FakeHummingbotApi:
         self.docker_error: str | None = None
         #: Controller name -> the error importing it raises inside the bot (e.g. a module the image lacks).
         self.import_errors: dict[str, str] = {}
+        #: Local Docker images (tags); pulls by image name; pull-status reads a pull takes; its failure.
+        self.images: set[str] = set()
+        self.pulls: dict[str, dict[str, Any]] = {}
+        self.pull_reads = 2
+        self.pull_error: str | None = None
+        #: Deploys that had to pull their image inside the deploy call (slow on a real server).
+        self.inline_pulls = 0
         #: False: Gateway is down (its routes answer 503; ``/gateway/status`` says not running).
         self.gateway_up = True
         self.controllers: dict[tuple[str, str], str] = {}  # (type, name) -> code
@@ -157,6 +164,7 @@ class FakeHummingbotApi:
             *hbapi_bots.BOT_ROUTES,
             *hbapi_controllers.ROUTES,
             *hbapi_records.ARCHIVED_ROUTES,
+            *hbapi_docker.ROUTES,
             Route("GET", "/", _root, auth=False),
         ]
         #: Exceptions handlers raised (answered 500 ``Internal Server Error``); a fake bug shows here.

@@ -295,6 +295,8 @@ def deploy(api: FakeHummingbotApi, req: Req) -> Reply:
         raise ApiError(500, f"[Errno 2] No such file or directory: 'bots/credentials/{dep.credentials_profile}'")
     if api.docker_error is not None:
         return 200, {"success": False, "message": api.docker_error}
+    api.inline_pulls += dep.image not in api.images  # Docker pulls a missing image inside the call
+    api.images.add(dep.image)
     if unique in api.bots:
         cid = hashlib.sha256(unique.encode()).hexdigest()
         msg = (

@@ -97,8 +97,21 @@ def deploy(
             seen.append(status.status)
             out.print(f"  status: {status.status}", highlight=False)
 
+    def on_pull(image: str, state: dict[str, object]) -> None:
+        line = f"  pulling {image}: {state.get('status')}"
+        if not seen or seen[-1] != line:
+            seen.append(line)
+            out.print(line, highlight=False)
+
     with _api() as api:
-        deployer = Deployer(api, timeout=settings.deploy_timeout, poll=settings.deploy_poll, on_status=on_status)
+        deployer = Deployer(
+            api,
+            timeout=settings.deploy_timeout,
+            poll=settings.deploy_poll,
+            on_status=on_status,
+            pull_timeout=settings.image_pull_timeout,
+            on_pull=on_pull,
+        )
         done = deployer.deploy(plan)
     out.print(
         f"[green]running[/]: {done.instance} ({plan.mode}); watch it with `uptrade bots status {done.instance}`",

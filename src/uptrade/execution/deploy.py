@@ -7,7 +7,9 @@ file (connector known to Hummingbot, pair format, enum values, barriers, indicat
 (a paper connector by default), the controller config, and the bundled controller code, which
 must compile. :meth:`Deployer.deploy` then
 
-1. checks, for a live bot on an exchange, that the credentials profile holds keys for it;
+1. checks that the credentials profile exists and, for a live bot on an exchange, holds keys for
+   it, and has the instance pull the bot image first when it lacks it (the deploy call would
+   otherwise pull it inside the request, for minutes);
 2. uploads the controller (``controllers/directional_trading/uptrade_*.py``) unless the instance
    already has exactly that code (rewriting it would make running bots recompile their kernels at
    their next start), and saves the controller config under the bot's name;
@@ -27,7 +29,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from uptrade.errors import BotNotFoundError, ConfigError, DeployError, LiveTradingError
 from uptrade.execution import venues
@@ -135,9 +137,13 @@ class Deployer:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         on_status: Callable[[BotStatus], None] | None = None,
+        pull_timeout: float = 1800.0,
+        on_pull: Callable[[str, dict[str, Any]], None] | None = None,
     ) -> None:
         self.api = api
         self.timeout = timeout
+        self.pull_timeout = pull_timeout
+        self.on_pull = on_pull
         self.poll = poll
         self.clock = clock
         self.sleep = sleep
@@ -159,6 +165,7 @@ class Deployer:
                     f"(it has: {', '.join(have) or 'none'}); add them with `uptrade bots credentials add "
                     f"{plan.connector}`; nothing was deployed"
                 )
+        self.ensure_image(plan.image)
         # the same code is not written again: a rewritten file (a new time stamp) invalidates numba's
         # cache of its kernels, and every bot of that controller would compile them again at start
         if api.controller_code(CONTROLLER_TYPE, plan.controller) != plan.code:
@@ -168,6 +175,33 @@ class Deployer:
         result = api.deploy(plan.name, [plan.name], credentials_profile=plan.account, image=plan.image, headless=True)
         instance = result.unique_instance_name or plan.name
         return self.wait_running(plan, instance)
+
+    def ensure_image(self, image: str) -> None:
+        """Have the instance pull ``image`` first when it lacks it, waiting (``pull_timeout``) until done.
+
+        Without it, the deploy call itself would pull the image (Docker's ``containers.run``
+        does), holding the request for minutes on a fresh server, past any sensible timeout.
+        """
+        api = self.api
+        if api.has_image(image):
+            return
+        api.pull_image(image)
+        deadline = self.clock() + self.pull_timeout
+        while True:
+            state = api.pull_status(image) or {"status": "pulling"}
+            if self.on_pull is not None:
+                self.on_pull(image, state)
+            if state.get("status") == "completed":
+                return
+            if state.get("status") == "failed":
+                why = state.get("error", "no reason given")
+                raise DeployError(f"pulling {image} failed: {why}; nothing was deployed")
+            if self.clock() >= deadline:
+                raise DeployError(
+                    f"{image} is still being pulled after {self.pull_timeout:g} s; deploy again once it is there "
+                    "(the pull goes on); nothing was deployed"
+                )
+            self.sleep(self.poll)
 
     def wait_running(self, plan: DeployPlan, instance: str) -> Deployed:
         """Poll ``instance`` until it runs; a DeployError with its error logs if it stops or never runs."""

@@ -234,6 +234,22 @@ class HummingbotApi:
             "POST", f"/controllers/{controller_type}/{name}/config/validate", json=dict(config), idempotent=True
         )
 
+    # ------------------------------------------------------------------ images
+    def has_image(self, image: str) -> bool:
+        """Whether the instance's Docker holds ``image`` (its tag, exactly)."""
+        tags = self.request("GET", "/docker/available-images/", params={"image_name": image}, idempotent=True)
+        return image in (tags or [])
+
+    def pull_image(self, image: str) -> None:
+        """Start pulling ``image`` in the instance's background (asking again while it runs is harmless)."""
+        self.request("POST", "/docker/pull-image/", json={"image_name": image}, idempotent=True)
+
+    def pull_status(self, image: str) -> dict[str, Any] | None:
+        """The pull of ``image``: ``status`` pulling, completed or failed (with ``error``); None if never started."""
+        answer = self.request("GET", "/docker/pull-status/", idempotent=True)
+        operations = answer.get("pull_operations") or {}
+        return operations.get(image)
+
     # ------------------------------------------------------------------ bots
     def deploy(
         self,
