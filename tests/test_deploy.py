@@ -97,7 +97,7 @@ def test_paper_deploy_runs_the_bundled_controller_on_the_paper_connector(cli, fa
     assert bot.image == IMAGE
     assert bot.headless
     assert bot.credentials_profile == "master_account"
-    assert bot.controllers in (["combined-btc-okx.yml"], ["combined-btc-okx"])
+    assert bot.controllers == ["combined-btc-okx"]  # the config saved under the bot's name
     assert bot.status == "running"
     assert f"running: {name}" in result.stdout
     assert "status: not_found" in result.stdout

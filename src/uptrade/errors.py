@@ -96,12 +96,7 @@ class PaginationLoopError(SourceError):
 
 
 class HummingbotApiError(UpTradeError):
-    """hummingbot-api (or Gateway behind it) refused or failed a request; ``status`` is the HTTP status, if any.
-
-    ``retryable`` says whether the same request may succeed later (a timeout, a 5xx, Gateway down).
-    """
-
-    retryable: bool = False
+    """hummingbot-api (or Gateway behind it) refused or failed a request; ``status`` is the HTTP status, if any."""
 
     def __init__(self, message: str, *, status: int | None = None, param: str | None = None) -> None:
         super().__init__(message, param=param)
@@ -114,8 +109,6 @@ class ApiAuthError(HummingbotApiError):
 
 class ApiUnavailableError(HummingbotApiError):
     """hummingbot-api (or Gateway) did not answer, timed out or kept failing (5xx, 503) after bounded retries."""
-
-    retryable = True
 
 
 class BotNotFoundError(HummingbotApiError):

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress
 
     from uptrade.data.store import Store
+    from uptrade.execution.hbapi import HummingbotApi
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -105,6 +106,13 @@ def cli_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise fail(shell_message(func, exc)) from None
 
     return wrapper
+
+
+def hbapi() -> HummingbotApi:
+    """A hummingbot-api client from the settings (``UPTRADE_HBAPI_*``); use it as a context manager."""
+    from uptrade.execution.hbapi import HummingbotApi
+
+    return HummingbotApi.from_settings()
 
 
 @contextmanager

@@ -321,7 +321,7 @@ def run_update(store: Store, config: UpdaterConfig, out: Console, *, once: bool 
     from uptrade.execution.sync import sync_job
     from uptrade.settings import get_settings
 
-    job = None if once else sync_job(store, get_settings())
+    job = sync_job(store, get_settings())  # the service runs no periodic job with `once`
     service = DataUpdaterService(
         store,
         config,

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from uptrade.cli.common import cli_errors, console, fail, opened_store
+from uptrade.cli.common import cli_errors, console, fail, hbapi, opened_store
+from uptrade.cli.views import signed_money
 
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from uptrade.execution.hbapi import HummingbotApi
     from uptrade.execution.hbapi_models import BotStatus
 
 credentials_app = typer.Typer(help="Exchange keys in hummingbot-api's credentials profiles.", no_args_is_help=True)
@@ -21,23 +21,10 @@ credentials_app = typer.Typer(help="Exchange keys in hummingbot-api's credential
 NameArg = Annotated[str, typer.Argument(help="The bot's name in hummingbot-api (see `uptrade bots list`).")]
 
 
-def _api() -> HummingbotApi:
-    from uptrade.execution.hbapi import HummingbotApi
-
-    return HummingbotApi.from_settings()
-
-
 def _err(text: str) -> None:
     from rich.console import Console
 
     Console(stderr=True).print(text, highlight=False, soft_wrap=True)
-
-
-def _money(value: float | None) -> str:
-    if value is None:
-        return "-"
-    colour = "green" if value > 0 else "red" if value < 0 else "white"
-    return f"[{colour}]{value:+,.2f}[/]"
 
 
 def _state(status: str) -> str:
@@ -103,7 +90,7 @@ def deploy(
             seen.append(line)
             out.print(line, highlight=False)
 
-    with _api() as api:
+    with hbapi() as api:
         deployer = Deployer(
             api,
             timeout=settings.deploy_timeout,
@@ -131,7 +118,7 @@ def _bots_table(bots: dict[str, BotStatus], url: str) -> Table:
             name,
             _state(bot.status),
             ", ".join(bot.performance) or "-",
-            _money(bot.pnl()) if bot.performance else "-",
+            signed_money(bot.pnl()) if bot.performance else "-",
             f"{volume:,.2f}" if bot.performance else "-",
             str(len(bot.error_logs)),
             "yes" if bot.recently_active else "no",
@@ -143,7 +130,7 @@ def list_bots() -> None:
     """The bots hummingbot-api manages: status, controllers, PnL, volume, error count."""
     from uptrade.settings import get_settings
 
-    with _api() as api:
+    with hbapi() as api:
         bots = api.bots()
     if not bots:
         console().print("hummingbot-api runs no bots; deploy one with `uptrade bots deploy BOT.yml`")
@@ -166,7 +153,7 @@ def status(name: NameArg) -> None:
 
     from uptrade.execution.deploy import Deployer
 
-    with _api() as api:
+    with hbapi() as api:
         bot = Deployer(api).status(name)
     out = console()
     out.print(f"[bold]{name}[/]: {_state(bot.status)}" + ("" if bot.recently_active else " (not heard from lately)"))
@@ -198,7 +185,7 @@ def stop(
     """Stop a bot (open orders cancelled unless --keep-orders); --archive also removes its container."""
     from uptrade.execution.deploy import Deployer
 
-    with _api() as api:
+    with hbapi() as api:
         message = Deployer(api).stop(name, archive=archive, skip_order_cancellation=keep_orders)
     console().print(message, highlight=False)
 
@@ -211,7 +198,7 @@ def logs(
     """The bot's recent log lines as hummingbot-api holds them (errors in red)."""
     from uptrade.execution.deploy import Deployer
 
-    with _api() as api:
+    with hbapi() as api:
         entries = Deployer(api).logs(name, errors_only=errors, last=last)
     out = console()
     if not entries:
@@ -228,7 +215,7 @@ def sync(
     """Copy hummingbot-api's controller performance into the store's bot_performance table (idempotent)."""
     from uptrade.execution.sync import sync_bots
 
-    with _api() as api, opened_store(ctx, init=True) as store:
+    with hbapi() as api, opened_store(ctx, init=True) as store:
         report = sync_bots(api, store, bots=bot)
     out = console()
     for name, rows in report.rows.items():
@@ -274,7 +261,7 @@ def credentials_add(
     from uptrade.settings import get_settings
 
     profile = check_name(account or get_settings().hbapi_account, "credentials profile")
-    with _api() as api:
+    with hbapi() as api:
         known = api.connectors()
         if connector not in known:
             raise fail(f"connector {connector!r} is not one hummingbot-api knows; {did_you_mean(connector, known)}")
@@ -296,7 +283,7 @@ def credentials_list(
     account: Annotated[str | None, typer.Option("--account", help="One profile; default: every profile.")] = None,
 ) -> None:
     """The credentials profiles and the connectors each holds keys for (never the keys)."""
-    with _api() as api:
+    with hbapi() as api:
         profiles = [account] if account else api.accounts()
         rows = [(p, api.account_credentials(p)) for p in profiles]
     for profile, connectors in rows:

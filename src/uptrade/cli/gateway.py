@@ -7,18 +7,12 @@ from typing import Annotated, Any
 
 import typer
 
-from uptrade.cli.common import cli_errors, console, fail
+from uptrade.cli.common import cli_errors, console, fail, hbapi
 
 gateway_app = typer.Typer(
     help="Gateway (DEX connectors) through hummingbot-api: chains, connectors, wallets, swap quotes.",
     no_args_is_help=True,
 )
-
-
-def _api() -> Any:
-    from uptrade.execution.hbapi import HummingbotApi
-
-    return HummingbotApi.from_settings()
 
 
 def _text(value: Any) -> str:
@@ -33,7 +27,7 @@ def chains() -> None:
     """The chains Gateway serves and their networks."""
     from rich.table import Table
 
-    with _api() as api:
+    with hbapi() as api:
         rows = api.gateway_chains()
     table = Table(title="Gateway chains")
     table.add_column("chain")
@@ -49,7 +43,7 @@ def connectors() -> None:
     """The DEX connectors Gateway serves: trading types, chain, networks (bot files name them `dex/type`)."""
     from rich.table import Table
 
-    with _api() as api:
+    with hbapi() as api:
         rows = api.gateway_connectors()
     table = Table(title="Gateway connectors")
     for col in ("connector", "trading types", "chain", "networks"):
@@ -81,7 +75,7 @@ def add_wallet(
         key = sys.stdin.readline().strip()
     if not key:
         raise fail("no private key given (type it at the prompt, or pipe it on stdin)")
-    with _api() as api:
+    with hbapi() as api:
         answer = api.add_wallet(chain, SecretStr(key), set_default=not no_default)
     address = answer.get("address") or answer.get("data", {}).get("address") if isinstance(answer, dict) else None
     console().print(f"wallet added to Gateway on {chain}: {address or 'address not reported'}", highlight=False)
@@ -108,7 +102,7 @@ def quote(
         raise fail(f"PAIR must be BASE-QUOTE (e.g. SOL-USDC), got {pair!r}")
     if amount <= 0:
         raise fail("AMOUNT must be positive")
-    with _api() as api:
+    with hbapi() as api:
         q = api.swap_quote(dex, network, pair, side, amount, slippage)
     out = console()
     out.print(

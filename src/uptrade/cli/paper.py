@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from uptrade.cli.common import cli_errors, console, fail, opened_store
-from uptrade.cli.views import stats_table
+from uptrade.cli.views import signed_money, stats_table
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -34,12 +34,6 @@ def _fmt(key: str, value: Any) -> str:
     from uptrade.research.report_format import fmt_value
 
     return fmt_value(key, value)
-
-
-def _pnl(value: float, capital: float) -> str:
-    colour = "green" if value > 0 else "red" if value < 0 else "white"
-    pct = f" ({value / capital:+.2%})" if capital else ""
-    return f"[{colour}]{value:+,.2f}{pct}[/]"
 
 
 def live_table(snap: dict[str, Any], total: int | None) -> Table:
@@ -65,7 +59,7 @@ def live_table(snap: dict[str, Any], total: int | None) -> Table:
         str(snap["signal"]),
         f"{position:+.6g}",
         f"{snap['equity']:,.2f}",
-        _pnl(snap["pnl"], snap["capital"]),
+        signed_money(snap["pnl"], snap["capital"]),
         str(snap["trades"]),
         _fmt("win_rate", snap["win_rate"]),
         _fmt("max_drawdown_pct", snap["drawdown"]),
@@ -98,7 +92,7 @@ def executors_table(rows: list[dict[str, Any]], title: str) -> Table:
             f"{e['entry_price']:,.6g}",
             f"{price:,.6g}",
             f"{e['amount']:.6g}",
-            _pnl(e["net_pnl_quote"], 0.0),
+            signed_money(e["net_pnl_quote"], 0.0),
             _fmt("net_pnl_pct", e["net_pnl_pct"]),
             "-" if closed is None or closed is pd.NaT else _fmt("t", closed),
             e["close_type"] if isinstance(e.get("close_type"), str) else "-",
@@ -286,7 +280,7 @@ def _runs_table(store: Store, runs: list[dict[str, Any]]) -> Table:
             _fmt("t", from_epoch(run["trade_from"])),
             _fmt("t", from_epoch(run["last_bar"])),
             f"{equity:,.2f}" if equity is not None else "-",
-            _pnl(equity - capital, capital) if equity is not None else "-",
+            signed_money(equity - capital, capital) if equity is not None else "-",
             _fmt("trades", perf.get("trades")),
             _fmt("win_rate", perf.get("win_rate")),
             _fmt("max_drawdown_pct", perf.get("drawdown")),
@@ -306,17 +300,13 @@ def _synced_table(rows: list[dict[str, Any]]) -> Table:
     for col in ("bot", "market", "as of", "PnL", "realised", "unrealised", "volume", "closed executors"):
         table.add_column(col, justify="left" if col in ("bot", "market") else "right")
     for r in rows:
-
-        def money(key: str, r: dict[str, Any] = r) -> str:
-            return "-" if r.get(key) is None else f"{r[key]:+,.2f}"
-
         table.add_row(
             r["bot_name"],
             " ".join(str(v) for v in (r.get("symbol"), r.get("exchange")) if v) or "-",
             _fmt("t", from_epoch(r["time"])),
-            money("pnl"),
-            money("realized_pnl"),
-            money("unrealized_pnl"),
+            signed_money(r.get("pnl")),
+            signed_money(r.get("realized_pnl")),
+            signed_money(r.get("unrealized_pnl")),
             "-" if r.get("volume") is None else f"{r['volume']:,.2f}",
             "-" if r.get("trades") is None else str(r["trades"]),
         )
@@ -343,7 +333,7 @@ def _details(store: Store, run: dict[str, Any]) -> None:
         "last bar": _fmt("t", from_epoch(run["last_bar"])),
         "initial capital": f"{capital:,.2f}",
         "equity": f"{equity:,.2f}" if equity is not None else "-",
-        "PnL": _pnl(equity - capital, capital) if equity is not None else "-",
+        "PnL": signed_money(equity - capital, capital) if equity is not None else "-",
         "trades": _fmt("trades", perf.get("trades")),
         "win rate": _fmt("win_rate", perf.get("win_rate")),
         "drawdown": _fmt("max_drawdown_pct", perf.get("drawdown")),

@@ -23,6 +23,15 @@ def when(value: Any) -> str:
     return "-" if value is None else f"{value:%Y-%m-%d %H:%M:%S}"
 
 
+def signed_money(value: float | None, capital: float | None = None) -> str:
+    """``+1,234.56`` in green (red below zero), with the fraction of ``capital`` when given; ``-`` for None."""
+    if value is None:
+        return "-"
+    colour = "green" if value > 0 else "red" if value < 0 else "white"
+    pct = f" ({value / capital:+.2%})" if capital else ""
+    return f"[{colour}]{value:+,.2f}{pct}[/]"
+
+
 def duration(minutes: float) -> str:
     """Minutes as the largest fitting units, e.g. ``2d 4h`` or ``35m``."""
     total = round(minutes)

@@ -315,8 +315,8 @@ class DataUpdaterService:
             waiters: list[asyncio.Future[Any]] = [stopper, asyncio.gather(*self._tasks, return_exceptions=True)]
             await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for job in (*self._tasks, *extra, stopper, writer):
-                job.cancel()
+            for running in (*self._tasks, *extra, stopper, writer):
+                running.cancel()
             await asyncio.gather(*self._tasks, *extra, stopper, writer, return_exceptions=True)
             flusher.cancel()
             await asyncio.gather(flusher, return_exceptions=True)

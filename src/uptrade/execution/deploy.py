@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from uptrade.errors import BotNotFoundError, ConfigError, DeployError, LiveTradingError
+from uptrade.errors import ConfigError, DeployError
 from uptrade.execution import venues
 from uptrade.execution.bots import BotConfig
 from uptrade.execution.bundle import CONTROLLER_TYPE, Bundle
@@ -93,25 +93,15 @@ def plan_deploy(
     mode: Literal["paper", "live"] = "live" if live else "paper"
     if bot.mode == "live" and not live:
         notes.append(f"{path} says mode: live; deployed on paper (pass --live for real orders)")
-    if live and not allow_live:
-        raise LiveTradingError(
-            f"{bot.name}: a live deploy places real orders, and live trading is off (set UPTRADE_ALLOW_LIVE=true)"
-        )
-    if live and not confirmed:
-        raise LiveTradingError(f"{bot.name}: a live deploy places real orders; confirm it (or pass --yes)")
     bot = bot.model_copy(update={"mode": mode})
-    config = controller_config(bot, confirmed=confirmed, allow_live=allow_live)
+    config = controller_config(bot, confirmed=confirmed, allow_live=allow_live)  # a live one: check_live first
     notes.extend(config.notes)
     if not image or (":" not in image.rsplit("/", 1)[-1] and "@" not in image):
-        raise ConfigError(f"bot_image {image!r}: pin a tag (e.g. hummingbot/hummingbot:version-2.13.0)")
+        raise ConfigError(f"bot_image {image!r}: pin a tag (e.g. hummingbot/hummingbot:version-2.17.0)")
     if image == UNPINNED:
         notes.append(f"the bot image is {UNPINNED}: it changes under you; pin a version in UPTRADE_BOT_IMAGE")
     controller = bot.controller_name
-    code = Bundle([controller]).render(controller)
-    try:
-        compile(code, f"{controller}.py", "exec")
-    except SyntaxError as exc:  # pragma: no cover - the bundle is tested to compile
-        raise ConfigError(f"the bundled {controller} does not compile: {exc}") from None
+    code = Bundle([controller]).render(controller)  # refuses code that does not compile or stand alone
     return DeployPlan(bot, mode, config, controller, code, image, account, notes)
 
 
@@ -231,11 +221,7 @@ class Deployer:
 
     # ------------------------------------------------------------------ watching and stopping
     def status(self, name: str) -> BotStatus:
-        status = self.api.bot(check_name(name))
-        if not status.found:
-            known = ", ".join(sorted(self.api.bots())) or "none"
-            raise BotNotFoundError(f"hummingbot-api has no bot {name!r} (bots: {known})", status=404)
-        return status
+        return self.api.require_bot(check_name(name))
 
     def logs(self, name: str, *, errors_only: bool = False, last: int | None = None) -> list[LogEntry]:
         """The bot's log lines hummingbot-api holds (errors and general, oldest first)."""

@@ -83,7 +83,6 @@ class HummingbotApi:
     ) -> None:
         self.url = url.rstrip("/")
         self.username = username
-        self._password = password
         self.attempts = attempts
         self.backoff = backoff
         self._sleep = sleep
@@ -194,7 +193,7 @@ class HummingbotApi:
         if status >= 400:
             reason = _scrub(_reason(body) or response.reason_phrase or "no detail", secrets)
             message = f"hummingbot-api refused {what} (HTTP {status}): {reason}"
-            if status == 503 or status >= 500:
+            if status >= 500:  # 503: Gateway down
                 raise _TransientError(ApiUnavailableError(message, status=status))
             raise HummingbotApiError(message, status=status)
         failure = _failure(body)
@@ -216,10 +215,6 @@ class HummingbotApi:
                 return None
             raise
         return str(answer.get("content", ""))
-
-    def controllers(self) -> dict[str, list[str]]:
-        """The controller modules the instance has, by type."""
-        return dict(self.request("GET", "/controllers/", idempotent=True))
 
     def save_controller_config(self, name: str, config: Mapping[str, Any]) -> None:
         """Write ``conf/controllers/<name>.yml`` (overwrites; the API does not validate it)."""
@@ -296,24 +291,25 @@ class HummingbotApi:
 
     def stop(self, name: str, *, skip_order_cancellation: bool = False) -> None:
         """Ask the bot to stop (its container keeps running); sent once."""
-        self._known(name)
+        self.require_bot(name)
         body = {"bot_name": name, "skip_order_cancellation": skip_order_cancellation, "async_backend": False}
         self.request("POST", "/bot-orchestration/stop-bot", json=body, idempotent=False)
 
     def stop_and_archive(self, name: str, *, skip_order_cancellation: bool = False) -> str:
         """Stop the bot, archive its data and remove its container (in the API's background); its message."""
-        self._known(name)
+        self.require_bot(name)
         params = {"skip_order_cancellation": str(skip_order_cancellation).lower(), "archive_locally": "true"}
         answer = self.request(
             "POST", f"/bot-orchestration/stop-and-archive-bot/{name}", params=params, idempotent=False
         )
         return str(answer.get("message", ""))
 
-    def _known(self, name: str) -> BotStatus:
+    def require_bot(self, name: str) -> BotStatus:
+        """``name``'s status, or a BotNotFoundError that lists the bots the instance has."""
         status = self.bot(name)
         if not status.found:
             known = ", ".join(sorted(self.bots())) or "none"
-            raise BotNotFoundError(f"hummingbot-api has no bot {name!r} (running bots: {known})", status=404)
+            raise BotNotFoundError(f"hummingbot-api has no bot {name!r} (bots: {known})", status=404)
         return status
 
     def performance_latest(self, bot_name: str | None = None) -> list[PerformanceSnapshot]:
@@ -392,9 +388,6 @@ class HummingbotApi:
             idempotent=False,
             secrets=tuple(plain.values()),
         )
-
-    def gateway_status(self) -> dict[str, Any]:
-        return dict(self.request("GET", "/gateway/status", idempotent=True))
 
     def gateway_connectors(self) -> list[dict[str, Any]]:
         answer = self.request("GET", "/gateway/connectors", idempotent=True)
@@ -475,7 +468,6 @@ def _scrub(text: str, secrets: tuple[str, ...]) -> str:
     for secret in secrets:
         if not secret or len(secret) < _FRAGMENT:
             continue
-        text = text.replace(secret, "***")
         pieces = {secret[i : i + _FRAGMENT] for i in range(len(secret) - _FRAGMENT + 1)}
         words = text.split(" ")
         text = " ".join("***" if any(p in w for p in pieces) else w for w in words)

@@ -16,9 +16,6 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 #: What hummingbot-api accepts as a bot, account or config name (``SAFE_NAME_PATTERN`` there).
 SAFE_NAME = r"^[A-Za-z0-9_-]+$"
 
-#: Bot states ``GET /bot-orchestration/{bot}/status`` reports (``get_bot_status``).
-BOT_STATES = ("running", "idle", "stopped", "stopping", "error", "not_found")
-
 
 class _Loose(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
@@ -158,7 +155,6 @@ def _num(value: Any) -> float:
 
 
 __all__ = [
-    "BOT_STATES",
     "SAFE_NAME",
     "BotStatus",
     "ControllerReport",

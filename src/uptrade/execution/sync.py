@@ -111,10 +111,11 @@ def sync_bots(api: HummingbotApi, store: Store, bots: list[str] | None = None, *
     Each bot is written in its own transaction; a bot that cannot be read is reported in
     ``failed`` and the others still sync. Credentials or an unreachable API fail the whole sync.
     """
+    controllers: dict[str, set[str]] = defaultdict(set)  # every bot's controllers, in one request
+    for snap in api.performance_latest():
+        controllers[snap.bot_name].add(snap.controller_id)
     if bots is None:
-        names = set(api.bots())
-        names.update(s.bot_name for s in api.performance_latest())
-        bots = sorted(names)
+        bots = sorted(set(api.bots()) | set(controllers))
     report = SyncReport()
     for name in bots:
         since = store.last_performance_time(name)
@@ -122,10 +123,9 @@ def sync_bots(api: HummingbotApi, store: Store, bots: list[str] | None = None, *
         try:
             # one controller at a time: the API's cursor skips rows sharing the cursor's instant,
             # which a bot's controllers do (one dump writes them all)
-            controllers = sorted({s.controller_id for s in api.performance_latest(name)})
             snapshots = [
                 snap
-                for cid in controllers
+                for cid in sorted(controllers.get(name, ()))
                 for snap in api.performance_history(name, controller_id=cid, start=start, page_size=page_size)
             ]
         except HummingbotApiError as exc:
