@@ -15,6 +15,7 @@ import typer
 from uptrade.cli.astro import astro_app
 from uptrade.cli.bots import bots_app
 from uptrade.cli.common import CliState
+from uptrade.cli.dashboard import dashboard
 from uptrade.cli.data import data_app
 from uptrade.cli.db import db_app
 from uptrade.cli.demo import demo
@@ -32,6 +33,7 @@ app.command("backtest")(backtest)
 app.command("optimize")(optimize)
 app.command("demo")(demo)
 app.command("cycles")(cycles)
+app.command("dashboard")(dashboard)
 app.add_typer(db_app, name="db")
 app.add_typer(data_app, name="data")
 app.add_typer(indicators_app, name="indicators")

@@ -1,0 +1,66 @@
+"""``uptrade dashboard``: serve the Streamlit dashboard (``uptrade.dashboard``) until interrupted."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from uptrade.cli.common import CliState, console, fail
+
+#: Streamlit's options for a served dashboard: no browser to open, no telemetry, no file watching,
+#: the viewer's toolbar, and no traceback in the page (the server's log has it).
+SERVER_OPTIONS = {
+    "server.headless": "true",
+    "server.fileWatcherType": "none",
+    "server.runOnSave": "false",
+    "browser.gatherUsageStats": "false",
+    "client.toolbarMode": "viewer",
+    "client.showErrorDetails": "none",
+    "global.developmentMode": "false",
+    "theme.base": "light",
+}
+
+
+def _check_port(host: str, port: int) -> None:
+    """Refuse a port another process holds before Streamlit starts (it would only log and exit)."""
+    import socket
+
+    if not 1 <= port <= 65535:
+        raise fail(f"--port {port}: expected 1-65535")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        raise fail(f"--host {host}: not an address of this machine") from None
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise fail(f"--port {port}: cannot listen on {host}:{port} ({exc.strerror})") from None
+
+
+def dashboard(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0: every interface).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8501,
+) -> None:
+    """Serve the dashboard (home, bots, signals, cycles, backtest, astro) at http://HOST:PORT."""
+    import os
+
+    _check_port(host, port)
+    state = ctx.find_object(CliState)
+    if state is not None and state.db_url:
+        os.environ["UPTRADE_DATABASE_URL"] = state.db_url  # the pages read the store from the settings
+    from streamlit.web import cli as streamlit_cli
+
+    from uptrade.dashboard import APP_PATH
+    from uptrade.settings import get_settings
+
+    console().print(
+        f"UpTrade dashboard on http://{host}:{port} (store: {get_settings().display_database_url()}); Ctrl-C stops it"
+    )
+    options = {**SERVER_OPTIONS, "server.address": host, "server.port": str(port)}
+    args = ["run", str(APP_PATH), *(f"--{k}={v}" for k, v in options.items())]
+    streamlit_cli.main.main(args=args, prog_name="streamlit", standalone_mode=False)

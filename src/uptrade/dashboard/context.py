@@ -1,0 +1,167 @@
+"""What every page shares: the store, the sidebar's selection, cached reads and the error guard.
+
+The store is opened once per server process and URL (``st.cache_resource``); candles are read
+through ``st.cache_data`` for a minute, so moving between pages or changing a parameter does not
+read the database again while the updater appends at most a bar. The sidebar's controls
+(symbol, timeframe, range) are built once in ``app.py`` and read by the pages with
+:func:`selection`. :func:`guard` turns a user-facing :class:`~uptrade.errors.UpTradeError` (an
+empty or unreachable store, hummingbot-api down, bad parameters) into one message on the page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import streamlit as st
+
+from uptrade.errors import UpTradeError
+
+if TYPE_CHECKING:
+    from uptrade.data.store import Store
+
+#: Seconds a read stays cached: short enough to show what the updater just stored.
+READ_TTL = 60
+#: The range the sidebar proposes: this many days up to the series' last bar.
+DEFAULT_DAYS = 365
+_KEY = "uptrade_selection"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The sidebar's choice, shared by every page: a stored series and a range of it (UTC, inclusive)."""
+
+    symbol: str
+    timeframe: str
+    start: pd.Timestamp
+    end: pd.Timestamp
+
+    @property
+    def label(self) -> str:
+        """``BTC-USDT 1h, 2024-01-01 to 2024-12-31`` for titles."""
+        return f"{self.symbol} {self.timeframe}, {self.start:%Y-%m-%d} to {self.end:%Y-%m-%d}"
+
+
+def database_url() -> str:
+    """The store's URL from the settings (``UPTRADE_DATABASE_URL``, else the embedded SQLite file)."""
+    from uptrade.settings import get_settings
+
+    return get_settings().resolved_database_url()
+
+
+def display_url() -> str:
+    """The store's URL with any password masked: the only form a page shows."""
+    from uptrade.settings import get_settings
+
+    return get_settings().display_database_url()
+
+
+@st.cache_resource(show_spinner=False)
+def _open(url: str) -> Store:
+    from uptrade.data.store import open_store
+
+    return open_store(url)
+
+
+def store() -> Store:
+    """The store at the settings' URL, opened once per server process (its schema checked then)."""
+    return _open(database_url())
+
+
+@st.cache_data(ttl=READ_TTL, show_spinner=False, max_entries=64)
+def _candles(url: str, symbol: str, timeframe: str, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    return _open(url).read_ohlcv(symbol, timeframe, start, end)
+
+
+def candles(sel: Selection) -> pd.DataFrame:
+    """The selection's candles (cached for :data:`READ_TTL` s); :class:`NoDataError` when there are none."""
+    from uptrade.errors import NoDataError
+
+    frame = _candles(database_url(), sel.symbol, sel.timeframe, sel.start, sel.end)
+    if frame.empty:
+        raise NoDataError(f"no {sel.symbol} {sel.timeframe} candles stored in {sel.label.split(', ')[1]}")
+    return frame
+
+
+@st.cache_data(ttl=READ_TTL, show_spinner=False)
+def coverage(url: str) -> pd.DataFrame:
+    """Every stored series: symbol, timeframe, first, last, rows, gaps, missing (one row each)."""
+    rows = [c.__dict__ for c in _open(url).coverage()]
+    columns = ["symbol", "timeframe", "first", "last", "rows", "gaps", "missing"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def timeframes_for(stored: list[str]) -> list[str]:
+    """The stored timeframes and every longer one they tile (the store aggregates those on read)."""
+    from uptrade.data.timeframes import TIMEFRAMES, parse_timeframe
+
+    tfs = [parse_timeframe(t) for t in stored]
+    return [t.name for t in TIMEFRAMES if any(s.divides(t) for s in tfs)]
+
+
+def sidebar() -> Selection | None:
+    """Build the shared controls in the sidebar and remember the choice; None for an empty store.
+
+    The range defaults to the last :data:`DEFAULT_DAYS` days of the series the timeframe is read
+    from, and is kept per symbol and timeframe.
+    """
+    from uptrade.data.timeframes import parse_timeframe
+
+    with guard():
+        cov = coverage(database_url())
+    st.sidebar.caption(f"store: {display_url()}")
+    if cov.empty:
+        st.sidebar.info("The store holds no candles yet.")
+        st.session_state.pop(_KEY, None)
+        return None
+    symbols = sorted(cov["symbol"].unique())
+    symbol = st.sidebar.selectbox("Symbol", symbols, key="sb_symbol")
+    series = cov[cov["symbol"] == symbol]
+    choices = timeframes_for(list(series["timeframe"]))
+    stored = [t for t in choices if t in set(series["timeframe"])]
+    timeframe = st.sidebar.selectbox("Timeframe", choices, index=choices.index(stored[0]), key="sb_timeframe")
+    tf = parse_timeframe(timeframe)
+    sources = series[[parse_timeframe(t).divides(tf) for t in series["timeframe"]]]
+    lo, hi = sources["first"].min().date(), sources["last"].max().date()
+    default = (max(lo, hi - dt.timedelta(days=DEFAULT_DAYS)), hi)
+    picked: Any = st.sidebar.date_input(
+        "Range (UTC)", value=default, min_value=lo, max_value=hi, key=f"sb_range_{symbol}_{timeframe}"
+    )
+    start_day, end_day = (picked if isinstance(picked, tuple) and len(picked) == 2 else default)[:2]
+    sel = Selection(
+        symbol=str(symbol),
+        timeframe=str(timeframe),
+        start=pd.Timestamp(start_day, tz="UTC"),
+        end=pd.Timestamp(end_day, tz="UTC") + pd.Timedelta(days=1) - pd.Timedelta(seconds=1),
+    )
+    st.session_state[_KEY] = sel
+    return sel
+
+
+def selection() -> Selection | None:
+    """The sidebar's current choice (None when the store is empty)."""
+    sel = st.session_state.get(_KEY)
+    return sel if isinstance(sel, Selection) else None
+
+
+def require_selection() -> Selection:
+    """The sidebar's choice, or a note on the page and the end of the run when the store is empty."""
+    sel = selection()
+    if sel is None:
+        st.info("No candles in the store yet: import some (`uptrade data import`) or run `uptrade demo`.")
+        st.stop()
+    return sel
+
+
+@contextmanager
+def guard() -> Iterator[None]:
+    """Show an :class:`UpTradeError` as one error line and end the page's run (never a traceback)."""
+    try:
+        yield
+    except UpTradeError as exc:
+        st.error(str(exc), icon=":material/error:")
+        st.stop()

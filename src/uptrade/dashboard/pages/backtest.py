@@ -1,0 +1,7 @@
+"""The backtest page (to be built)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+st.title("backtest")
