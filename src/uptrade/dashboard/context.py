@@ -87,6 +87,30 @@ def candles(sel: Selection) -> pd.DataFrame:
     return frame
 
 
+@st.cache_data(ttl=READ_TTL, show_spinner=False, max_entries=16)
+def _history(url: str, symbol: str, timeframe: str, end: pd.Timestamp) -> pd.DataFrame:
+    return _open(url).read_ohlcv(symbol, timeframe, None, end)
+
+
+def history(sel: Selection) -> pd.DataFrame:
+    """Every stored candle up to the selection's end (cached): what indicators are computed on.
+
+    Indicators and signals run over the whole history, as the CLI's commands do, so the values
+    inside the range do not depend on where the range starts; pages then show ``sel.start`` on.
+    """
+    from uptrade.errors import NoDataError
+
+    frame = _history(database_url(), sel.symbol, sel.timeframe, sel.end)
+    if frame.empty or frame.index[-1] < sel.start:
+        raise NoDataError(f"no {sel.symbol} {sel.timeframe} candles stored in {sel.label.split(', ')[1]}")
+    return frame
+
+
+def shown(frame: pd.DataFrame | pd.Series, sel: Selection) -> Any:
+    """The rows of ``frame`` (indexed by time) inside the selection's range."""
+    return frame.loc[(frame.index >= sel.start) & (frame.index <= sel.end)]
+
+
 @st.cache_data(ttl=READ_TTL, show_spinner=False)
 def coverage(url: str) -> pd.DataFrame:
     """Every stored series: symbol, timeframe, first, last, rows, gaps, missing (one row each)."""
