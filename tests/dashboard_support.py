@@ -41,11 +41,11 @@ def build_store(path: Path) -> str:
 
 
 def page_test(monkeypatch: pytest.MonkeyPatch, url: str, page: str | None = None) -> AppTest:
-    """The app with ``url`` as its store, run once, then switched to ``pages/<page>.py`` and run."""
+    """The app with ``url`` as its store, run once, then switched to ``views/<page>.py`` and run."""
     monkeypatch.setenv("UPTRADE_DATABASE_URL", url)
     at = AppTest.from_file(str(APP_PATH), default_timeout=RUN_TIMEOUT).run()
     if page is not None:
-        at.switch_page(f"pages/{page}.py").run()
+        at.switch_page(f"views/{page}.py").run()
     return at
 
 
