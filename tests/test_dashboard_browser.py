@@ -38,7 +38,9 @@ def _require_browser() -> None:
     missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
     if missing:
         if os.environ.get("CI") == "true":
-            pytest.fail(f"{', '.join(missing)} missing: CI drives the dashboard in a browser (scripts/test.sh installs it)")
+            pytest.fail(
+                f"{', '.join(missing)} missing: CI drives the dashboard in a browser (scripts/test.sh installs it)"
+            )
         pytest.skip(f"{', '.join(missing)} missing (apt-get install chromium chromium-driver; scripts/test.sh does it)")
 
 
@@ -95,7 +97,13 @@ def browser() -> Iterator[object]:
 
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1500,1400"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1500,1400",
+    ):
         options.add_argument(arg)
     driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
     driver.set_page_load_timeout(PAGE_GUARD)
@@ -148,5 +156,8 @@ def test_every_page_renders_in_chromium(server: str, browser: object, tmp_path: 
         shot = tmp_path / f"{page}.png"
         assert browser.save_screenshot(str(shot)), page  # type: ignore[attr-defined]
         assert shot.stat().st_size > 10_000, f"{page}: blank screenshot"
-    print("\ntime to interactive (s, a year of 1h candles, this host): " + ", ".join(f"{k} {v:.2f}" for k, v in timings.items()))
+    print(
+        "\ntime to interactive (s, a year of 1h candles, this host): "
+        + ", ".join(f"{k} {v:.2f}" for k, v in timings.items())
+    )
     print(f"screenshots: {tmp_path}")

@@ -127,11 +127,20 @@ def timeframes_for(stored: list[str]) -> list[str]:
     return [t.name for t in TIMEFRAMES if any(s.divides(t) for s in tfs)]
 
 
+def source_timeframe(stored: list[str], timeframe: str) -> str:
+    """The stored timeframe the store reads ``timeframe`` from: itself, else the finest that tiles it."""
+    from uptrade.data.timeframes import parse_timeframe
+
+    tf = parse_timeframe(timeframe)
+    tiling = sorted(parse_timeframe(t) for t in stored if parse_timeframe(t).divides(tf))
+    return tf.name if tf.name in stored else tiling[0].name
+
+
 def sidebar() -> Selection | None:
     """Build the shared controls in the sidebar and remember the choice; None for an empty store.
 
     The range defaults to the last :data:`DEFAULT_DAYS` days of the series the timeframe is read
-    from, and is kept per symbol and timeframe.
+    from, and is proposed afresh when the symbol or the timeframe changes.
     """
     from uptrade.data.timeframes import parse_timeframe
 
@@ -152,9 +161,10 @@ def sidebar() -> Selection | None:
     sources = series[[parse_timeframe(t).divides(tf) for t in series["timeframe"]]]
     lo, hi = sources["first"].min().date(), sources["last"].max().date()
     default = (max(lo, hi - dt.timedelta(days=DEFAULT_DAYS)), hi)
-    picked: Any = st.sidebar.date_input(
-        "Range (UTC)", value=default, min_value=lo, max_value=hi, key=f"sb_range_{symbol}_{timeframe}"
-    )
+    if st.session_state.get("sb_series") != (symbol, timeframe):  # a new series: propose its own last year
+        st.session_state["sb_series"] = (symbol, timeframe)
+        st.session_state["sb_range"] = default
+    picked: Any = st.sidebar.date_input("Range (UTC)", min_value=lo, max_value=hi, key="sb_range")
     start_day, end_day = (picked if isinstance(picked, tuple) and len(picked) == 2 else default)[:2]
     sel = Selection(
         symbol=str(symbol),

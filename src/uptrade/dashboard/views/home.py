@@ -28,9 +28,12 @@ else:
     st.dataframe(cov, hide_index=True, width="stretch")
     sel = context.selection()
     if sel is not None:
+        stored = cov.loc[cov["symbol"] == sel.symbol, "timeframe"].tolist()
+        source = context.source_timeframe(stored, sel.timeframe)
         with context.guard():
-            gaps = store.find_gaps(sel.symbol, sel.timeframe) if sel.timeframe in set(cov["timeframe"]) else []
-        st.subheader(f"Gaps in {sel.symbol} {sel.timeframe}")
+            gaps = store.find_gaps(sel.symbol, source)
+        built = "" if source == sel.timeframe else f" ({sel.timeframe} is built from it)"
+        st.subheader(f"Gaps in {sel.symbol} {source}{built}")
         if gaps:
             st.dataframe(pd.DataFrame([g.__dict__ for g in gaps]), hide_index=True, width="stretch")
         else:
