@@ -43,7 +43,7 @@ def url(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
     monkeypatch.delenv("UPTRADE_HBAPI_URL", raising=False)
-    yield monkeypatch
+    return monkeypatch
 
 
 def _figure(at: object, key: str) -> dict:
@@ -56,7 +56,8 @@ def _figure(at: object, key: str) -> dict:
 
 def test_home_shows_what_the_store_holds(url: str, env: pytest.MonkeyPatch) -> None:
     at = page_test(env, url)
-    assert not at.exception and not at.error
+    assert not at.exception
+    assert not at.error
     store = open_store(url)
     try:
         cov = store.coverage()
@@ -115,7 +116,8 @@ def test_home_lists_gaps_and_feeds(tmp_path: Path, env: pytest.MonkeyPatch) -> N
     finally:
         store.close()
     at = page_test(env, url)
-    assert not at.exception and not at.error
+    assert not at.exception
+    assert not at.error
     assert {m.label: m.value for m in at.metric}["missing bars"] == "4"
     shown_gaps = at.dataframe[1].value
     assert list(shown_gaps["missing"]) == [g.missing for g in gaps] == [3, 1]
@@ -144,9 +146,11 @@ def test_an_unreachable_database_is_one_line_on_the_page(env: pytest.MonkeyPatch
     assert not at.exception, [e.value for e in at.exception]
     assert len(at.error) == 1
     message = at.error[0].value
-    assert "\n" not in message.strip() and "connect" in message.lower(), message
+    assert "\n" not in message.strip(), message
+    assert "connect" in message.lower(), message
     everything = json.dumps([str(e.proto) for e in at.main] + [str(e.proto) for e in at.sidebar])
-    assert secret not in everything and secret not in message
+    assert secret not in everything
+    assert secret not in message
 
 
 # --- the chart builders ---------------------------------------------------------------------------
@@ -163,7 +167,8 @@ def test_candle_buckets_are_the_exchanges_own_longer_candles() -> None:
     for col in ("open", "high", "low", "close"):
         np.testing.assert_allclose(merged[col], daily[col], rtol=0, atol=1e-9, err_msg=col)
     np.testing.assert_allclose(merged["volume"], daily["volume"], rtol=1e-9)
-    assert downsample_candles(hourly.iloc[:100]) is not None and len(downsample_candles(hourly.iloc[:100])) == 100
+    assert downsample_candles(hourly.iloc[:100]) is not None
+    assert len(downsample_candles(hourly.iloc[:100])) == 100
 
 
 def test_lines_keep_their_shape_and_only_real_points() -> None:
@@ -172,7 +177,8 @@ def test_lines_keep_their_shape_and_only_real_points() -> None:
     assert 0 < len(thin) <= 1000
     pd.testing.assert_series_equal(thin, close.loc[thin.index])  # every drawn point is a real one
     assert thin.index.is_monotonic_increasing
-    assert thin.max() == close.max() and thin.min() == close.min()  # the extremes survive
+    assert thin.max() == close.max()
+    assert thin.min() == close.min()
     with_gaps = close.copy()
     with_gaps.iloc[:50] = np.nan
     assert downsample_line(with_gaps, 1000).notna().all()
@@ -194,12 +200,14 @@ def test_price_figure_draws_every_signal_and_at_most_max_points_candles() -> Non
     )
     data = fig.to_dict()["data"]
     kinds = [d["type"] for d in data]
-    assert kinds.count("candlestick") == 1 and kinds.count("bar") == 1
+    assert kinds.count("candlestick") == 1
+    assert kinds.count("bar") == 1
     candle = next(d for d in data if d["type"] == "candlestick")
     assert len(candle["x"]) <= MAX_POINTS < len(candles)
     buys = next(d for d in data if d["name"].startswith("buy"))
     sells = next(d for d in data if d["name"].startswith("sell"))
-    assert len(buys["x"]) == int((signal == 1).sum()) and len(sells["x"]) == int((signal == -1).sum())
+    assert len(buys["x"]) == int((signal == 1).sum())
+    assert len(sells["x"]) == int((signal == -1).sum())
     assert "drawn in buckets of 5 bars" in fig.layout.title.text
     assert any(d["name"] == "momentum: 24h" for d in data)
     assert fig.layout.yaxis3.domain is not None  # price, volume and the panel each have a row
@@ -230,6 +238,8 @@ def test_dashboard_command_refuses_a_taken_or_impossible_port() -> None:
     assert taken.output.strip().startswith(f"error: --port {port}: cannot listen on 127.0.0.1:{port}")
     assert len(taken.output.strip().splitlines()) == 1
     bad = runner.invoke(app, ["dashboard", "--port", "70000"])
-    assert bad.exit_code == 1 and "--port 70000: expected 1-65535" in bad.output
+    assert bad.exit_code == 1
+    assert "--port 70000: expected 1-65535" in bad.output
     host = runner.invoke(app, ["dashboard", "--host", "no-such-host.invalid"])
-    assert host.exit_code == 1 and "--host no-such-host.invalid" in host.output
+    assert host.exit_code == 1
+    assert "--host no-such-host.invalid" in host.output

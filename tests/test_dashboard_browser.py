@@ -135,24 +135,25 @@ def _settled(driver: object, charts: int) -> dict[str, object]:
     state: dict[str, object] | None = None
     while time.monotonic() < deadline:
         state = driver.execute_script(RENDERED)  # type: ignore[attr-defined]
-        if state and not state["running"] and not state["skeleton"] and state["title"]:
-            if state["errors"] or (int(state["charts"]) >= charts and int(state["drawn"]) >= int(state["charts"])):
-                return state
+        idle = bool(state) and not state["running"] and not state["skeleton"] and state["title"]
+        drawn = bool(state) and int(state["charts"]) >= charts and int(state["drawn"]) >= int(state["charts"])
+        if idle and (state["errors"] or drawn):
+            return state
         time.sleep(0.1)
     pytest.fail(f"the page did not settle within {PAGE_GUARD} s: {state}")
 
 
 def test_every_page_renders_in_chromium(server: str, browser: object, tmp_path: Path) -> None:
     timings = {}
-    for page, charts in PAGES.items():
+    for path, charts in PAGES.items():
+        page = path or "home"
         started = time.monotonic()
-        browser.get(f"{server}/{page}")  # type: ignore[attr-defined]
+        browser.get(f"{server}/{path}")  # type: ignore[attr-defined]
         state = _settled(browser, charts)
-        timings[page or "home"] = time.monotonic() - started
+        timings[page] = time.monotonic() - started
         assert state["errors"] == [], f"{page}: {state['errors']}"
         assert int(state["charts"]) >= charts, f"{page}: {state}"
         assert int(state["drawn"]) >= int(state["charts"]), f"{page}: charts not drawn: {state}"
-        page = page or "home"
         shot = tmp_path / f"{page}.png"
         assert browser.save_screenshot(str(shot)), page  # type: ignore[attr-defined]
         assert shot.stat().st_size > 10_000, f"{page}: blank screenshot"

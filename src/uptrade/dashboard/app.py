@@ -1,8 +1,9 @@
 """The script ``uptrade dashboard`` runs: page setup, the navigation, the shared sidebar, the page.
 
 Every page is a script in ``views/`` (not ``pages/``: Streamlit would also serve a directory of
-that name as pages of its own, without this script's sidebar); the sidebar's controls (symbol, timeframe, range) are built
-here, before the page runs, so each page reads the same choice (:func:`context.selection`).
+that name as pages of its own, without this script's sidebar). The sidebar's controls (symbol,
+timeframe, range) are built here, before the page runs, so each page reads the same choice
+(:func:`context.selection`).
 """
 
 from __future__ import annotations
