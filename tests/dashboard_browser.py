@@ -56,15 +56,25 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(url: str, log: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+def serve(url: str, log: Path, env: dict[str, str] | None = None, script: Path | None = None) -> Iterator[str]:
     """``uptrade --db URL dashboard`` on a free port until the block ends; yields its base URL.
 
-    Raises :class:`RuntimeError` with the server's log when it exits or never answers.
+    ``script`` serves that Streamlit script instead, with the dashboard's server options (the
+    benchmark's anchor). Raises :class:`RuntimeError` with the server's log when it exits or
+    never answers.
     """
+    from uptrade.cli.dashboard import SERVER_OPTIONS
+
     port = free_port()
+    if script is None:
+        command = ["-m", "uptrade.cli", "--db", url, "dashboard", "--port", str(port)]
+    else:
+        options = {**SERVER_OPTIONS, "server.address": "127.0.0.1", "server.port": str(port)}
+        command = ["-m", "streamlit", "run", str(script), *(f"--{k}={v}" for k, v in options.items())]
+        env = {**(env or {}), "UPTRADE_DATABASE_URL": url}
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "uptrade.cli", "--db", url, "dashboard", "--port", str(port)],
+            [sys.executable, *command],
             stdout=out,
             stderr=subprocess.STDOUT,
             env={**os.environ, **(env or {})},
