@@ -13,8 +13,6 @@ import base64
 import json
 import os
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -70,9 +68,8 @@ def _replay(store: Store, name: str, end: str) -> None:
 
 
 def _dead_pid() -> int:
-    proc = subprocess.Popen([sys.executable, "-c", "pass"])
-    proc.wait()
-    return proc.pid
+    """A process id no process can have on this host (ids stay below ``pid_max``): a process that is gone."""
+    return int(Path("/proc/sys/kernel/pid_max").read_text())
 
 
 @pytest.fixture(scope="module")
