@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from uptrade.data.store import Store
+    from uptrade.execution.monitor import BotView
     from uptrade.execution.paper import PaperEngine
 
 paper_app = typer.Typer(
@@ -227,10 +228,12 @@ def status(
     name: Annotated[str | None, typer.Argument(help="A bot's name: its run in detail.", show_default=False)] = None,
 ) -> None:
     """The paper runs in the store: state, PnL, trades, win rate, drawdown, Sharpe, open executors."""
+    from uptrade.execution.monitor import paper_bot, paper_bots, synced_bots
+
     with opened_store(ctx) as store:
-        runs = store.paper_runs()
         if name is None:
-            synced = [r for r in store.bot_performance_latest() if r.get("source") == "hummingbot"]
+            runs = paper_bots(store)
+            synced = synced_bots(store)
             if not runs:
                 console().print("no paper runs in the store; start one with `uptrade paper run BOT.yml`")
             else:
@@ -238,113 +241,90 @@ def status(
             if synced:
                 console().print(_synced_table(synced))
             return
-        run = next((r for r in runs if r["bot_name"] == name), None)
-        if run is None:
-            known = ", ".join(r["bot_name"] for r in runs) or "none"
+        view = paper_bot(store, name)
+        if view is None:
+            known = ", ".join(r["bot_name"] for r in store.paper_runs()) or "none"
             raise fail(f"no paper run named {name} in the store (runs: {known})")
-        _details(store, run)
+        _details(store, view)
 
 
-def _state(run: dict[str, Any]) -> str:
-    """The run's status; ``running`` only while its process lives (else it was killed: ``interrupted``)."""
-    from uptrade.execution.paper import pid_alive
-
-    if run["status"] == "running" and not pid_alive(run):
-        return "interrupted"
-    return str(run["status"])
-
-
-def _latest(store: Store, name: str) -> dict[str, Any]:
-    perf = store.paper_performance(name, last=1)
-    return {} if perf.empty else perf.iloc[-1].to_dict()
-
-
-def _runs_table(store: Store, runs: list[dict[str, Any]]) -> Table:
+def _runs_table(store: Store, runs: list[BotView]) -> Table:
     from rich.table import Table
-
-    from uptrade.data.times import from_epoch
 
     table = Table(title=f"paper runs ({store.mode}: {store.url})")
     for col in ("bot", "market", "mode", "status", "from", "last bar", "equity", "PnL", "trades", "win rate",
                 "drawdown", "sharpe", "open"):  # fmt: skip
         table.add_column(col, justify="left" if col in ("bot", "market", "mode", "status") else "right")
     for run in runs:
-        perf = _latest(store, run["bot_name"])
-        open_count = len(store.paper_executors(run["bot_name"], status="open"))
-        equity, capital = run["equity"], run["initial_capital"]
         table.add_row(
-            run["bot_name"],
-            f"{run['symbol']} {run['timeframe']}",
-            run["mode"],
-            _state(run),
-            _fmt("t", from_epoch(run["trade_from"])),
-            _fmt("t", from_epoch(run["last_bar"])),
-            f"{equity:,.2f}" if equity is not None else "-",
-            signed_money(equity - capital, capital) if equity is not None else "-",
-            _fmt("trades", perf.get("trades")),
-            _fmt("win_rate", perf.get("win_rate")),
-            _fmt("max_drawdown_pct", perf.get("drawdown")),
-            _fmt("sharpe", perf.get("sharpe")),
-            str(open_count),
+            run.name,
+            run.market,
+            str(run.mode),
+            run.status,
+            _fmt("t", run.trade_from),
+            _fmt("t", run.last_bar),
+            f"{run.equity:,.2f}" if run.equity is not None else "-",
+            signed_money(run.pnl, run.capital),
+            _fmt("trades", run.trades),
+            _fmt("win_rate", run.win_rate),
+            _fmt("max_drawdown_pct", run.drawdown),
+            _fmt("sharpe", run.sharpe),
+            str(run.open_executors),
         )
     return table
 
 
-def _synced_table(rows: list[dict[str, Any]]) -> Table:
+def _synced_table(bots: list[BotView]) -> Table:
     """The bots synced from hummingbot-api (``uptrade bots sync``), beside the paper runs."""
     from rich.table import Table
-
-    from uptrade.data.times import from_epoch
 
     table = Table(title="bots on hummingbot-api (last `uptrade bots sync`)")
     for col in ("bot", "market", "as of", "PnL", "realised", "unrealised", "volume", "closed executors"):
         table.add_column(col, justify="left" if col in ("bot", "market") else "right")
-    for r in rows:
+    for bot in bots:
         table.add_row(
-            r["bot_name"],
-            " ".join(str(v) for v in (r.get("symbol"), r.get("exchange")) if v) or "-",
-            _fmt("t", from_epoch(r["time"])),
-            signed_money(r.get("pnl")),
-            signed_money(r.get("realized_pnl")),
-            signed_money(r.get("unrealized_pnl")),
-            "-" if r.get("volume") is None else f"{r['volume']:,.2f}",
-            "-" if r.get("trades") is None else str(r["trades"]),
+            bot.name,
+            bot.market,
+            _fmt("t", bot.last_update),
+            signed_money(bot.pnl),
+            signed_money(bot.realized_pnl),
+            signed_money(bot.unrealized_pnl),
+            "-" if bot.volume is None else f"{bot.volume:,.2f}",
+            "-" if bot.trades is None else str(bot.trades),
         )
     return table
 
 
-def _details(store: Store, run: dict[str, Any]) -> None:
+def _details(store: Store, view: BotView) -> None:
     from rich.table import Table
 
-    from uptrade.data.times import from_epoch
+    from uptrade.execution.monitor import paper_executors
 
     out = console()
-    name = run["bot_name"]
-    perf = _latest(store, name)
+    name = view.name
+    run = store.paper_run(name) or {}
     table = Table(title=f"paper run {name}")
     table.add_column("field")
     table.add_column("value", justify="right")
-    equity, capital = run["equity"], run["initial_capital"]
     rows = {
-        "market": f"{run['symbol']} {run['timeframe']} on {run['exchange']}",
-        "mode": run["mode"],
-        "status": _state(run),
-        "trades from": _fmt("t", from_epoch(run["trade_from"])),
-        "last bar": _fmt("t", from_epoch(run["last_bar"])),
-        "initial capital": f"{capital:,.2f}",
-        "equity": f"{equity:,.2f}" if equity is not None else "-",
-        "PnL": signed_money(equity - capital, capital) if equity is not None else "-",
-        "trades": _fmt("trades", perf.get("trades")),
-        "win rate": _fmt("win_rate", perf.get("win_rate")),
-        "drawdown": _fmt("max_drawdown_pct", perf.get("drawdown")),
-        "sharpe": _fmt("sharpe", perf.get("sharpe")),
-        "config hash": run["config_hash"],
+        "market": f"{view.market} on {view.exchange}",
+        "mode": view.mode,
+        "status": view.status,
+        "trades from": _fmt("t", view.trade_from),
+        "last bar": _fmt("t", view.last_bar),
+        "initial capital": f"{view.capital:,.2f}",
+        "equity": f"{view.equity:,.2f}" if view.equity is not None else "-",
+        "PnL": signed_money(view.pnl, view.capital),
+        "trades": _fmt("trades", view.trades),
+        "win rate": _fmt("win_rate", view.win_rate),
+        "drawdown": _fmt("max_drawdown_pct", view.drawdown),
+        "sharpe": _fmt("sharpe", view.sharpe),
+        "config hash": run.get("config_hash", "-"),
     }
     for key, value in rows.items():
         table.add_row(key, str(value))
     out.print(table)
-    executors = store.paper_executors(name)
-    records = executors.to_dict("records")
+    records = paper_executors(store, name).to_dict("records")
     opened = [r for r in records if r["status"] == "open"]
     closed = [r for r in records if r["status"] == "closed"]
     out.print(executors_table(opened, "open executors") if opened else "no open executors")
