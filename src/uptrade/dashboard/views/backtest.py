@@ -19,6 +19,7 @@ from uptrade.dashboard import context
 from uptrade.dashboard.components import backtest_views as bv
 from uptrade.dashboard.components.charts import line_figure
 from uptrade.research.config import BacktestConfig
+from uptrade.research.report import csv_path
 from uptrade.research.report_format import fmt_value
 
 RUN = "backtest_result"
@@ -192,7 +193,7 @@ def _show_run(run: bv.BacktestRun) -> None:
         st.dataframe(run.executors, hide_index=True, width="stretch")
     with tabs[5]:
         st.caption("The report `uptrade backtest --report` writes; its executors table is the CSV beside it.")
-        csv_name = run.report_name.removesuffix(".html") + ".executors.csv"
+        csv_name = csv_path(run.report_name).name
         a, b = st.columns(2)
         a.download_button(
             "HTML report", run.report_html, file_name=run.report_name, mime="text/html",
