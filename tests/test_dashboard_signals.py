@@ -25,12 +25,13 @@ from typer.testing import CliRunner
 from tests.conftest import load_market
 from tests.dashboard_support import build_store, last_year, no_exception, page_test
 from uptrade.cli.app import app
-from uptrade.dashboard.components.charts import MAX_POINTS, downsample_candles
+from uptrade.dashboard.components.charts import MAX_POINTS, Panel, downsample_candles, price_figure
 from uptrade.dashboard.components.signal_panels import (
     checked_params,
     combined_signal,
     decimals,
     input_step,
+    label_markers,
     latest_signals,
     ma_choices,
     ma_label,
@@ -104,9 +105,11 @@ def _markers(fig: dict[str, Any], axis: str = "y") -> pd.Series:
     parts = []
     for t in fig["data"]:
         name = t.get("name", "")
-        if t.get("yaxis", "y") == axis and (name.startswith("buy (") or name.startswith("sell (")):
+        kind = re.fullmatch(r".* (buy|sell) \((\d+)\)", name)
+        if t.get("yaxis", "y") == axis and kind:
             times = pd.DatetimeIndex(pd.to_datetime(t["x"], utc=True))
-            parts.append(pd.Series(1 if name.startswith("buy") else -1, index=times))
+            assert len(times) == int(kind[2])
+            parts.append(pd.Series(1 if kind[1] == "buy" else -1, index=times))
     return pd.concat(parts).sort_index() if parts else pd.Series(dtype="int64")
 
 
@@ -425,3 +428,25 @@ def test_latest_signals_and_counts_on_a_hand_made_example() -> None:
     counts = signal_counts({"a": a, "b": b}, combined)
     assert counts.values.tolist() == [["a", 2, 1], ["b", 2, 1], ["combined", 3, 1]]
     assert signal_counts({"a": a}).values.tolist() == [["a", 2, 1]]
+
+
+def test_label_markers_names_each_rows_signal(candles: pd.DataFrame) -> None:
+    small = candles.iloc[:200]
+    index = small.index
+    sig = pd.Series(np.tile(np.array([1, 0, -1, 0], dtype="int8"), 50), index=index)
+    panels = [
+        Panel("SniperProX", lines={"f3": small["close"]}, signal=sig),
+        Panel("VZOProX", lines={"vzo": small["close"]}, signal=-sig),
+    ]
+    fig = price_figure(small, overlays={"EMA 5": small["close"]}, signal=sig, panels=panels)
+    label_markers(fig, "combined", [p.title for p in panels])
+    names = {(t.name, t.yaxis) for t in fig.data if "(" in str(t.name)}
+    assert names == {
+        ("combined buy (50)", "y"),
+        ("combined sell (50)", "y"),
+        ("SniperProX buy (50)", "y3"),
+        ("SniperProX sell (50)", "y3"),
+        ("VZOProX buy (50)", "y4"),
+        ("VZOProX sell (50)", "y4"),
+    }
+    assert "EMA 5" in {t.name for t in fig.data}

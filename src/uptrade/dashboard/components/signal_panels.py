@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import pandas as pd
+import plotly.graph_objects as go
 from pydantic import BaseModel
 
 from uptrade.dashboard.components.charts import Panel
@@ -206,6 +207,21 @@ def signal_counts(signals: Mapping[str, pd.Series], combined: pd.Series | None =
     return pd.DataFrame(rows, columns=["source", "long", "short"])
 
 
+def label_markers(fig: go.Figure, price: str, panels: Sequence[str], *, volume: bool = True) -> go.Figure:
+    """Prefix the buy/sell marker traces of :func:`price_figure` with whose signal they are.
+
+    ``price`` names the markers on the price row (``combined buy (252)``), ``panels`` the panels'
+    titles in row order (``SniperProX sell (32)``), so the legend tells the rows' markers apart.
+    """
+    owners = {"y": price} | {f"y{2 + int(volume) + j}": title for j, title in enumerate(panels)}
+    for trace in fig.data:
+        name = str(getattr(trace, "name", "") or "")
+        owner = owners.get(str(getattr(trace, "yaxis", None) or "y"))
+        if owner and name.startswith(("buy (", "sell (")):
+            trace.name = f"{owner} {name}"
+    return fig
+
+
 def indicator_model(indicator: str) -> type[IndicatorParams]:
     """The parameter model of ``indicator`` (what its widgets are generated from)."""
     return get_indicator(indicator).model
@@ -218,6 +234,7 @@ __all__ = [
     "decimals",
     "indicator_model",
     "input_step",
+    "label_markers",
     "latest_signals",
     "ma_choices",
     "ma_label",

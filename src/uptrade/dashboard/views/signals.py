@@ -22,6 +22,7 @@ from uptrade.dashboard.components.signal_panels import (
     combined_signal,
     decimals,
     input_step,
+    label_markers,
     latest_signals,
     ma_choices,
     ma_overlay,
@@ -212,6 +213,8 @@ fig = price_figure(
     panels=panels,
     title=title,
 )
+label_markers(fig, "combined", [p.title for p in panels])
+fig.update_layout(margin={"t": 130}, title={"y": 0.995, "yanchor": "top"})  # the title above a legend of 2-3 rows
 st.plotly_chart(fig, width="stretch", key="signals_chart")
 st.caption(
     f"Computed on all {len(history):,} stored bars up to the range's end; {len(candles):,} bars in the range. "
