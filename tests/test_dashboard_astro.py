@@ -106,7 +106,7 @@ def page_with(url: str, symbol: str, timeframe: str) -> AppTest:
         at.session_state["sb_timeframe"] = timeframe
         at.run()
         assert at.sidebar.selectbox(key="sb_timeframe").value == timeframe
-        at.switch_page("pages/astro.py").run()
+        at.switch_page("views/astro.py").run()
     return at
 
 

@@ -20,7 +20,7 @@ from tests.dashboard_browser import chromium, missing_browser, open_page, serve
 from tests.dashboard_support import build_store
 
 #: Each page's path (home is the root) and the number of charts it must draw at least.
-PAGES = {"": 1, "bots": 0, "signals": 0, "cycles": 0, "backtest": 0, "astro": 0}
+PAGES = {"": 1, "bots": 0, "signals": 1, "cycles": 3, "backtest": 0, "astro": 3}
 
 pytestmark = pytest.mark.browser
 

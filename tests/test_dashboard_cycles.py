@@ -93,7 +93,7 @@ def page_with(symbol: str, timeframe: str) -> AppTest:
     at.run()
     assert at.sidebar.selectbox(key="sb_symbol").value == symbol
     assert at.sidebar.selectbox(key="sb_timeframe").value == timeframe
-    at.switch_page("pages/cycles.py").run()
+    at.switch_page("views/cycles.py").run()
     return at
 
 
