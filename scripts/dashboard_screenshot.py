@@ -28,17 +28,17 @@ def main(page: str = "signals", out: Path = ROOT / "docs" / "img" / "dashboard-s
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         url = build_store(tmp / "store.db")
-        with serve(url, tmp / "dash.log", env={"UPTRADE_HBAPI_URL": ""}) as base, chromium(1500, 1250) as driver:
+        with serve(url, tmp / "dash.log", env={"UPTRADE_HBAPI_URL": ""}) as base, chromium(1500, 2150) as driver:
             open_page(driver, base, "", 1)
             state, seconds = open_page(driver, base, page, 1)
             if state["errors"]:
                 raise SystemExit(f"{page}: {state['errors']}")
             raw = tmp / "raw.png"
             driver.save_screenshot(str(raw))
-    image = Image.open(raw).convert("RGB")
-    image = image.resize((WIDTH, round(image.height * WIDTH / image.width)), Image.Resampling.LANCZOS)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    image.quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(out, optimize=True)
+        image = Image.open(raw).convert("RGB")
+        image = image.resize((WIDTH, round(image.height * WIDTH / image.width)), Image.Resampling.LANCZOS)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        image.quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(out, optimize=True)
     print(f"{out} ({out.stat().st_size / 1024:.0f} KiB; the page settled in {seconds:.2f} s)")
 
 

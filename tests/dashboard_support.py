@@ -7,8 +7,11 @@ own interface into an embedded SQLite file.
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -53,6 +56,21 @@ def no_exception(at: AppTest) -> None:
     """Fail with the page's own message when a run raised or showed an error element."""
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
+
+
+def plotly_values(value: Any) -> np.ndarray:
+    """A plotly JSON array: a list, or ``{"dtype", "bdata"}`` (the array's bytes, base64)."""
+    if isinstance(value, dict):
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+    return np.asarray(value)
+
+
+def plotly_times(value: Any) -> pd.DatetimeIndex:
+    """A figure's time axis values as UTC times: ISO strings, or float milliseconds since the epoch."""
+    raw = plotly_values(value)
+    if raw.dtype.kind in "fiu":
+        return pd.DatetimeIndex(pd.to_datetime(raw.astype(np.int64), unit="ms", utc=True))
+    return pd.DatetimeIndex(pd.to_datetime(list(raw), utc=True))
 
 
 def last_year(frame: pd.DataFrame) -> pd.DataFrame:

@@ -133,6 +133,9 @@ CASES: list[tuple[str, list[str], str]] = [
     ),
     ("optimize", ["--db", "{db}", "optimize", "--config", "{btc}", "-g", "stop_los=0.01"], "did you mean stop_loss"),
     ("strategies list", ["strategies", "list", "--dir", "{tmp}/nope"], "--dir"),
+    # the dashboard (tests/test_dashboard.py has a port another process holds)
+    ("dashboard", ["dashboard", "--port", "0"], "--port 0: expected 1-65535"),
+    ("dashboard", ["dashboard", "--host", "no-such-host.invalid"], "--host no-such-host.invalid"),
     # bots
     ("bots validate", ["bots", "validate", "{tmp}/missing.yml"], "missing.yml: no such file"),
     ("bots validate", ["bots", "validate", "{tmp}"], "is a directory, expected a YAML file"),

@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import load_market
-from tests.dashboard_support import build_store, last_year, page_test
+from tests.dashboard_support import build_store, last_year, page_test, plotly_values
 from uptrade.cli.app import app
 from uptrade.dashboard.components.charts import (
     MAX_POINTS,
@@ -203,11 +203,11 @@ def test_price_figure_draws_every_signal_and_at_most_max_points_candles() -> Non
     assert kinds.count("candlestick") == 1
     assert kinds.count("bar") == 1
     candle = next(d for d in data if d["type"] == "candlestick")
-    assert len(candle["x"]) <= MAX_POINTS < len(candles)
+    assert len(plotly_values(candle["x"])) <= MAX_POINTS < len(candles)
     buys = next(d for d in data if d["name"].startswith("buy"))
     sells = next(d for d in data if d["name"].startswith("sell"))
-    assert len(buys["x"]) == int((signal == 1).sum())
-    assert len(sells["x"]) == int((signal == -1).sum())
+    assert len(plotly_values(buys["x"])) == int((signal == 1).sum())
+    assert len(plotly_values(sells["x"])) == int((signal == -1).sum())
     assert "drawn in buckets of 5 bars" in fig.layout.title.text
     assert any(d["name"] == "momentum: 24h" for d in data)
     assert fig.layout.yaxis3.domain is not None  # price, volume and the panel each have a row

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.dashboard_support import RUN_TIMEOUT, build_store, no_exception, page_test
+from tests.dashboard_support import RUN_TIMEOUT, build_store, no_exception, page_test, plotly_times
 from uptrade.dashboard import APP_PATH
 from uptrade.dashboard.components import astro_charts as ac
 from uptrade.data.store import Store, open_store
@@ -43,7 +43,7 @@ def figures(at: AppTest) -> list[dict[str, Any]]:
 
 
 def times(t: dict[str, Any]) -> pd.DatetimeIndex:
-    return pd.DatetimeIndex(pd.to_datetime(t["x"], utc=True))
+    return plotly_times(t["x"])
 
 
 def level_traces(fig: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import load_market
-from tests.dashboard_support import RUN_TIMEOUT, build_store, no_exception, page_test
+from tests.dashboard_support import RUN_TIMEOUT, build_store, no_exception, page_test, plotly_times
 from uptrade.dashboard import APP_PATH
 from uptrade.dashboard.components import cycle_charts as cc
 from uptrade.data.store import Store, open_store
@@ -52,7 +52,7 @@ def trace(fig: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def times(t: dict[str, Any], axis: str = "x") -> pd.DatetimeIndex:
-    return pd.DatetimeIndex(pd.to_datetime(t[axis], utc=True))
+    return plotly_times(t[axis])
 
 
 def day_end(ts: pd.Timestamp) -> pd.Timestamp:

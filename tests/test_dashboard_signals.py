@@ -23,7 +23,7 @@ from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
 from tests.conftest import load_market
-from tests.dashboard_support import build_store, last_year, no_exception, page_test
+from tests.dashboard_support import build_store, last_year, no_exception, page_test, plotly_times, plotly_values
 from uptrade.cli.app import app
 from uptrade.dashboard.components.charts import MAX_POINTS, Panel, downsample_candles, price_figure
 from uptrade.dashboard.components.signal_panels import (
@@ -93,7 +93,7 @@ def _figure(at: AppTest) -> dict[str, Any]:
 def _line(fig: dict[str, Any], name: str) -> pd.Series:
     """The trace called ``name`` as a Series on its x times."""
     trace = next(t for t in fig["data"] if t.get("name") == name)
-    return pd.Series(_array(trace["y"]).astype(float), index=pd.DatetimeIndex(pd.to_datetime(trace["x"], utc=True)))
+    return pd.Series(_array(trace["y"]).astype(float), index=plotly_times(trace["x"]))
 
 
 def _names(fig: dict[str, Any]) -> set[str]:
@@ -107,7 +107,7 @@ def _markers(fig: dict[str, Any], axis: str = "y") -> pd.Series:
         name = t.get("name", "")
         kind = re.fullmatch(r".* (buy|sell) \((\d+)\)", name)
         if t.get("yaxis", "y") == axis and kind:
-            times = pd.DatetimeIndex(pd.to_datetime(t["x"], utc=True))
+            times = plotly_times(t["x"])
             assert len(times) == int(kind[2])
             parts.append(pd.Series(1 if kind[1] == "buy" else -1, index=times))
     return pd.concat(parts).sort_index() if parts else pd.Series(dtype="int64")
@@ -137,7 +137,7 @@ def test_default_page_draws_a_year_downsampled_with_every_combined_marker(
     k = math.ceil(len(shown) / MAX_POINTS)
     assert len(shown) > 8000
     assert k > 1
-    assert len(candles["x"]) == math.ceil(len(shown) / k) <= MAX_POINTS
+    assert len(plotly_values(candles["x"])) == math.ceil(len(shown) / k) <= MAX_POINTS
     assert f"buckets of {k} bars" in fig["layout"]["title"]["text"]
 
     sources = ["sniper:major", "vzo:major"]

@@ -5,7 +5,9 @@ hand the results here; what is thinned is what the browser draws. Above :data:`M
 the candles are merged into buckets of ``k`` consecutive bars (first open, highest high, lowest
 low, last close, summed volume: the candles of a ``k`` times longer timeframe), and lines are
 reduced with tsdownsample's MinMax-LTTB, which keeps each line's peaks and troughs. Signal
-markers are never thinned: each is drawn at its own bar.
+markers are never thinned: each is drawn at its own bar. Times travel as float milliseconds on
+date axes (binary arrays in the figure's JSON, a third of the size of ISO strings), as in the
+reports.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
+
+from uptrade.research.report_figures import ms
 
 #: Bars drawn at most per chart; a year of 1h candles (8,760) becomes 5-bar buckets.
 MAX_POINTS = 2000
@@ -81,7 +85,7 @@ def _markers(fig: go.Figure, signal: pd.Series, long_y: pd.Series, short_y: pd.S
             continue
         fig.add_trace(
             go.Scatter(
-                x=at, y=ys.reindex(at), mode="markers", name=f"{name} ({len(at):,})",
+                x=ms(at), y=ys.reindex(at), mode="markers", name=f"{name} ({len(at):,})",
                 marker={"symbol": symbol, "size": 9, "color": colour, "line": {"width": 0.5, "color": "#333"}},
             ),
             row=row, col=1,
@@ -113,7 +117,7 @@ def price_figure(
     )
     fig.add_trace(
         go.Candlestick(
-            x=shown.index, open=shown["open"], high=shown["high"], low=shown["low"], close=shown["close"],
+            x=ms(shown.index), open=shown["open"], high=shown["high"], low=shown["low"], close=shown["close"],
             name="price", increasing_line_color=UP, decreasing_line_color=DOWN, showlegend=False,
         ),
         row=1, col=1,
@@ -121,13 +125,15 @@ def price_figure(
     for i, (name, line) in enumerate((overlays or {}).items()):
         thin = downsample_line(line, max_points)
         colour = PALETTE[i % len(PALETTE)]
-        fig.add_trace(go.Scatter(x=thin.index, y=thin, name=name, line={"width": 1.4, "color": colour}), row=1, col=1)
+        fig.add_trace(
+            go.Scatter(x=ms(thin.index), y=thin, name=name, line={"width": 1.4, "color": colour}), row=1, col=1
+        )
     if signal is not None:
         _markers(fig, signal, candles["low"] * 0.995, candles["high"] * 1.005, row=1)
     if volume:
         colours = np.where(shown["close"].to_numpy() >= shown["open"].to_numpy(), UP, DOWN)
         fig.add_trace(
-            go.Bar(x=shown.index, y=shown["volume"], marker_color=colours, name="volume", showlegend=False),
+            go.Bar(x=ms(shown.index), y=shown["volume"], marker_color=colours, name="volume", showlegend=False),
             row=2, col=1,
         )  # fmt: skip
     for j, panel in enumerate(panels):
@@ -135,16 +141,16 @@ def price_figure(
         for i, (name, line) in enumerate(panel.lines.items()):
             thin = downsample_line(line, max_points)
             colour = PALETTE[i % len(PALETTE)]
-            fig.add_trace(
-                go.Scatter(x=thin.index, y=thin, name=f"{panel.title}: {name}", line={"width": 1.2, "color": colour}),
-                row=row, col=1,
-            )  # fmt: skip
+            label = f"{panel.title}: {name}"
+            trace = go.Scatter(x=ms(thin.index), y=thin, name=label, line={"width": 1.2, "color": colour})
+            fig.add_trace(trace, row=row, col=1)
         for level in panel.levels:
             fig.add_hline(y=level, line={"width": 0.8, "dash": "dot", "color": "#999"}, row=row, col=1)
         if panel.signal is not None and panel.lines:
             first = next(iter(panel.lines.values()))
             _markers(fig, panel.signal, first, first, row=row)
     note = f" (drawn in buckets of {k} bars)" if k > 1 else ""
+    fig.update_xaxes(type="date")
     fig.update_layout(
         title={"text": f"{title}{note}", "font": {"size": 15}},
         height=420 + 160 * (rows - 1),
@@ -179,10 +185,11 @@ def line_figure(lines: Mapping[str, pd.Series], *, title: str, y_title: str = ""
         thin = downsample_line(line)
         fig.add_trace(
             go.Scatter(
-                x=thin.index, y=thin, name=name, line={"width": 1.4, "color": PALETTE[i % len(PALETTE)]},
+                x=ms(thin.index), y=thin, name=name, line={"width": 1.4, "color": PALETTE[i % len(PALETTE)]},
                 fill="tozeroy" if fill else None,
             )
         )  # fmt: skip
+    fig.update_xaxes(type="date")
     fig.update_layout(title=title, yaxis_title=y_title, height=360, margin={"l": 60, "r": 20, "t": 50, "b": 30})
     return fig
 
