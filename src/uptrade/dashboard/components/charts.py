@@ -165,13 +165,19 @@ def price_figure(
 def heatmap_figure(
     values: pd.DataFrame, *, title: str, x_title: str, y_title: str, colour_title: str = "", colorscale: str = "Viridis"
 ) -> go.Figure:
-    """``values`` as a heatmap: columns along x, index along y (labels as given)."""
+    """``values`` as a heatmap: columns along x, index along y (labels as given; times on a date axis).
+
+    Times travel as float milliseconds.
+    """
+    dates = isinstance(values.columns, pd.DatetimeIndex)
     fig = go.Figure(
         go.Heatmap(
-            z=values.to_numpy(dtype=float), x=list(values.columns), y=list(values.index),
-            colorscale=colorscale, colorbar={"title": {"text": colour_title}},
+            z=values.to_numpy(dtype=float), x=ms(values.columns) if dates else list(values.columns),
+            y=list(values.index), colorscale=colorscale, colorbar={"title": {"text": colour_title}},
         )
     )  # fmt: skip
+    if dates:
+        fig.update_xaxes(type="date")
     fig.update_layout(
         title=title, xaxis_title=x_title, yaxis_title=y_title, height=460, margin={"l": 60, "r": 20, "t": 50, "b": 40}
     )

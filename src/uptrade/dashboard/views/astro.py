@@ -45,6 +45,16 @@ def _aspects(bodies: tuple[str, ...], aspects: tuple[str, ...], start: pd.Timest
     return aspect_timeline(bodies, start, end, aspects)
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _channel(_times: pd.DatetimeIndex, key: tuple[pd.Timestamp, pd.Timestamp, int], params: str) -> pd.DataFrame:
+    """The levels at ``_times`` (cached by their first and last time and count, ``key``, and ``params``)."""
+    return channel_levels(_times, CelestialParams.model_validate_json(params))
+
+
+def _levels(times: pd.DatetimeIndex, params: CelestialParams) -> pd.DataFrame:
+    return _channel(times, (times[0], times[-1], len(times)), params.model_dump_json())
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def _stations(bodies: tuple[str, ...], start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
     return station_table(bodies, start, end)
@@ -110,7 +120,7 @@ raw = {
 with context.guard():
     params = CelestialParams.of(raw)  # the registry's model of the celestial indicator (info.model)
     candles = context.candles(sel)
-    levels = channel_levels(pd.DatetimeIndex(candles.index), params)
+    levels = _levels(pd.DatetimeIndex(candles.index), params)
     nearest = info.outputs(candles.iloc[-1:], **raw)
 drawn = visible_levels(levels, float(candles["low"].min()), float(candles["high"].max())) if near else levels
 for col, (label, value) in zip(
