@@ -59,9 +59,14 @@ def no_exception(at: AppTest) -> None:
 
 
 def plotly_values(value: Any) -> np.ndarray:
-    """A plotly JSON array: a list, or ``{"dtype", "bdata"}`` (the array's bytes, base64)."""
-    if isinstance(value, dict):
-        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+    """A plotly JSON array: a list (``None`` as NaN when numeric), or a typed ``{dtype, bdata, shape}`` block."""
+    if isinstance(value, dict) and "bdata" in value:
+        out = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        if "shape" in value:
+            out = out.reshape([int(s) for s in str(value["shape"]).split(",")])
+        return out
+    if any(v is None for v in value):
+        return np.array([np.nan if v is None else v for v in value], dtype=float)
     return np.asarray(value)
 
 

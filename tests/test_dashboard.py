@@ -208,7 +208,8 @@ def test_price_figure_draws_every_signal_and_at_most_max_points_candles() -> Non
     sells = next(d for d in data if d["name"].startswith("sell"))
     assert len(plotly_values(buys["x"])) == int((signal == 1).sum())
     assert len(plotly_values(sells["x"])) == int((signal == -1).sum())
-    assert "drawn in buckets of 5 bars" in fig.layout.title.text
+    assert f"drawn in buckets of {bucket_size(len(candles))} bars" in fig.layout.title.text
+    assert bucket_size(len(candles)) == 9
     assert any(d["name"] == "momentum: 24h" for d in data)
     assert fig.layout.yaxis3.domain is not None  # price, volume and the panel each have a row
 

@@ -354,7 +354,7 @@ def test_parsing_the_controls_texts() -> None:
     assert bv.parse_weights("") is None
     assert bv.parse_weights("sniper:minor=2, vzo:minor=0.5") == {"sniper:minor": 2.0, "vzo:minor": 0.5}
     for bad in ("sniper:minor", "sniper:minor=x", "=2", "a=inf"):
-        with pytest.raises(ConfigError, match=r"^weights: expected source=number") as err:
+        with pytest.raises(ParameterError, match=r"^weights: expected SOURCE=number") as err:
             bv.parse_weights(bad)
         assert err.value.param == "weights"
     assert (bv.fraction(3), bv.fraction(0), bv.fraction(1.1)) == (0.03, None, 0.011)

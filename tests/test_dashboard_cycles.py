@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import load_market
 from tests.dashboard_support import RUN_TIMEOUT, build_store, no_exception, page_test, plotly_times
+from tests.dashboard_support import plotly_values as values
 from uptrade.dashboard import APP_PATH
 from uptrade.dashboard.components import cycle_charts as cc
 from uptrade.data.store import Store, open_store
@@ -29,16 +29,6 @@ COLUMNS = 12
 
 
 # ----------------------------------------------------------------------------------------- helpers
-
-
-def values(v: Any) -> np.ndarray:
-    """A plotly JSON array (a list, or a typed ``{dtype, bdata, shape}`` block) as a NumPy array."""
-    if isinstance(v, dict) and "bdata" in v:
-        out = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
-        if "shape" in v:
-            out = out.reshape([int(s) for s in str(v["shape"]).split(",")])
-        return out
-    return np.array([np.nan if x is None else x for x in v], dtype=float)
 
 
 def figures(at: AppTest) -> list[dict[str, Any]]:

@@ -8,7 +8,6 @@ store's own history, and with what the CLI prints for the same inputs.
 
 from __future__ import annotations
 
-import base64
 import json
 import math
 import re
@@ -78,13 +77,6 @@ def page(url: str) -> Iterator[AppTest]:
         yield at
 
 
-def _array(value: Any) -> np.ndarray:
-    """A plotly JSON array: a list, or ``{"dtype", "bdata"}`` (the array's bytes, base64)."""
-    if isinstance(value, dict):
-        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-    return np.asarray(value)
-
-
 def _figure(at: AppTest) -> dict[str, Any]:
     chart = next(c for c in at.get("plotly_chart") if "signals_chart" in c.proto.id)
     return json.loads(chart.proto.spec)
@@ -93,7 +85,7 @@ def _figure(at: AppTest) -> dict[str, Any]:
 def _line(fig: dict[str, Any], name: str) -> pd.Series:
     """The trace called ``name`` as a Series on its x times."""
     trace = next(t for t in fig["data"] if t.get("name") == name)
-    return pd.Series(_array(trace["y"]).astype(float), index=plotly_times(trace["x"]))
+    return pd.Series(plotly_values(trace["y"]).astype(float), index=plotly_times(trace["x"]))
 
 
 def _names(fig: dict[str, Any]) -> set[str]:
@@ -257,8 +249,8 @@ def test_switching_the_symbol_redraws_its_candles(page: AppTest, history: dict[s
     fig = _figure(page)
     eth = next(t for t in fig["data"] if t["type"] == "candlestick")
     expected = downsample_candles(last_year(history["ETH-USDT"]))
-    np.testing.assert_array_equal(_array(eth["close"]).astype(float), expected["close"].to_numpy())
-    assert not np.allclose(_array(btc["close"]).astype(float), expected["close"].to_numpy())
+    np.testing.assert_array_equal(plotly_values(eth["close"]).astype(float), expected["close"].to_numpy())
+    assert not np.allclose(plotly_values(btc["close"]).astype(float), expected["close"].to_numpy())
     assert "ETH-USDT" in fig["layout"]["title"]["text"]
 
 

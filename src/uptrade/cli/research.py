@@ -185,7 +185,7 @@ def optimize(
     import pandas as pd
     from rich.table import Table
 
-    from uptrade.research.optimize import OBJECTIVES, WalkForward
+    from uptrade.research.optimize import OBJECTIVES, SHOWN_METRICS, WalkForward
     from uptrade.research.optimize import optimize as run_optimize
     from uptrade.research.portfolio import load_markets
     from uptrade.research.run import load_candles
@@ -243,18 +243,7 @@ def optimize(
     for note in result.notes:
         out.print(f"[yellow]note:[/] {note}")
     column = OBJECTIVES[objective]
-    shown = [
-        "rank",
-        *space.names,
-        "executors",
-        "net_pnl_quote",
-        "sharpe",
-        "sortino",
-        "calmar",
-        "max_drawdown_pct",
-        "win_rate",
-        "ruined",
-    ]
+    shown = ["rank", *space.names, *SHOWN_METRICS]
     if column not in shown:
         shown.append(column)
     table = Table(title=f"top {min(top, len(result.table))} of {len(result.table):,} by {objective} (whole period)")

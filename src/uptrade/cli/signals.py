@@ -11,21 +11,6 @@ from uptrade.cli.common import cli_errors, console, fail, opened_store
 signals_app = typer.Typer(help="Signals: adapters from indicators, the combiner, storage.", no_args_is_help=True)
 
 
-def _weights(pairs: list[str]) -> dict[str, float] | None:
-    if not pairs:
-        return None
-    out: dict[str, float] = {}
-    for pair in pairs:
-        name, sep, raw = pair.rpartition("=")
-        try:
-            out[name.strip().lower()] = float(raw)
-        except ValueError:
-            raise fail(f"--weight {pair!r}: expected SOURCE=number") from None
-        if not sep:
-            raise fail(f"--weight {pair!r}: expected SOURCE=number")
-    return out
-
-
 @signals_app.command("list")
 def signals_list() -> None:
     """The signal sources (indicator:kind) and the combiner's modes."""
@@ -75,14 +60,14 @@ def signals_run(
     from rich.table import Table
 
     from uptrade.signals import combine, compute_signal, parse_source, store_signal
-    from uptrade.signals.params import parse_source_params
+    from uptrade.signals.params import parse_source_params, parse_weights
 
     adapters = [parse_source(s) for s in source]
     names = [a.name for a in adapters]
     if len(set(names)) != len(names):
         raise fail(f"--source: each source once, got {', '.join(names)}")
     params = parse_source_params(param or [], names)
-    weights = _weights(weight or [])
+    weights = parse_weights(weight or [])
     if primary is not None:
         primary = parse_source(primary).name
     out = console()

@@ -56,6 +56,8 @@ from uptrade.research.sweep_nb import METRICS, sweep_parallel_nb, sweep_serial_n
 
 #: Objective name -> metric column (all are maximised).
 OBJECTIVES = {"sharpe": "sharpe", "sortino": "sortino", "calmar": "calmar", "net_pnl": "net_pnl_quote"}
+#: The metrics a ranking shows beside each point's dimensions (``uptrade optimize``, the dashboard's sweep).
+SHOWN_METRICS = ("executors", "net_pnl_quote", "sharpe", "sortino", "calmar", "max_drawdown_pct", "win_rate", "ruined")
 Progress = Callable[[str, int, int], None]
 EXECUTORS, RUINED, NET_PNL = METRICS.index("executors"), METRICS.index("ruined"), METRICS.index("net_pnl_quote")
 

@@ -13,6 +13,7 @@ one with the closest valid names (:func:`uptrade.errors.did_you_mean`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -77,6 +78,24 @@ def split_pair(pair: str, *, param: str | None = None) -> tuple[str, str]:
     return name.strip(), value.strip()
 
 
+def parse_weights(pairs: Iterable[str], *, param: str = "weight") -> dict[str, float] | None:
+    """The weighted combiner's ``SOURCE=number`` pairs as a dict (None when there are none).
+
+    Every shell reads weights with this, so a bad pair gets one message everywhere.
+    """
+    out: dict[str, float] = {}
+    for pair in pairs:
+        name, sep, raw = pair.rpartition("=")
+        try:
+            number = float(raw)
+        except ValueError:
+            number = math.nan
+        if not sep or not name.strip() or not math.isfinite(number):
+            raise ParameterError(f"{param}: expected SOURCE=number (e.g. sniper:minor=2), got {pair!r}", param=param)
+        out[name.strip().lower()] = number
+    return out or None
+
+
 def parse_source_params(
     pairs: Iterable[str], sources: Iterable[str], *, param: str | None = "param"
 ) -> dict[str, dict[str, Any]]:
@@ -99,4 +118,4 @@ def parse_source_params(
     return out
 
 
-__all__ = ["SYNTAX", "parse_source_params", "resolve_param", "sources_with", "split_pair"]
+__all__ = ["SYNTAX", "parse_source_params", "parse_weights", "resolve_param", "sources_with", "split_pair"]

@@ -12,7 +12,6 @@ Figures come from :mod:`uptrade.research.report_figures`, numbers are formatted 
 
 from __future__ import annotations
 
-import math
 import re
 import tempfile
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from pydantic import ValidationError
 
 from uptrade.errors import ConfigError, UpTradeError
 from uptrade.research.config import BacktestConfig, first_error
+from uptrade.research.optimize import SHOWN_METRICS
 from uptrade.research.report_format import fmt_value, group_stats
 
 if TYPE_CHECKING:
@@ -42,17 +42,7 @@ HEADLINE = (
     ("win_rate", "win rate"),
 )
 #: Columns of the sweep's table of best points, after the dimensions.
-SWEEP_COLUMNS = (
-    "executors",
-    "net_pnl_quote",
-    "sharpe",
-    "sortino",
-    "calmar",
-    "max_drawdown_pct",
-    "win_rate",
-    "ruined",
-    "eligible",
-)
+SWEEP_COLUMNS = (*SHOWN_METRICS, "eligible")
 
 
 # ----------------------------------------------------------------- configs
@@ -111,21 +101,10 @@ def parse_pairs(text: str) -> list[str]:
 
 
 def parse_weights(text: str) -> dict[str, float] | None:
-    """``source=weight`` pairs of the weighted combiner (None when empty); ``ConfigError`` for a bad pair."""
-    pairs = parse_pairs(text)
-    if not pairs:
-        return None
-    out: dict[str, float] = {}
-    for pair in pairs:
-        name, sep, value = pair.rpartition("=")
-        try:
-            number = float(value)
-        except ValueError:
-            number = math.nan
-        if not sep or not name.strip() or not math.isfinite(number):
-            raise ConfigError(f"weights: expected source=number (e.g. sniper:minor=2), got {pair!r}", param="weights")
-        out[name.strip()] = number
-    return out
+    """``source=weight`` pairs of the weighted combiner (None when empty), as the CLI's ``--weight`` reads them."""
+    from uptrade.signals.params import parse_weights as parse
+
+    return parse(parse_pairs(text), param="weights")
 
 
 def fraction(percent: float | None) -> float | None:
