@@ -29,6 +29,7 @@ READ_TTL = 60
 #: The range the sidebar proposes: this many days up to the series' last bar.
 DEFAULT_DAYS = 365
 _KEY = "uptrade_selection"
+_ERROR = "uptrade_store_error"
 
 
 @dataclass(frozen=True)
@@ -139,13 +140,22 @@ def source_timeframe(stored: list[str], timeframe: str) -> str:
 def sidebar() -> Selection | None:
     """Build the shared controls in the sidebar and remember the choice; None for an empty store.
 
+    A store that cannot be read leaves its error for the page to show (:func:`require_selection`),
+    so that a page that does not need candles (the bots) still shows the rest.
+
     The range defaults to the last :data:`DEFAULT_DAYS` days of the series the timeframe is read
     from, and is proposed afresh when the symbol or the timeframe changes.
     """
     from uptrade.data.timeframes import parse_timeframe
 
-    with guard():
+    try:
         cov = coverage(database_url())
+    except UpTradeError as exc:  # each page says so once (require_selection, or its own store reads)
+        st.session_state[_ERROR] = str(exc)
+        st.session_state.pop(_KEY, None)
+        st.sidebar.caption(f"store: {display_url()} (cannot be read)")
+        return None
+    st.session_state.pop(_ERROR, None)
     st.sidebar.caption(f"store: {display_url()}")
     if cov.empty:
         st.sidebar.info("The store holds no candles yet.")
@@ -183,8 +193,12 @@ def selection() -> Selection | None:
 
 
 def require_selection() -> Selection:
-    """The sidebar's choice, or a note on the page and the end of the run when the store is empty."""
+    """The sidebar's choice; else the store's error or a note that it is empty, and the end of the run."""
     sel = selection()
+    error = st.session_state.get(_ERROR)
+    if sel is None and error:
+        st.error(error, icon=":material/error:")
+        st.stop()
     if sel is None:
         st.info("No candles in the store yet: import some (`uptrade data import`) or run `uptrade demo`.")
         st.stop()
