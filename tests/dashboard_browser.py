@@ -26,11 +26,13 @@ CHROMEDRIVER = Path("/usr/bin/chromedriver")
 START_GUARD = 180
 PAGE_GUARD = 240
 
-#: What the page shows now: still running, charts present and drawn, error elements and dialogs.
+#: What the page shows now: still running (Streamlit's own script state on the app's root, or its
+#: status widget), charts present and drawn, error elements and dialogs.
 PAGE_STATE = """
 const app = document.querySelector('[data-testid="stApp"]');
 if (!app) return null;
-const running = document.querySelector('[data-testid="stStatusWidget"]');
+const running = app.getAttribute('data-test-script-state') !== 'notRunning'
+  || !!document.querySelector('[data-testid="stStatusWidget"]');
 const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');
 const drawn = document.querySelectorAll('[data-testid="stPlotlyChart"] .main-svg');
 const errors = [...document.querySelectorAll('[data-testid="stException"], [data-testid="stAlertContentError"]')]
@@ -134,6 +136,20 @@ def settle(driver: Any, charts: int) -> dict[str, Any]:
             return state
         time.sleep(0.05)
     raise TimeoutError(f"the page did not settle within {PAGE_GUARD} s: {state}")
+
+
+def wait_for_text(driver: Any, text: str) -> None:
+    """Poll until the page's main area shows ``text`` (the outcome of a click), then until it settles."""
+    deadline = time.monotonic() + PAGE_GUARD
+    while time.monotonic() < deadline:
+        shown = driver.execute_script(
+            "const m = document.querySelector('[data-testid=\"stMain\"]'); return m ? m.innerText : '';"
+        )
+        if text in shown:
+            settle(driver, 0)
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"the page did not show {text!r} within {PAGE_GUARD} s")
 
 
 def open_page(driver: Any, base: str, path: str, charts: int) -> tuple[dict[str, Any], float]:
