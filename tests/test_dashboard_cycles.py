@@ -19,6 +19,7 @@ from uptrade.dashboard import APP_PATH
 from uptrade.dashboard.components import cycle_charts as cc
 from uptrade.data.store import Store, open_store
 from uptrade.errors import ParameterError
+from uptrade.indicators import cycle_spectra as cs
 from uptrade.indicators.cycles import MTFCycleDetector
 from uptrade.indicators.spectral import bandpass, dominant_cycle, hl2, period_grid
 
@@ -220,19 +221,19 @@ def test_cycle_table_rows_and_skipped(hourly: pd.DataFrame) -> None:
 
 def test_spectrum_ends_stride_and_history() -> None:
     index = pd.date_range("2024-01-01", periods=10, freq="1h", tz="UTC")
-    np.testing.assert_array_equal(cc.spectrum_ends(index, index[3], 3, 0), [3, 6, 9])
-    np.testing.assert_array_equal(cc.spectrum_ends(index, index[0], 20, 6), [6, 7, 8, 9])
-    np.testing.assert_array_equal(cc.spectrum_ends(index, index[0], 2, 0), [4, 9])
-    assert cc.spectrum_ends(index, index[0], 5, 10).size == 0
+    np.testing.assert_array_equal(cs.spectrum_ends(index, index[3], 3, 0), [3, 6, 9])
+    np.testing.assert_array_equal(cs.spectrum_ends(index, index[0], 20, 6), [6, 7, 8, 9])
+    np.testing.assert_array_equal(cs.spectrum_ends(index, index[0], 2, 0), [4, 9])
+    assert cs.spectrum_ends(index, index[0], 5, 10).size == 0
     with pytest.raises(ParameterError, match="columns"):
-        cc.spectrum_ends(index, index[0], 0, 0)
+        cs.spectrum_ends(index, index[0], 0, 0)
 
 
 @pytest.mark.parametrize("method", ["goertzel", "hurst"])
 def test_rolling_spectrum_columns_equal_dominant_cycle(hourly: pd.DataFrame, method: str) -> None:
     detector = MTFCycleDetector(["1h"], window=128, min_period=6.0, method=method, whiten=False)
     since = hourly.index[-500]
-    power = cc.rolling_spectrum(hourly, detector, since, 7)
+    power = cs.rolling_spectrum(hourly, detector, since, 7)
     assert power.shape[1] == 7
     assert power.columns[-1] == hourly.index[-1]
     assert power.columns[0] >= since
@@ -243,29 +244,29 @@ def test_rolling_spectrum_columns_equal_dominant_cycle(hourly: pd.DataFrame, met
         dc = dominant_cycle(src, 6.0, 128 / 3.0, 128, method=method)
         np.testing.assert_allclose(power.index, dc.periods, rtol=1e-12)
         np.testing.assert_allclose(power.iloc[:, j], dc.spectrum / dc.spectrum.max(), rtol=1e-6, atol=1e-9)
-    assert cc.rolling_spectrum(hourly.iloc[:100], detector, hourly.index[0]).shape[1] == 0
+    assert cs.rolling_spectrum(hourly.iloc[:100], detector, hourly.index[0]).shape[1] == 0
     # passes of a few hundred bars give the windows of one long pass
-    chunked = cc.rolling_spectrum(hourly, detector, hourly.index[0], 40, chunk_bars=300)
-    whole = cc.rolling_spectrum(hourly, detector, hourly.index[0], 40, chunk_bars=10_000)
+    chunked = cs.rolling_spectrum(hourly, detector, hourly.index[0], 40, chunk_bars=300)
+    whole = cs.rolling_spectrum(hourly, detector, hourly.index[0], 40, chunk_bars=10_000)
     assert chunked.shape == whole.shape == (power.shape[0], 40)
     np.testing.assert_allclose(chunked.to_numpy(), whole.to_numpy(), rtol=1e-7, atol=1e-12)
 
 
 def test_snapshot_spectrum_whitened_and_skipped(hourly: pd.DataFrame) -> None:
     detector = MTFCycleDetector(["1h"], window=300)
-    snap = cc.snapshot_spectrum(hourly, detector)
+    snap = cs.snapshot_spectrum(hourly, detector)
     assert snap is not None
     dc = dominant_cycle(hl2(hourly).to_numpy()[-300:], 8.0, 100.0, 300, whiten=True)
     assert snap.idxmax() == pytest.approx(dc.periods[np.argmax(dc.spectrum / dc.background)])
     assert snap.max() == 1.0
     assert abs(snap.idxmax() - dc.period) / dc.period < 0.05
-    assert cc.snapshot_spectrum(hourly.iloc[:31], detector) is None  # under 4 * min_period bars
+    assert cs.snapshot_spectrum(hourly.iloc[:31], detector) is None  # under 4 * min_period bars
 
 
 def test_timeframe_power_common_grid_and_unit() -> None:
     hourly = pd.Series([0.1, 1.0, 0.2], index=[8.0, 10.0, 12.0])  # peak at 10 hours
     daily = pd.Series([0.3, 1.0, 0.5], index=[4.0, 5.0, 6.0])  # peak at 5 days
-    frame, unit = cc.timeframe_power({"1h": hourly, "1d": daily}, rows=200)
+    frame, unit = cs.timeframe_power({"1h": hourly, "1d": daily}, rows=200)
     assert unit == "days"
     assert frame.shape == (200, 2)
     assert frame.index[0] == pytest.approx(8 / 24, rel=0.03)
@@ -276,7 +277,7 @@ def test_timeframe_power_common_grid_and_unit() -> None:
     assert frame["1h"].iloc[0] == 0.1
     assert np.isnan(frame["1h"].iloc[-1])  # NaN outside its band
     assert np.isnan(frame["1d"].iloc[0])
-    _, short = cc.timeframe_power({"1h": hourly})
+    _, short = cs.timeframe_power({"1h": hourly})
     assert short == "hours"
 
 

@@ -131,13 +131,17 @@ class MTFCycleDetector:
     def _minutes(self, tf: str) -> float:
         return parse_timeframe(tf).seconds / 60.0
 
+    def band(self, window: int) -> float:
+        """The longest period scanned in a window of ``window`` bars: ``max_period``, else a third of it."""
+        hi = self.max_period if self.max_period is not None else window / 3.0
+        return min(hi, float(window))
+
     def _scan(self, n: int) -> tuple[int, float | None] | None:
         """(window, max_period) for a series of ``n`` bars, or None when it is too short."""
         if n < 4 * self.min_period:
             return None
         w = min(self.window, n)
-        hi = self.max_period if self.max_period is not None else w / 3.0
-        return w, min(hi, float(w))
+        return w, self.band(w)
 
     def _source(self, candles: pd.DataFrame, source_timeframe: str | None) -> tuple[pd.DataFrame, str]:
         if not isinstance(candles.index, pd.DatetimeIndex):

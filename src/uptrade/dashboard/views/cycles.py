@@ -12,19 +12,16 @@ import streamlit as st
 
 from uptrade.dashboard import context
 from uptrade.dashboard.components.cycle_charts import (
-    DEFAULT_COLUMNS,
     bandpass_figure,
     bandpass_lines,
     cycle_periods,
     cycle_table,
     period_text,
-    rolling_spectrum,
-    snapshot_spectrum,
     spectrogram_figure,
     timeframe_heatmap_figure,
-    timeframe_power,
 )
 from uptrade.data.timeframes import parse_timeframe
+from uptrade.indicators.cycle_spectra import DEFAULT_COLUMNS, rolling_spectrum, snapshot_spectrum, timeframe_power
 from uptrade.indicators.cycles import HURST_HISTORY, MTFCycleDetector, MTFCycles
 from uptrade.indicators.spectral import DEFAULT_BANDWIDTH, DEFAULT_WINDOW
 
