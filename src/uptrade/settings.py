@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     image_pull_timeout: float = Field(
         default=1800.0, gt=0, description="How long `bots deploy` waits for hummingbot-api to pull the bot image (s)."
     )
+    mcp_token: SecretStr | None = Field(
+        default=None, description="Bearer token `uptrade mcp --http` requires of every request (unset: none)."
+    )
     bots_sync_interval: float = Field(
         default=0.0,
         ge=0,
