@@ -136,6 +136,8 @@ CASES: list[tuple[str, list[str], str]] = [
     # the dashboard (tests/test_dashboard.py has a port another process holds)
     ("dashboard", ["dashboard", "--port", "0"], "--port 0: expected 1-65535"),
     ("dashboard", ["dashboard", "--host", "no-such-host.invalid"], "--host no-such-host.invalid"),
+    # the MCP server (tests/test_mcp_server.py has the transports)
+    ("mcp", ["mcp", "--http", "--port", "70000"], "--port 70000: expected 1-65535"),
     # bots
     ("bots validate", ["bots", "validate", "{tmp}/missing.yml"], "missing.yml: no such file"),
     ("bots validate", ["bots", "validate", "{tmp}"], "is a directory, expected a YAML file"),

@@ -37,7 +37,7 @@ COMPOSE = DOCKER / "docker-compose.yml"
 ENV_EXAMPLE = DOCKER / ".env.example"
 
 #: UpTrade services whose ``uptrade`` command arrives with a later issue: exactly these may be missing.
-PENDING_COMMANDS = frozenset({"mcp"})
+PENDING_COMMANDS: frozenset[str] = frozenset()
 
 UPTRADE_SERVICES = frozenset({"db-init", "updater", "dashboard", "mcp"})
 ONE_SHOT = frozenset({"db-init", "gateway-certs"})

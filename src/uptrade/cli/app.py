@@ -23,6 +23,7 @@ from uptrade.cli.deploy import register as register_bot_commands
 from uptrade.cli.gateway import gateway_app
 from uptrade.cli.hb import hb_app
 from uptrade.cli.indicators import cycles, indicators_app
+from uptrade.cli.mcp import mcp
 from uptrade.cli.paper import paper_app
 from uptrade.cli.research import backtest, optimize
 from uptrade.cli.signals import signals_app
@@ -34,6 +35,7 @@ app.command("optimize")(optimize)
 app.command("demo")(demo)
 app.command("cycles")(cycles)
 app.command("dashboard")(dashboard)
+app.command("mcp")(mcp)
 app.add_typer(db_app, name="db")
 app.add_typer(data_app, name="data")
 app.add_typer(indicators_app, name="indicators")

@@ -186,6 +186,25 @@ def check_readable(path: Path, flag: str) -> Path:
     return source
 
 
+def check_listen(host: str, port: int) -> None:
+    """Refuse, before a server starts, a port out of range, an unknown host or a port another process holds."""
+    import socket
+
+    if not 1 <= port <= 65535:
+        raise fail(f"--port {port}: expected 1-65535")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        raise fail(f"--host {host}: not an address of this machine") from None
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise fail(f"--port {port}: cannot listen on {host}:{port} ({exc.strerror})") from None
+
+
 def progress_bar() -> Progress:
     """A transient progress bar (description, bar, done of total, elapsed) on stdout."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn

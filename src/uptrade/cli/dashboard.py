@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from uptrade.cli.common import CliState, console, fail
+from uptrade.cli.common import CliState, check_listen, console
 
 #: Streamlit's options for a served dashboard: no browser to open, no telemetry, no file watching,
 #: the viewer's toolbar, and no traceback in the page (the server's log has it).
@@ -22,25 +22,6 @@ SERVER_OPTIONS = {
 }
 
 
-def _check_port(host: str, port: int) -> None:
-    """Refuse a port another process holds before Streamlit starts (it would only log and exit)."""
-    import socket
-
-    if not 1 <= port <= 65535:
-        raise fail(f"--port {port}: expected 1-65535")
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror:
-        raise fail(f"--host {host}: not an address of this machine") from None
-    family, _, _, _, address = infos[0]
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(address)
-        except OSError as exc:
-            raise fail(f"--port {port}: cannot listen on {host}:{port} ({exc.strerror})") from None
-
-
 def dashboard(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0: every interface).")] = "127.0.0.1",
@@ -49,7 +30,7 @@ def dashboard(
     """Serve the dashboard (home, bots, signals, cycles, backtest, astro) at http://HOST:PORT."""
     import os
 
-    _check_port(host, port)
+    check_listen(host, port)
     state = ctx.find_object(CliState)
     if state is not None and state.db_url:
         os.environ["UPTRADE_DATABASE_URL"] = state.db_url  # the pages read the store from the settings
