@@ -503,7 +503,7 @@ def test_uptrade_services_run_real_commands(services: dict[str, dict[str, Any]])
         except typer.TyperException as exc:
             missing[name] = str(exc) if _usage_error(exc) else f"not a usage error: {exc!r}"
     assert set(missing) == PENDING_COMMANDS, (
-        f"commands that do not parse: {missing}; when `uptrade mcp` lands, take it out of PENDING_COMMANDS"
+        f"commands that do not parse: {missing}"
     )
     for name in PENDING_COMMANDS:
         assert "No such command" in missing[name], missing[name]
