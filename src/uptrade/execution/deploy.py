@@ -105,6 +105,13 @@ def plan_deploy(
     return DeployPlan(bot, mode, config, controller, code, image, account, notes)
 
 
+def log_entries(status: BotStatus, *, errors_only: bool = False, last: int | None = None) -> list[LogEntry]:
+    """A bot status's log lines (errors and general, or errors only), oldest first, the ``last`` ones."""
+    entries = list(status.error_logs) + ([] if errors_only else list(status.general_logs))
+    entries.sort(key=lambda e: e.timestamp or 0.0)
+    return entries[-last:] if last else entries
+
+
 @dataclass
 class Deployed:
     """A deploy that reached ``running``: the bot's name in hummingbot-api and its last status."""
@@ -225,10 +232,7 @@ class Deployer:
 
     def logs(self, name: str, *, errors_only: bool = False, last: int | None = None) -> list[LogEntry]:
         """The bot's log lines hummingbot-api holds (errors and general, oldest first)."""
-        status = self.status(name)
-        entries = list(status.error_logs) + ([] if errors_only else list(status.general_logs))
-        entries.sort(key=lambda e: e.timestamp or 0.0)
-        return entries[-last:] if last else entries
+        return log_entries(self.status(name), errors_only=errors_only, last=last)
 
     def stop(self, name: str, *, archive: bool = False, skip_order_cancellation: bool = False) -> str:
         check_name(name)
@@ -240,4 +244,4 @@ class Deployer:
         return f"{name}: stop sent" + ("" if skip_order_cancellation else " (open orders are cancelled)")
 
 
-__all__ = ["DeployPlan", "Deployed", "Deployer", "check_name", "plan_deploy"]
+__all__ = ["DeployPlan", "Deployed", "Deployer", "check_name", "log_entries", "plan_deploy"]
