@@ -133,7 +133,7 @@ def bot_text(name: str) -> str:
 
 def reports_listing() -> dict[str, Any]:
     """The newest HTML reports the backtest tool wrote (``<home>/reports``): path, title, time written."""
-    from uptrade.mcp.research_tools import reports_dir
+    from uptrade.mcp.results import reports_dir
 
     folder = reports_dir()
     found = sorted(folder.glob("*.html"), key=lambda p: p.stat().st_mtime, reverse=True) if folder.is_dir() else []

@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 
 from uptrade.errors import ConfigError, StoreError
 from uptrade.mcp.common import store, tool_errors
-from uptrade.mcp.research_tools import BacktestStats, iso, named_errors, plain, typed_stats
+from uptrade.mcp.results import BacktestStats, iso, named_errors, plain, typed_stats
 
 if TYPE_CHECKING:
     from uptrade.execution.monitor import BotView
