@@ -2,8 +2,8 @@
 
 A tool raises :class:`~mcp.server.mcpserver.exceptions.ToolError` for anything a caller can get
 wrong; the client sees ``is_error`` with the message, the server logs it without a traceback.
-:func:`tool_errors` turns every :class:`~uptrade.errors.UpTradeError` into one, with passwords
-(the database's and hummingbot-api's) masked.
+:func:`tool_errors` turns every :class:`~uptrade.errors.UpTradeError` into one, beginning with the
+parameter it is about, with passwords (the database's and hummingbot-api's) masked.
 """
 
 from __future__ import annotations
@@ -32,10 +32,15 @@ _lock = threading.Lock()
 
 
 def public_message(error: BaseException) -> str:
-    """The error's one line with the database's and hummingbot-api's passwords masked."""
+    """The error's one line, beginning with the parameter it is about when the library named one
+    (``grid: ...``), with the database's and hummingbot-api's passwords masked."""
     from uptrade.execution.monitor import public_message as masked
 
-    return masked(error)
+    text = masked(error)
+    param = error.param if isinstance(error, UpTradeError) else None
+    if param and not text.startswith((f"{param}:", f"{param} ")):
+        return f"{param}: {text}"
+    return text
 
 
 def store() -> Store:

@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 
 from uptrade.errors import ConfigError, StoreError
 from uptrade.mcp.common import store, tool_errors
-from uptrade.mcp.results import BacktestStats, iso, named_errors, plain, typed_stats
+from uptrade.mcp.results import BacktestStats, iso, plain, typed_stats
 
 if TYPE_CHECKING:
     from uptrade.execution.monitor import BotView
@@ -110,7 +110,6 @@ def _view(name: str) -> PaperRun | None:
 
 
 @tool_errors
-@named_errors
 def paper_status(name: str | None = None) -> PaperRuns:
     """The paper runs in the store (or the run ``name``): status, equity, PnL, trades, win rate, drawdown, Sharpe."""
     from uptrade.execution.monitor import paper_bots
@@ -124,7 +123,6 @@ def paper_status(name: str | None = None) -> PaperRuns:
 
 
 @tool_errors
-@named_errors
 def paper_start(
     bot_file: str, replay_from: str | None = None, replay_to: str | None = None, reset: bool = False
 ) -> PaperStarted:
@@ -207,7 +205,6 @@ def _last_error(log: Path) -> str:
 
 
 @tool_errors
-@named_errors
 def paper_stop(name: str) -> PaperRuns:
     """Stop a running live paper run (its process finishes the bar, saves its state and records the stop)."""
     from uptrade.execution.monitor import paper_status as run_status

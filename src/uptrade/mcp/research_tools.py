@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field
 
 from uptrade.errors import ConfigError
 from uptrade.mcp.common import store, tool_errors
-from uptrade.mcp.results import BacktestStats, iso, named_errors, plain, reports_dir, typed_stats
+from uptrade.mcp.results import BacktestStats, iso, plain, reports_dir, typed_stats
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -147,7 +147,6 @@ def _span(frames: list[pd.DataFrame]) -> tuple[Any, Any]:
 
 
 @tool_errors
-@named_errors
 def backtest(
     config_path: str | None = None,
     config: dict[str, Any] | None = None,
@@ -204,7 +203,6 @@ def _portfolio(cfg: BacktestConfig, report: bool) -> BacktestRun:
 
 
 @tool_errors
-@named_errors
 async def optimize(
     ctx: Context,
     grid: list[str],

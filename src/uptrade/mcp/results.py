@@ -3,17 +3,12 @@ and the folder of the backtest reports."""
 
 from __future__ import annotations
 
-import functools
-import inspect
 import math
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 from pydantic import BaseModel, Field
-
-from uptrade.errors import ConfigError, UpTradeError
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -52,36 +47,6 @@ class BacktestStats(BaseModel):
     benchmark_volatility: float | None = None
     benchmark_sharpe: float | None = None
     benchmark_max_drawdown_pct: float | None = None
-
-
-def named_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Begin an error's message with the parameter it is about (``grid: ...``) when the library named one."""
-
-    def renamed(exc: UpTradeError) -> UpTradeError:
-        text, param = str(exc), exc.param
-        if not param or text.startswith((f"{param}:", f"{param} ")):
-            return exc
-        return ConfigError(f"{param}: {text}", param=param)
-
-    if inspect.iscoroutinefunction(func):
-
-        @functools.wraps(func)
-        async def run_async(*args: P.args, **kwargs: P.kwargs) -> Any:
-            try:
-                return await func(*args, **kwargs)
-            except UpTradeError as exc:
-                raise renamed(exc) from None
-
-        return run_async  # type: ignore[return-value]
-
-    @functools.wraps(func)
-    def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return func(*args, **kwargs)
-        except UpTradeError as exc:
-            raise renamed(exc) from None
-
-    return run
 
 
 def plain(value: Any) -> Any:
