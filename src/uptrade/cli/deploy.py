@@ -91,14 +91,7 @@ def deploy(
             out.print(line, highlight=False)
 
     with hbapi() as api:
-        deployer = Deployer(
-            api,
-            timeout=settings.deploy_timeout,
-            poll=settings.deploy_poll,
-            on_status=on_status,
-            pull_timeout=settings.image_pull_timeout,
-            on_pull=on_pull,
-        )
+        deployer = Deployer.from_settings(api, settings, on_status=on_status, on_pull=on_pull)
         done = deployer.deploy(plan)
     out.print(
         f"[green]running[/]: {done.instance} ({plan.mode}); watch it with `uptrade bots status {done.instance}`",

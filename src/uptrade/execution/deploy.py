@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from uptrade.errors import ConfigError, DeployError
 from uptrade.execution import venues
@@ -38,6 +38,9 @@ from uptrade.execution.bundle import CONTROLLER_TYPE, Bundle
 from uptrade.execution.hbapi import UNPINNED, HummingbotApi
 from uptrade.execution.hbapi_models import SAFE_NAME, BotStatus, LogEntry
 from uptrade.execution.hbconfig import ControllerConfig, controller_config
+
+if TYPE_CHECKING:
+    from uptrade.settings import Settings
 
 _SAFE = re.compile(SAFE_NAME)
 
@@ -145,6 +148,25 @@ class Deployer:
         self.clock = clock
         self.sleep = sleep
         self.on_status = on_status
+
+    @classmethod
+    def from_settings(
+        cls,
+        api: HummingbotApi,
+        settings: Settings,
+        *,
+        on_status: Callable[[BotStatus], None] | None = None,
+        on_pull: Callable[[str, dict[str, Any]], None] | None = None,
+    ) -> Deployer:
+        """A deployer with the settings' waits (``deploy_timeout``, ``deploy_poll``, ``image_pull_timeout``)."""
+        return cls(
+            api,
+            timeout=settings.deploy_timeout,
+            poll=settings.deploy_poll,
+            on_status=on_status,
+            pull_timeout=settings.image_pull_timeout,
+            on_pull=on_pull,
+        )
 
     def deploy(self, plan: DeployPlan) -> Deployed:
         api = self.api

@@ -296,14 +296,7 @@ async def deploy_bot(
 
     def run() -> DeployedBot:
         with _client(settings) as api:
-            deployer = Deployer(
-                api,
-                timeout=settings.deploy_timeout,
-                poll=settings.deploy_poll,
-                on_status=on_status,
-                pull_timeout=settings.image_pull_timeout,
-                on_pull=on_pull,
-            )
+            deployer = Deployer.from_settings(api, settings, on_status=on_status, on_pull=on_pull)
             done = deployer.deploy(plan)
         return DeployedBot(
             instance=done.instance, config=plan.name, mode=plan.mode, controller=plan.controller,
