@@ -502,9 +502,7 @@ def test_uptrade_services_run_real_commands(services: dict[str, dict[str, Any]])
             _resolve(command)
         except typer.TyperException as exc:
             missing[name] = str(exc) if _usage_error(exc) else f"not a usage error: {exc!r}"
-    assert set(missing) == PENDING_COMMANDS, (
-        f"commands that do not parse: {missing}"
-    )
+    assert set(missing) == PENDING_COMMANDS, f"commands that do not parse: {missing}"
     for name in PENDING_COMMANDS:
         assert "No such command" in missing[name], missing[name]
     with pytest.raises(typer.TyperException) as bad:  # the parse checks options, not only the command path
