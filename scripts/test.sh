@@ -101,6 +101,8 @@ echo "== ruff check, ruff format --check"
 "$VENV/bin/ruff" format --check .
 phase_done "ruff"
 echo "== mypy (src/uptrade, [tool.mypy] in pyproject.toml)"
+# mypy's incremental cache is keyed on each file's content, so one per machine serves every clone
+export MYPY_CACHE_DIR=${MYPY_CACHE_DIR:-$UPTRADE_CACHE/mypy}
 "$VENV/bin/mypy"
 phase_done "mypy"
 
