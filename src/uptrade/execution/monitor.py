@@ -141,7 +141,7 @@ def paper_view(store: Store, run: Mapping[str, Any]) -> BotView:
     perf = store.paper_performance(name, last=1)
     latest = {} if perf.empty else perf.iloc[-1].to_dict()
     status = paper_status(run)
-    equity, capital = _number(run.get("equity")), float(run["initial_capital"])
+    equity, capital = finite(run.get("equity")), float(run["initial_capital"])
     return BotView(
         name=name,
         source="paper",
@@ -155,14 +155,14 @@ def paper_view(store: Store, run: Mapping[str, Any]) -> BotView:
         capital=capital,
         equity=equity,
         open_executors=len(store.paper_executors(name, status="open")),
-        trades=_count(latest.get("trades")),
-        win_rate=_number(latest.get("win_rate")),
-        drawdown=_number(latest.get("drawdown")),
-        sharpe=_number(latest.get("sharpe")),
+        trades=finite_count(latest.get("trades")),
+        win_rate=finite(latest.get("win_rate")),
+        drawdown=finite(latest.get("drawdown")),
+        sharpe=finite(latest.get("sharpe")),
         trade_from=from_epoch(run.get("trade_from")),
         last_bar=from_epoch(run.get("last_bar")),
         last_update=_utc(run.get("updated_at")),
-        pid=_count(run.get("pid")),
+        pid=finite_count(run.get("pid")),
         host=run.get("host"),
     )
 
@@ -306,12 +306,12 @@ def controller_table(status: BotStatus) -> pd.DataFrame:
             {
                 "controller": cid,
                 "status": report.status,
-                "pnl": _number(perf.get("global_pnl_quote")),
-                "realized_pnl": _number(perf.get("realized_pnl_quote")),
-                "unrealized_pnl": _number(perf.get("unrealized_pnl_quote")),
-                "volume": _number(perf.get("volume_traded")),
+                "pnl": finite(perf.get("global_pnl_quote")),
+                "realized_pnl": finite(perf.get("realized_pnl_quote")),
+                "unrealized_pnl": finite(perf.get("unrealized_pnl_quote")),
+                "volume": finite(perf.get("volume_traded")),
                 "open_positions": len(positions) if isinstance(positions, list) else None,
-                "closed_executors": int(sum(_number(v) or 0.0 for v in counts.values())),
+                "closed_executors": int(sum(finite(v) or 0.0 for v in counts.values())),
                 "close_types": ", ".join(f"{str(k).split('.')[-1]} {v}" for k, v in counts.items()),
                 "error": report.error,
             }
@@ -397,7 +397,7 @@ def _market(configs: list[dict[str, Any]]) -> tuple[str | None, str | None, floa
             except UpTradeError:
                 symbol = str(pair)
             exchange = config.get("connector_name")
-    amounts = [a for a in (_number(c.get("total_amount_quote")) for c in configs) if a is not None]
+    amounts = [a for a in (finite(c.get("total_amount_quote")) for c in configs) if a is not None]
     return symbol, (str(exchange) if exchange else None), (sum(amounts) if amounts else None)
 
 
@@ -405,12 +405,12 @@ def _report_figures(reports: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """PnL, realised, unrealised, volume, closed executors and open positions summed over controller reports."""
 
     def total(key: str) -> float | None:
-        values = [v for v in (_number(r.get(key)) for r in reports) if v is not None]
+        values = [v for v in (finite(r.get(key)) for r in reports) if v is not None]
         return sum(values) if values else None
 
     counts = [r.get("close_type_counts") for r in reports]
     positions = [r.get("positions_summary") for r in reports]
-    closed = [sum(_number(v) or 0.0 for v in c.values()) for c in counts if isinstance(c, dict)]
+    closed = [sum(finite(v) or 0.0 for v in c.values()) for c in counts if isinstance(c, dict)]
     held = [len(p) for p in positions if isinstance(p, list)]
     return {
         "pnl": total("global_pnl_quote"),
@@ -435,8 +435,8 @@ def _hummingbot_view(
     elif snapshots:
         figures = _report_figures(snapshots)
     elif synced is not None:
-        figures = {k: _number(synced.get(k)) for k in ("pnl", "realized_pnl", "unrealized_pnl", "volume")}
-        figures["trades"] = _count(synced.get("trades"))
+        figures = {k: finite(synced.get(k)) for k in ("pnl", "realized_pnl", "unrealized_pnl", "volume")}
+        figures["trades"] = finite_count(synced.get("trades"))
     else:
         figures = {}
     last = pd.Timestamp(stamp) if stamp is not None else None
@@ -471,18 +471,18 @@ def _synced_view(row: Mapping[str, Any], *, status: str, state: State, note: str
         state=state,
         symbol=row.get("symbol"),
         exchange=row.get("exchange"),
-        pnl=_number(row.get("pnl")),
-        realized_pnl=_number(row.get("realized_pnl")),
-        unrealized_pnl=_number(row.get("unrealized_pnl")),
-        volume=_number(row.get("volume")),
-        trades=_count(row.get("trades")),
+        pnl=finite(row.get("pnl")),
+        realized_pnl=finite(row.get("realized_pnl")),
+        unrealized_pnl=finite(row.get("unrealized_pnl")),
+        volume=finite(row.get("volume")),
+        trades=finite_count(row.get("trades")),
         last_update=from_epoch(row["time"]),
         note=note,
     )
 
 
-def _number(value: Any) -> float | None:
-    """A finite float, or None (None, NaN, infinities and non-numbers)."""
+def finite(value: Any) -> float | None:
+    """A finite float, or None (None, NaN, infinities and non-numbers): a reported figure as a number."""
     try:
         out = float(value)
     except (TypeError, ValueError):
@@ -490,8 +490,9 @@ def _number(value: Any) -> float | None:
     return out if math.isfinite(out) else None
 
 
-def _count(value: Any) -> int | None:
-    number = _number(value)
+def finite_count(value: Any) -> int | None:
+    """A reported count as an int, or None when it is not a finite number."""
+    number = finite(value)
     return None if number is None else int(number)
 
 
@@ -512,6 +513,8 @@ __all__ = [
     "bot_status",
     "by_state",
     "controller_table",
+    "finite",
+    "finite_count",
     "hbapi_client",
     "hbapi_configured",
     "hummingbot_bots",

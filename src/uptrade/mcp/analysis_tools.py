@@ -6,7 +6,6 @@ Each calls the library functions the matching ``uptrade`` command uses (``indica
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from mcp.server.mcpserver import MCPServer
@@ -15,6 +14,7 @@ from pydantic import BaseModel
 
 from uptrade.mcp.common import MAX_ROWS, tool_errors
 from uptrade.mcp.common import store as opened_store
+from uptrade.mcp.results import plain
 
 #: Longest span ``aspects`` searches (days): a year and a day.
 MAX_ASPECT_DAYS = 366
@@ -22,17 +22,6 @@ MAX_ASPECT_DAYS = 366
 MAX_EVENTS = 2000
 #: Longest window ``detect_cycles`` reads per timeframe (bars).
 MAX_WINDOW = MAX_ROWS
-
-
-def _number(value: Any) -> float | int | bool | None:
-    """A JSON-safe cell: NaN and infinities as None, numpy scalars as Python numbers."""
-    if isinstance(value, bool):
-        return value
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 class IndicatorRow(BaseModel):
@@ -94,7 +83,7 @@ def run_indicator(
     rows = [
         IndicatorRow(
             time=ts.isoformat(),
-            values={c: _number(cells[c][i]) for c in cols},
+            values={c: plain(cells[c][i]) for c in cols},
             flags=[c for c in flags if cells[c][i]],
         )
         for i, ts in enumerate(shown.index)

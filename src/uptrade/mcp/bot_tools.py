@@ -9,8 +9,7 @@ other combination with ``live=true`` is refused before a single request is sent.
 
 from __future__ import annotations
 
-import math
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import anyio
 import anyio.from_thread
@@ -21,10 +20,9 @@ from pydantic import BaseModel, Field
 
 from uptrade.errors import ConfigError
 from uptrade.mcp.common import tool_errors
+from uptrade.mcp.results import plain
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from uptrade.execution.hbapi import HummingbotApi
     from uptrade.execution.hbapi_models import BotStatus
     from uptrade.execution.monitor import BotView
@@ -146,36 +144,19 @@ def _name(name: str, parameter: str = "name") -> str:
         raise ToolError(f"{parameter}: {exc}") from None
 
 
-def _iso(stamp: pd.Timestamp | None) -> str | None:
-    return None if stamp is None else stamp.isoformat()
-
-
-def _finite(value: Any) -> float | None:
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        return None
-    return out if math.isfinite(out) else None
-
-
-def _optional_int(value: Any) -> int | None:
-    number = _finite(value)
-    return None if number is None else int(number)
-
-
 def _summary(view: BotView) -> BotSummary:
     return BotSummary(
         name=view.name, status=view.status, state=view.state, symbol=view.symbol, connector=view.exchange,
         controllers=list(view.controllers), pnl=view.pnl, pnl_pct=view.pnl_pct, capital=view.capital,
         realized_pnl=view.realized_pnl, unrealized_pnl=view.unrealized_pnl, volume=view.volume,
-        closed_executors=view.trades, open_positions=view.open_positions, last_update=_iso(view.last_update),
+        closed_executors=view.trades, open_positions=view.open_positions, last_update=plain(view.last_update),
         errors=list(view.errors), note=view.note,
     )  # fmt: skip
 
 
 def _detail(status: BotStatus, last_errors: int) -> BotDetail:
     from uptrade.execution.deploy import log_entries
-    from uptrade.execution.monitor import controller_table, hummingbot_state
+    from uptrade.execution.monitor import controller_table, finite, finite_count, hummingbot_state
 
     controllers = []
     for row in controller_table(status).to_dict("records"):
@@ -183,12 +164,12 @@ def _detail(status: BotStatus, last_errors: int) -> BotDetail:
         counts = status.performance[cid].performance.get("close_type_counts")
         controllers.append(
             ControllerStatus(
-                controller=cid, status=str(row["status"]), pnl=_finite(row["pnl"]),
-                pnl_pct=_finite(status.performance[cid].performance.get("global_pnl_pct")),
-                realized_pnl=_finite(row["realized_pnl"]), unrealized_pnl=_finite(row["unrealized_pnl"]),
-                volume=_finite(row["volume"]), open_positions=_optional_int(row["open_positions"]),
+                controller=cid, status=str(row["status"]), pnl=finite(row["pnl"]),
+                pnl_pct=finite(status.performance[cid].performance.get("global_pnl_pct")),
+                realized_pnl=finite(row["realized_pnl"]), unrealized_pnl=finite(row["unrealized_pnl"]),
+                volume=finite(row["volume"]), open_positions=finite_count(row["open_positions"]),
                 closed_executors=int(row["closed_executors"]),
-                close_types={str(k).split(".")[-1]: int(_finite(v) or 0) for k, v in (counts or {}).items()}
+                close_types={str(k).split(".")[-1]: int(finite(v) or 0) for k, v in (counts or {}).items()}
                 if isinstance(counts, dict) else {},
                 error=row["error"] or None,
             )
