@@ -58,6 +58,47 @@ def free_port() -> int:
 
 
 @contextmanager
+def server_process(
+    args: list[str],
+    probe: str,
+    log: Path,
+    env: dict[str, str] | None = None,
+    ready: str | None = "ok",
+    inherit: bool = True,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``python ARGS`` with its output in ``log``, once ``probe`` answers (with the text ``ready``, or
+    anything when None), until the block ends; then terminated. ``env`` is added to this process's
+    environment, or is the whole of it when ``inherit`` is False.
+
+    Raises :class:`RuntimeError` with the end of the log when the process exits or never answers
+    within :data:`START_GUARD` s (a liveness guard, not a speed check).
+    """
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, *args], stdout=out, stderr=subprocess.STDOUT, env={**(os.environ if inherit else {}), **(env or {})}
+        )
+    try:
+        deadline = time.monotonic() + START_GUARD
+        while True:
+            try:
+                answer = httpx.get(probe, timeout=5)
+                if ready is None or answer.text == ready:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{' '.join(args)} did not start: {log.read_text(errors='replace')[-2000:]}")
+            time.sleep(0.2)
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@contextmanager
 def serve(url: str, log: Path, env: dict[str, str] | None = None, script: Path | None = None) -> Iterator[str]:
     """``uptrade --db URL dashboard`` on a free port until the block ends; yields its base URL.
 
@@ -74,32 +115,8 @@ def serve(url: str, log: Path, env: dict[str, str] | None = None, script: Path |
         options = {**SERVER_OPTIONS, "server.address": "127.0.0.1", "server.port": str(port)}
         command = ["-m", "streamlit", "run", str(script), *(f"--{k}={v}" for k, v in options.items())]
         env = {**(env or {}), "UPTRADE_DATABASE_URL": url}
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, *command],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, **(env or {})},
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_GUARD
-        while True:
-            try:
-                if httpx.get(f"{base}/_stcore/health", timeout=5).text == "ok":
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the dashboard did not start: {log.read_text(errors='replace')[-2000:]}")
-            time.sleep(0.2)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with server_process(command, f"http://127.0.0.1:{port}/_stcore/health", log, env) as _:
+        yield f"http://127.0.0.1:{port}"
 
 
 @contextmanager

@@ -11,9 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +25,7 @@ from mcp.client.streamable_http import streamable_http_client
 from typer.testing import CliRunner
 
 from tests.conftest import load_market
-from tests.dashboard_browser import free_port
+from tests.dashboard_browser import free_port, server_process
 from tests.dashboard_support import build_store
 from tests.fakes.hbapi import FakeHummingbotApi
 from tests.fakes.server import ServerThread
@@ -174,31 +172,10 @@ def http_server(url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     port = free_port()
     log = tmp_path_factory.mktemp("mcplog") / "mcp.log"
     env = {**_env(url), "UPTRADE_MCP_TOKEN": TOKEN}
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "uptrade.cli", "mcp", "--http", "--port", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
     endpoint = f"http://127.0.0.1:{port}/mcp"
-    try:
-        deadline = time.monotonic() + START_GUARD
-        while True:
-            try:
-                httpx.get(endpoint, timeout=5)
-                break
-            except httpx.TransportError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"the MCP server did not start: {log.read_text(errors='replace')[-2000:]}")
-                time.sleep(0.2)
+    args = ["-m", "uptrade.cli", "mcp", "--http", "--port", str(port)]
+    with server_process(args, endpoint, log, env, ready=None, inherit=False):
         yield endpoint
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
     text = log.read_text(errors="replace")
     assert TOKEN not in text
     assert "Traceback" not in text, text[-3000:]
