@@ -74,9 +74,8 @@ def server_process(
     within :data:`START_GUARD` s (a liveness guard, not a speed check).
     """
     with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, *args], stdout=out, stderr=subprocess.STDOUT, env={**(os.environ if inherit else {}), **(env or {})}
-        )
+        environment = {**(os.environ if inherit else {}), **(env or {})}
+        proc = subprocess.Popen([sys.executable, *args], stdout=out, stderr=subprocess.STDOUT, env=environment)
     try:
         deadline = time.monotonic() + START_GUARD
         while True:
