@@ -8,20 +8,21 @@ million timestamps cost milliseconds per body. Valid for 1900-01-01 .. 2050-12-3
 
 Times are anything :func:`pandas.to_datetime` reads; naive means UTC. From 1972 they are UTC
 (leap seconds: TT = UTC + 32.184 s + TAI-UTC, and TAI-UTC stays 37 s after 2016, as in Swiss
-Ephemeris and skyfield); before 1972 they are taken as UT1 (TT = UT1 + skyfield's Delta T).
+Ephemeris and skyfield); before 1972 they are taken as UT1 (TT = UT1 + Delta T: skyfield's, with
+the observed values from 1955, :func:`uptrade.indicators.astro_tables.delta_t`).
 A DatetimeIndex or Series of times gives a Series indexed by the times, a scalar a float,
 anything else an ndarray.
 
 Accuracy, measured against Swiss Ephemeris 2.10 with its .se1 files at random instants 1900-2050
 (``tests/test_astro.py``; details in ``docs/astro.md``): at the same TT, Sun..Saturn within 0.03",
 Uranus/Neptune/Pluto within 0.31" (barycentre differences between DE421 and Swiss' files) and the
-Moon within 0.011". Given the same UTC (``swe.utc_to_jd`` then ``calc_ut``) the differences are
-the same up to the libraries' historical Delta T before 2025 (Moon 0.41"). After 2025 a
-position "at UT" depends on a Delta T prediction: Swiss turns UTC into TT with its predicted
-Delta T, we keep TT - UTC = 69.184 s (no new leap seconds), which moves the Moon up to 3.5" by
-2050; the tests show that this gap is exactly the Delta T difference. Mean node within 0.11",
-true (osculating) node within 0.12", Lahiri ayanamsa within 0.14" (a constant 0.13" offset).
-Interpolation adds < 0.002".
+Moon within 0.011" (DE421 against Swiss' DE431-based files). Given the same UTC
+(``swe.utc_to_jd`` then ``calc_ut``) the differences are the same up to the two Delta T tables
+before 1972 (Moon 0.033"), until 2033. From 2034 Swiss' predicted Delta T exceeds TT - UTC by
+over a second and it takes UTC as UT1, while we keep TT - UTC = 69.184 s (no new leap seconds):
+that moves the Moon up to 3.5" by 2050, and the tests show the gap is exactly the Delta T
+difference. Mean node within 0.11", true (osculating) node within 0.14", Lahiri ayanamsa within
+0.14" (a constant 0.13" offset). Interpolation adds < 0.002".
 """
 
 from __future__ import annotations

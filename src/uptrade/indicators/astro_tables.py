@@ -11,7 +11,7 @@ Positions are skyfield's ``earth.at(t).observe(body).apparent(deflectors=())`` i
 kernel (see :mod:`uptrade.indicators.nb.astro`). ``apparent=False`` tables are astrometric
 (light-time only). The time table holds TT-UTC per UTC day: leap seconds from 1972 on (constant
 within a day), and before 1972 timestamps are taken as UT1 (as Swiss Ephemeris does), so TT-UT1 is
-skyfield's Delta T, interpolated linearly within the day.
+Delta T (:func:`delta_t`), interpolated linearly within the day.
 """
 
 from __future__ import annotations
@@ -28,12 +28,15 @@ from typing import Any
 import numpy as np
 
 KERNEL = "de421"
-FORMAT = 1
+FORMAT = 1  # of the body tables' cache files
+TIME_FORMAT = 2  # of the cached time table: 2 = observed Delta T from 1955 (see delta_t)
 T_START = -36570.5  # TT days since J2000 of the first grid point (JD 2414974.5, 1899-11-16)
 T_END = 18657.5  # TT days since J2000 the grids reach at least (JD 2470202.5, 2051-01-31)
 FIRST_DAY = -25598  # 1899-12-01 as days since 1970-01-01: the first day of the time table
 LAST_DAY = 29996  # 2052-02-15: past the end of the grids
 DAY_1972 = 730  # 1972-01-01: UTC with leap seconds starts here
+JD_1952 = 2434012.5  # 1952-01-01: Delta T starts to move from the SMH 2016 spline to the observed values
+JD_1955 = 2435108.5  # 1955-01-01: observed Delta T (atomic time) from here to the IERS daily values
 
 
 @dataclass(frozen=True)
@@ -95,26 +98,65 @@ def cache_dir() -> Path:
 
 
 def _skyfield() -> dict[str, Any]:
-    """skyfield's loader, built-in timescale and the DE421 kernel from skyfield-data (offline)."""
+    """skyfield's loader, a timescale with :class:`DeltaT` and the DE421 kernel from skyfield-data (offline)."""
     if not _SKY:
         with warnings.catch_warnings():
             # skyfield-data ships an expired IERS finals2000A.all; the built-in timescale is what we use
             warnings.filterwarnings("ignore", message=".*finals2000A.all.*", category=RuntimeWarning)
             import skyfield_data
             from skyfield.api import Loader
+            from skyfield.timelib import Timescale
 
             loader = Loader(skyfield_data.get_skyfield_data_path(), verbose=False)
-            ts = loader.timescale(builtin=True)
-            _SKY.update(ts=ts, eph=loader(f"{KERNEL}.bsp"))
+            builtin = loader.timescale(builtin=True)
+            ts = Timescale(DeltaT(builtin), builtin.leap_dates, builtin.leap_offsets)
+            _SKY.update(ts=ts, builtin_ts=builtin, eph=loader(f"{KERNEL}.bsp"))
     return _SKY
 
 
-def _cache_path(name: str) -> Path:
-    return cache_dir() / f"{KERNEL}-v{FORMAT}-{name}.npz"
+class DeltaT:
+    """TT - UT1 (seconds) at TT Julian dates: skyfield's built-in model, with observed values 1955-1973.
+
+    skyfield's built-in Delta T is the Stephenson-Morrison-Hohenkerk (2016) spline up to 1973 and
+    the IERS daily values after. The spline smooths over years and misses the Delta T measured
+    against atomic time from 1955 by up to 0.66 s (1955.0: 30.41 s against 31.07 s), which moves
+    the Moon by up to 0.4". From 1955-01-01 until the IERS values start (1973-01-02) we therefore
+    interpolate the observed half-yearly values (USNO/Astronomical Almanac) that skyfield ships as
+    ``historic_deltat.npy``; from 1952 to 1955 the spline's offset from them is brought in
+    linearly, so Delta T stays continuous (the offset is 0.27 s at 1952.0, where both are estimates
+    from lunar occultations). Outside 1952-1973 this is skyfield's value unchanged.
+    """
+
+    def __init__(self, builtin: Any) -> None:
+        from skyfield.functions import load_bundled_npy
+
+        self.builtin = builtin.delta_t_function
+        self.iers_from = float(builtin.delta_t_table[0][0])
+        observed = load_bundled_npy("historic_deltat.npy")
+        self.observed_tt = np.asarray(observed[0], dtype=np.float64)
+        self.observed = np.asarray(observed[1], dtype=np.float64)
+        self.offset = float(np.interp(JD_1955, self.observed_tt, self.observed) - self.builtin(JD_1955))
+
+    def __call__(self, tt: Any) -> Any:
+        tt = np.asarray(tt, dtype=np.float64)
+        out = np.asarray(self.builtin(tt), dtype=np.float64)
+        ramp = np.clip((tt - JD_1952) / (JD_1955 - JD_1952), 0.0, 1.0)
+        out = out + np.where(tt < JD_1955, ramp * self.offset, 0.0)
+        observed = (tt >= JD_1955) & (tt < self.iers_from)
+        return np.where(observed, np.interp(tt, self.observed_tt, self.observed), out)
 
 
-def _load(name: str) -> dict[str, np.ndarray] | None:
-    path = _cache_path(name)
+def delta_t(tt_jd: Any) -> Any:
+    """TT - UT1 in seconds at TT Julian dates (:class:`DeltaT`)."""
+    return _skyfield()["ts"].delta_t_function(tt_jd)
+
+
+def _cache_path(name: str, version: int = FORMAT) -> Path:
+    return cache_dir() / f"{KERNEL}-v{version}-{name}.npz"
+
+
+def _load(name: str, version: int = FORMAT) -> dict[str, np.ndarray] | None:
+    path = _cache_path(name, version)
     try:
         with np.load(path, allow_pickle=False) as z:
             return {k: z[k] for k in z.files}
@@ -122,8 +164,8 @@ def _load(name: str) -> dict[str, np.ndarray] | None:
         return None  # missing or corrupt: rebuild
 
 
-def _save(name: str, arrays: dict[str, np.ndarray]) -> None:
-    path = _cache_path(name)
+def _save(name: str, arrays: dict[str, np.ndarray], version: int = FORMAT) -> None:
+    path = _cache_path(name, version)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=path.stem, suffix=".tmp", dir=path.parent)
@@ -149,10 +191,10 @@ def time_table() -> TimeTable:
     with _LOCK:
         if _TIME:
             return _TIME[0]
-        z = _load("timescale")
+        z = _load("timescale", TIME_FORMAT)
         if z is None or z["start"].shape[0] != LAST_DAY - FIRST_DAY + 1:
             z = _build_time_table()
-            _save("timescale", z)
+            _save("timescale", z, TIME_FORMAT)
         _TIME.append(TimeTable(FIRST_DAY, np.ascontiguousarray(z["start"]), np.ascontiguousarray(z["end"])))
         return _TIME[0]
 
@@ -162,14 +204,14 @@ def _build_time_table() -> dict[str, np.ndarray]:
     days = np.arange(FIRST_DAY, LAST_DAY + 2)
     jd = 2440587.5 + days.astype(np.float64)
     # before 1972: the timestamp is UT1, TT - UT1 = Delta T (smooth; linear within a day)
-    delta_t = np.asarray(ts.ut1_jd(jd).delta_t, dtype=np.float64)
+    dt_ut1 = np.asarray(ts.ut1_jd(jd).delta_t, dtype=np.float64)
     # from 1972: TT - UTC = 32.184 s + TAI - UTC, constant within a UTC day
     leap_at = np.searchsorted(ts.leap_dates, jd, side="right")
     leap = np.where(leap_at > 0, np.asarray(ts.leap_offsets)[np.maximum(leap_at - 1, 0)], 10.0)
     utc = 32.184 + leap
     modern = days >= DAY_1972
-    start = np.where(modern, utc, delta_t)[:-1]
-    end = np.where(modern[:-1], utc[:-1], delta_t[1:])
+    start = np.where(modern, utc, dt_ut1)[:-1]
+    end = np.where(modern[:-1], utc[:-1], dt_ut1[1:])
     return {"start": start.astype(np.float64), "end": end.astype(np.float64)}
 
 
