@@ -30,6 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol, TypeAlias, TypeVar
 
@@ -104,12 +105,12 @@ class FeedConfig(BaseModel):
             raise ValueError("'end' is before 'start'")
         return self
 
-    @property
-    def key(self) -> str:
+    @cached_property
+    def key(self) -> str:  # cached: asked several times per poll
         where = f"file:{self.path}" if self.source == "file" else self.source
         return f"{where}:{self.symbol}:{self.timeframe}"
 
-    @property
+    @cached_property
     def tf(self) -> Timeframe:
         return parse_timeframe(self.timeframe)
 
@@ -514,9 +515,7 @@ class DataUpdaterService:
         newest = int(page.time[-1])
         if newest > self._newest.get(feed.key, newest - 1):
             self._newest[feed.key] = newest
-        last = from_epoch(newest)
-        if st.last_candle is None or last > st.last_candle:
-            st.last_candle = last
+        _set_last_candle(st, newest, only_later=True)
         st.updated_at = pd.Timestamp.now(tz="UTC")
         if self.on_write is not None:
             self.on_write(st, n)
@@ -529,7 +528,7 @@ class DataUpdaterService:
                 self._newest[feed.key] = int(latest.timestamp())
         newest = self._newest.get(feed.key)
         if newest is not None:
-            st.last_candle = from_epoch(newest)
+            _set_last_candle(st, newest)
             st.lag_candles = max(0, (self._target(feed) - newest) // feed.tf.seconds)
         st.updated_at = pd.Timestamp.now(tz="UTC")
 
@@ -579,6 +578,15 @@ class DataUpdaterService:
             self.store.save_feed_status([s.row() for s in self.status.values()])
         except StoreError as exc:
             log.warning("final status not saved", extra={"error": str(exc)})
+
+
+def _set_last_candle(st: FeedStatus, newest: int, *, only_later: bool = False) -> None:
+    """``st.last_candle`` from epoch seconds, building a Timestamp only when it changes."""
+    if st.last_candle is not None:
+        current = st.last_candle.value // 1_000_000_000
+        if current == newest or (only_later and current > newest):
+            return
+    st.last_candle = from_epoch(newest)
 
 
 def _settle(future: asyncio.Future[int], outcome: int | BaseException) -> None:

@@ -149,6 +149,20 @@ def rows_to_batch(
     source sent impossible candles; nothing of such a page is used.
     """
     times_s = np.asarray(times_s, dtype="int64")
+    n = len(times_s)
+    if n and times_s[0] >= first and times_s[-1] <= last:
+        # fast path (every live poll): first and last bar inside the window and, as validation
+        # checks, times strictly increasing, so nothing to cut or sort; else the general path
+        floats = {
+            name: np.full(n, np.nan) if columns.get(name) is None else np.array(columns[name], dtype="float64")
+            for name in (*FLOAT_COLUMNS, "trade_count")
+        }
+        counts = floats.pop("trade_count")
+        fast = OHLCVBatch(
+            times_s.copy(), **floats, trade_count=np.where(np.isnan(counts), MISSING_COUNT, counts).astype("int64")
+        )
+        if batch_is_valid(fast, tf):
+            return fast
     keep = (times_s >= first) & (times_s <= last)
     order = np.argsort(times_s[keep], kind="stable")
 

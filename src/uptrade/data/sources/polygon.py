@@ -11,6 +11,10 @@ it offers rather than re-implementing HTTP:
   would silently truncate a backfill). Our decoder raises instead, so a malformed or truncated
   page is retried and then reported; it also sees every ``next_url`` and stops a pagination loop.
 
+Live polls (windows of at most :data:`~uptrade.data.sources.polygon_live.LIVE_BARS` bars) first
+try one request on the event loop through aiohttp (:mod:`uptrade.data.sources.polygon_live`
+says why and measures it); any reply that is not clean goes to the official client as above.
+
 The client reports non-retryable statuses as ``BadResponse`` carrying only the body; Polygon's
 documented error bodies (``status: NOT_AUTHORIZED``, "Unknown API Key", ...) tell a refused key
 from other client errors, which fail fast either way.
@@ -30,6 +34,7 @@ import numpy as np
 
 from uptrade.data.frames import OHLCVBatch
 from uptrade.data.sources.base import BaseSource, Clock, RetryPolicy, rows_to_batch, run_blocking, with_retries
+from uptrade.data.sources.polygon_live import LIVE_BARS, LiveAggs
 from uptrade.data.symbols import parse_symbol
 from uptrade.data.timeframes import TIMEFRAMES, Timeframe
 from uptrade.data.times import TimeLike
@@ -138,6 +143,7 @@ class PolygonSource(BaseSource):
         retry: RetryPolicy | None = None,
         clock: Clock | None = None,
         max_in_flight: int = 8,
+        live: bool = True,
     ) -> None:
         super().__init__(clock)
         if not api_key:
@@ -174,6 +180,20 @@ class PolygonSource(BaseSource):
             **extra,
         )
         self.base_url = self.client.BASE
+        #: The live path for small windows (None: every window through the official client).
+        self.live = (
+            LiveAggs(
+                self.base_url,
+                api_key,
+                timeout=self.retry.timeout,
+                max_in_flight=max_in_flight,
+                limit=limit,
+                rejected=_classify_bad_response,
+                retry_statuses=RETRY_STATUSES,
+            )
+            if live
+            else None
+        )
 
     async def pages(
         self, symbol: str, timeframe: str | Timeframe, start: TimeLike, end: TimeLike = None
@@ -184,7 +204,11 @@ class PolygonSource(BaseSource):
         lo = first
         while lo <= last:
             hi = min(last, lo + (self.limit - 1) * tf.seconds)
-            columns = await self._window_with_retries(ticker, mult, span, lo, hi)
+            columns = None
+            if self.live is not None and hi - lo < LIVE_BARS * tf.seconds:
+                columns = await self.live.window(ticker, mult, span, lo, hi)
+            if columns is None:
+                columns = await self._window_with_retries(ticker, mult, span, lo, hi)
             batch = rows_to_batch(columns.pop("time"), columns, tf, lo, hi, f"polygon {ticker} {tf}")
             if len(batch):
                 yield batch
@@ -259,6 +283,8 @@ class PolygonSource(BaseSource):
 
     async def aclose(self) -> None:
         self.client.client.clear()
+        if self.live is not None:
+            await self.live.aclose()
 
 
 def _classify_bad_response(body: str, ticker: str) -> SourceError:
