@@ -17,6 +17,8 @@ import numpy as np
 from numba import njit
 
 from uptrade.indicators.nb.dmi import dmi_init_nb, dmi_nb, dmi_size_nb, dmi_step_nb
+from uptrade.indicators.nb.jma3 import jma_chain3_nb, jma_parallel3_nb
+from uptrade.indicators.nb.ma_batch import has_gap_nb
 from uptrade.indicators.nb.ma_step import ma_size_nb
 from uptrade.indicators.nb.machines import (
     ext_init_nb,
@@ -47,6 +49,7 @@ P_DATA_SAMPLE = 11  # window of the percentile zones
 P_PCNT_ABOVE = 12  # upper zone percentile
 P_PCNT_BELOW = 13  # the lower zone is the (100 - pcnt_below) percentile
 PARAMS = layout_names(globals(), "P_")
+JMA_CODE = 8  # the default MA type, Jurik's: its stages run three at a time (nb/jma3.py)
 
 # Float outputs fo[F_...]
 F_F3 = 0
@@ -391,21 +394,30 @@ def sniper_nb(
     code = int(p[P_MA_TYPE])
     phase = p[P_PHASE]
     power = p[P_POWER]
-    k5 = np.empty(n)
-    k8 = np.empty(n)
-    k17 = np.empty(n)
+    k5 = fo[F_K1V]  # the raw %K first, smoothed in place
+    k8 = fo[F_K2V]
+    k17 = fo[F_K3V]
     stoch_5_8_17_nb(hi, lo, cl, k5, k8, k17)
-    for row, k_raw, mw in ((F_K1V, k5, 3), (F_K2V, k8, 5), (F_K3V, k17, 5)):
-        k = ma_series_nb(code, k_raw, mw, phase, power)
+    if code == JMA_CODE and not (has_gap_nb(k5) or has_gap_nb(k8) or has_gap_nb(k17)):
+        jma_parallel3_nb(k5, k8, k17, 3, 5, 5, phase, power, k5, k8, k17)
+    else:
+        for row, mw in ((F_K1V, 3), (F_K2V, 5), (F_K3V, 5)):
+            fo[row] = ma_series_nb(code, fo[row], mw, phase, power)
+    for row in (F_K1V, F_K2V, F_K3V):
         for i in range(n):
-            fo[row, i] = _centre(k[i])
-    m1 = ma_series_nb(code, cl, length, phase, power)
-    m2 = ma_series_nb(code, m1, length, phase, power)
-    m3 = ma_series_nb(code, m2, length, phase, power)
+            fo[row, i] = _centre(fo[row, i])
+    m1 = np.empty(n)
+    m2 = np.empty(n)
+    m3 = fo[F_TAVG]
+    fast = code == JMA_CODE and not has_gap_nb(cl) and jma_chain3_nb(cl, length, phase, power, m1, m2, m3)
+    if not fast:
+        m1 = ma_series_nb(code, cl, length, phase, power)
+        m2 = ma_series_nb(code, m1, length, phase, power)
+        m3[:] = ma_series_nb(code, m2, length, phase, power)
     for i in range(n):
-        fo[F_TAVG, i] = 3.0 * m1[i] - 3.0 * m2[i] + m3[i]
+        m3[i] = 3.0 * m1[i] - 3.0 * m2[i] + m3[i]
     dmi_nb(hi, lo, cl, int(p[P_DMI_LEN]), int(p[P_DMI_MA_TYPE]), fo[F_PLUS_DI], fo[F_MINUS_DI], fo[F_ADX])
-    avg = sma_nb(vol, int(p[P_VOL_AVG_LEN]), k5)
+    avg = sma_nb(vol, int(p[P_VOL_AVG_LEN]), m1)
     fo[F_VOL_STRENGTH, 0] = np.nan
     for i in range(1, n):
         a = avg[i - 1]
