@@ -24,8 +24,8 @@ import numpy as np
 from numba import njit
 
 _FLIP = np.int64(0x7FFFFFFFFFFFFFFF)
-_KEY_MIN = np.iinfo(np.int64).min
-_KEY_MAX = np.iinfo(np.int64).max
+_KEY_MIN = int(np.iinfo(np.int64).min)
+_KEY_MAX = int(np.iinfo(np.int64).max)
 
 
 @njit(cache=True, error_model="numpy")
@@ -39,14 +39,14 @@ def float_keys_nb(x: np.ndarray, out: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _value_nb(key: np.int64, buf: np.ndarray, val: np.ndarray) -> float:
+def _value_nb(key: int, buf: np.ndarray, val: np.ndarray) -> float:
     """The float whose key is ``key`` (the key map is its own inverse); ``val`` views ``buf``."""
     buf[0] = key ^ ((key >> 63) & _FLIP)
     return val[0]
 
 
 @njit(cache=True, error_model="numpy")
-def _below_nb(k: np.ndarray, a: int, b: int, y: np.int64) -> np.int64:
+def _below_nb(k: np.ndarray, a: int, b: int, y: int) -> int:
     """Largest key of ``k[a:b]`` below ``y``."""
     best = _KEY_MIN
     for i in range(a, b):
@@ -56,7 +56,7 @@ def _below_nb(k: np.ndarray, a: int, b: int, y: np.int64) -> np.int64:
 
 
 @njit(cache=True, error_model="numpy")
-def _above_nb(k: np.ndarray, a: int, b: int, y: np.int64) -> np.int64:
+def _above_nb(k: np.ndarray, a: int, b: int, y: int) -> int:
     """Smallest key of ``k[a:b]`` above ``y``."""
     best = _KEY_MAX
     for i in range(a, b):
@@ -66,7 +66,7 @@ def _above_nb(k: np.ndarray, a: int, b: int, y: np.int64) -> np.int64:
 
 
 @njit(cache=True, error_model="numpy")
-def _count_nb(k: np.ndarray, a: int, b: int, y: np.int64) -> tuple[int, int]:
+def _count_nb(k: np.ndarray, a: int, b: int, y: int) -> tuple[int, int]:
     """Keys of ``k[a:b]`` below ``y`` and equal to it."""
     lt = 0
     eq = 0
@@ -78,8 +78,8 @@ def _count_nb(k: np.ndarray, a: int, b: int, y: np.int64) -> tuple[int, int]:
 
 @njit(cache=True, error_model="numpy", inline="always")
 def _track_nb(
-    k: np.ndarray, a: int, b: int, r: int, y: np.int64, lt: int, eq: int, old: np.int64, new: np.int64
-) -> tuple[np.int64, int, int]:
+    k: np.ndarray, a: int, b: int, r: int, y: int, lt: int, eq: int, old: int, new: int
+) -> tuple[int, int, int]:
     """Rank ``r`` of the window ``k[a:b]`` after ``old`` left and ``new`` came: (key, below, equal)."""
     if old < y:
         lt -= 1
