@@ -17,6 +17,8 @@ import numpy as np
 from numba import njit
 
 from uptrade.indicators.nb.dmi import dmi_init_nb, dmi_nb, dmi_size_nb, dmi_step_nb
+from uptrade.indicators.nb.jma3 import jma_chain3_nb, jma_parallel3_nb
+from uptrade.indicators.nb.ma_batch import has_gap_nb
 from uptrade.indicators.nb.ma_step import ma_size_nb
 from uptrade.indicators.nb.machines import (
     ext_init_nb,
@@ -28,7 +30,8 @@ from uptrade.indicators.nb.machines import (
     sma_step_nb,
 )
 from uptrade.indicators.nb.osc_common import layout_names, ma_next_nb, ma_series_nb, ma_start_nb, sign_nb
-from uptrade.indicators.nb.rolling import rolling_extreme_nb, sma_nb
+from uptrade.indicators.nb.pctl import rolling_pctl2_nb
+from uptrade.indicators.nb.rolling import first_valid_nb, rolling_extreme_nb, sma_nb
 
 # Parameters p[P_...] (the names are the wrapper's keyword arguments; MA types as codes)
 P_LENGTH = 0  # window of the three MAs of tavg
@@ -46,6 +49,7 @@ P_DATA_SAMPLE = 11  # window of the percentile zones
 P_PCNT_ABOVE = 12  # upper zone percentile
 P_PCNT_BELOW = 13  # the lower zone is the (100 - pcnt_below) percentile
 PARAMS = layout_names(globals(), "P_")
+JMA_CODE = 8  # the default MA type, Jurik's: its stages run three at a time (nb/jma3.py)
 
 # Float outputs fo[F_...]
 F_F3 = 0
@@ -166,9 +170,8 @@ def _centre(k: float) -> float:
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _sniper_tail(
+def _sniper_core(
     p: np.ndarray,
-    lay: np.ndarray,
     st: np.ndarray,
     k1v: float,
     k2v: float,
@@ -180,7 +183,7 @@ def _sniper_tail(
     fo: np.ndarray,
     bo: np.ndarray,
 ) -> int:
-    """Fisher transform, state counter, zones and flags of one bar (shared by batch and live)."""
+    """Fisher transform, state counter and the flags of one bar that need no zone (batch and live)."""
     # Fisher transform of k3v, 0 until defined, a non-finite step keeps the previous value
     f1 = st[S_F3]
     f2 = st[S_F3_1]
@@ -225,20 +228,23 @@ def _sniper_tail(
     major_buy = minor_buy and sc >= 2.0 and not strong_down and volume_ok
     minor_sell = down_turn and f3 > obos
     major_sell = minor_sell and sc <= -2.0 and not strong_up and volume_ok
-    upper, lower = pctl_step_nb(st, lay[L_PCTL], int(p[P_DATA_SAMPLE]), f3, p[P_PCNT_ABOVE], 100.0 - p[P_PCNT_BELOW])
     fo[F_F3] = f3
     fo[F_SC] = sc
-    fo[F_UPPER] = upper
-    fo[F_LOWER] = lower
     bo[B_MINOR_BUY] = minor_buy
     bo[B_MAJOR_BUY] = major_buy
     bo[B_MINOR_SELL] = minor_sell
     bo[B_MAJOR_SELL] = major_sell
     bo[B_BUY_TRAIL] = up_turn and f3 > p[P_TRAIL_THRESHOLD]
     bo[B_SELL_TRAIL] = down_turn and f3 < -p[P_TRAIL_THRESHOLD]
-    bo[B_ADAPTIVE_CROSS_UP] = bars >= 2 and f3 >= lower and f1 < lower and f3 - f2 > 0.01
-    bo[B_ADAPTIVE_CROSS_DOWN] = bars >= 2 and f3 <= upper and f1 > upper and f2 - f3 > 0.01
     return 1 if major_buy else (-1 if major_sell else 0)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _zone_crosses(bars: float, f3: float, f1: float, f2: float, upper: float, lower: float) -> tuple[bool, bool]:
+    """Adaptive crosses of f3 (f1, f2: the two bars before) with the current bar's zones."""
+    up = bars >= 2 and f3 >= lower and f1 < lower and f3 - f2 > 0.01
+    down = bars >= 2 and f3 <= upper and f1 > upper and f2 - f3 > 0.01
+    return up, down
 
 
 @njit(cache=True, error_model="numpy")
@@ -281,7 +287,16 @@ def sniper_step_nb(
     fo[F_K3V] = k3v
     fo[F_TAVG] = 3.0 * m1 - 3.0 * m2 + m3
     fo[F_VOL_STRENGTH] = vs
-    return _sniper_tail(p, lay, st, k1v, k2v, k3v, fo[F_PLUS_DI], fo[F_MINUS_DI], fo[F_ADX], vs, fo, bo)
+    sig = _sniper_core(p, st, k1v, k2v, k3v, fo[F_PLUS_DI], fo[F_MINUS_DI], fo[F_ADX], vs, fo, bo)
+    m = int(p[P_DATA_SAMPLE])
+    f3 = st[S_F3]
+    upper, lower = pctl_step_nb(st, lay[L_PCTL], m, f3, p[P_PCNT_ABOVE], 100.0 - p[P_PCNT_BELOW])
+    fo[F_UPPER] = upper
+    fo[F_LOWER] = lower
+    up, down = _zone_crosses(st[S_BARS] - 1.0, f3, st[S_F3_1], st[S_F3_2], upper, lower)
+    bo[B_ADAPTIVE_CROSS_UP] = up
+    bo[B_ADAPTIVE_CROSS_DOWN] = down
+    return sig
 
 
 @njit(cache=True, error_model="numpy")
@@ -298,6 +313,65 @@ def stoch_nb(hi: np.ndarray, lo: np.ndarray, cl: np.ndarray, w: int, out: np.nda
     return out
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _k_of(hh: float, ll: float, cl: float, gap: bool) -> float:
+    """%K from a window's extremes (NaN where the window holds a gap), as :func:`stoch_nb`."""
+    rng = hh - ll
+    k = 50.0 if rng == 0.0 else 100.0 * (cl - ll) / rng
+    return np.nan if gap or np.isnan(rng) or np.isnan(cl) else k
+
+
+@njit(cache=True, error_model="numpy")
+def stoch_5_8_17_nb(
+    hi: np.ndarray, lo: np.ndarray, cl: np.ndarray, k5: np.ndarray, k8: np.ndarray, k17: np.ndarray
+) -> None:
+    """:func:`stoch_nb` over 5, 8 and 17 bars in one pass: each window's extremes extend the shorter one's.
+
+    The extremes are plain comparisons over the window (17 loads a side, no loop-carried
+    state); a window holds a gap where a running count of the bars before the first finite
+    high/low, or with a NaN high or low, grows across it (NaN there, as the deque and the
+    block kernels give).
+    """
+    n = cl.shape[0]
+    sh = first_valid_nb(hi)
+    sl = first_valid_nb(lo)
+    lim = max(sh, sl)
+    gaps = np.empty(n + 1, dtype=np.int64)  # gaps[i]: bars before i that are not usable
+    g = 0
+    gaps[0] = 0
+    for i in range(n):
+        g += i < lim or np.isnan(hi[i]) or np.isnan(lo[i])
+        gaps[i + 1] = g
+    for i in range(min(n, 16)):  # windows that reach before bar 0
+        for w, out in ((5, k5), (8, k8), (17, k17)):
+            if i < w - 1:
+                out[i] = np.nan
+                continue
+            hh = hi[i]
+            ll = lo[i]
+            for j in range(i - w + 1, i):
+                hh = hi[j] if hi[j] > hh else hh
+                ll = lo[j] if lo[j] < ll else ll
+            out[i] = _k_of(hh, ll, cl[i], gaps[i + 1] > gaps[i + 1 - w])
+    for i in range(16, n):
+        hh = hi[i]
+        ll = lo[i]
+        c = cl[i]
+        end = gaps[i + 1]
+        for j in range(1, 5):
+            hh = hi[i - j] if hi[i - j] > hh else hh
+            ll = lo[i - j] if lo[i - j] < ll else ll
+        k5[i] = _k_of(hh, ll, c, end > gaps[i - 4])
+        for j in range(5, 8):
+            hh = hi[i - j] if hi[i - j] > hh else hh
+            ll = lo[i - j] if lo[i - j] < ll else ll
+        k8[i] = _k_of(hh, ll, c, end > gaps[i - 7])
+        for j in range(8, 17):
+            hh = hi[i - j] if hi[i - j] > hh else hh
+            ll = lo[i - j] if lo[i - j] < ll else ll
+        k17[i] = _k_of(hh, ll, c, end > gaps[i - 16])
+
+
 @njit(cache=True, error_model="numpy")
 def sniper_nb(
     p: np.ndarray,
@@ -309,24 +383,41 @@ def sniper_nb(
     bo: np.ndarray,
     sig: np.ndarray,
 ) -> None:
-    """Batch SniperProX: ``fo`` (12, n), ``bo`` (8, n), int8 ``sig``; array passes, then the live tail per bar."""
+    """Batch SniperProX: ``fo`` (12, n), ``bo`` (8, n), int8 ``sig``.
+
+    Array passes, the live machine's per-bar core in a loop, then the zones of the whole f3
+    series (:func:`rolling_pctl2_nb`, the same values as the live sorted window) and the
+    crosses with them.
+    """
     n = cl.shape[0]
     length = int(p[P_LENGTH])
     code = int(p[P_MA_TYPE])
     phase = p[P_PHASE]
     power = p[P_POWER]
-    tmp = np.empty(n)
-    for row, w, mw in ((F_K1V, 5, 3), (F_K2V, 8, 5), (F_K3V, 17, 5)):
-        k = ma_series_nb(code, stoch_nb(hi, lo, cl, w, tmp), mw, phase, power)
+    k5 = fo[F_K1V]  # the raw %K first, smoothed in place
+    k8 = fo[F_K2V]
+    k17 = fo[F_K3V]
+    stoch_5_8_17_nb(hi, lo, cl, k5, k8, k17)
+    if code == JMA_CODE and not (has_gap_nb(k5) or has_gap_nb(k8) or has_gap_nb(k17)):
+        jma_parallel3_nb(k5, k8, k17, 3, 5, 5, phase, power, k5, k8, k17)
+    else:
+        for row, mw in ((F_K1V, 3), (F_K2V, 5), (F_K3V, 5)):
+            fo[row] = ma_series_nb(code, fo[row], mw, phase, power)
+    for row in (F_K1V, F_K2V, F_K3V):
         for i in range(n):
-            fo[row, i] = _centre(k[i])
-    m1 = ma_series_nb(code, cl, length, phase, power)
-    m2 = ma_series_nb(code, m1, length, phase, power)
-    m3 = ma_series_nb(code, m2, length, phase, power)
+            fo[row, i] = _centre(fo[row, i])
+    m1 = np.empty(n)
+    m2 = np.empty(n)
+    m3 = fo[F_TAVG]
+    fast = code == JMA_CODE and not has_gap_nb(cl) and jma_chain3_nb(cl, length, phase, power, m1, m2, m3)
+    if not fast:
+        m1 = ma_series_nb(code, cl, length, phase, power)
+        m2 = ma_series_nb(code, m1, length, phase, power)
+        m3[:] = ma_series_nb(code, m2, length, phase, power)
     for i in range(n):
-        fo[F_TAVG, i] = 3.0 * m1[i] - 3.0 * m2[i] + m3[i]
+        m3[i] = 3.0 * m1[i] - 3.0 * m2[i] + m3[i]
     dmi_nb(hi, lo, cl, int(p[P_DMI_LEN]), int(p[P_DMI_MA_TYPE]), fo[F_PLUS_DI], fo[F_MINUS_DI], fo[F_ADX])
-    avg = sma_nb(vol, int(p[P_VOL_AVG_LEN]), tmp)
+    avg = sma_nb(vol, int(p[P_VOL_AVG_LEN]), m1)
     fo[F_VOL_STRENGTH, 0] = np.nan
     for i in range(1, n):
         a = avg[i - 1]
@@ -337,9 +428,8 @@ def sniper_nb(
     frow = np.empty(fo.shape[0])
     brow = np.empty(bo.shape[0], dtype=np.bool_)
     for i in range(n):
-        sig[i] = _sniper_tail(
+        sig[i] = _sniper_core(
             p,
-            lay,
             st,
             fo[F_K1V, i],
             fo[F_K2V, i],
@@ -351,9 +441,17 @@ def sniper_nb(
             frow,
             brow,
         )
-        fo[F_F3, i] = frow[F_F3]  # the rows the tail writes
+        fo[F_F3, i] = frow[F_F3]  # the rows the core writes
         fo[F_SC, i] = frow[F_SC]
-        fo[F_UPPER, i] = frow[F_UPPER]
-        fo[F_LOWER, i] = frow[F_LOWER]
-        for j in range(brow.shape[0]):
+        for j in (B_MINOR_BUY, B_MAJOR_BUY, B_MINOR_SELL, B_MAJOR_SELL, B_BUY_TRAIL, B_SELL_TRAIL):
             bo[j, i] = brow[j]
+    f3 = fo[F_F3]
+    upper = fo[F_UPPER]
+    lower = fo[F_LOWER]
+    rolling_pctl2_nb(f3, int(p[P_DATA_SAMPLE]), p[P_PCNT_ABOVE], 100.0 - p[P_PCNT_BELOW], upper, lower)
+    for i in range(n):
+        f1 = f3[i - 1] if i >= 1 else 0.0
+        f2 = f3[i - 2] if i >= 2 else 0.0
+        up, down = _zone_crosses(float(i), f3[i], f1, f2, upper[i], lower[i])
+        bo[B_ADAPTIVE_CROSS_UP, i] = up
+        bo[B_ADAPTIVE_CROSS_DOWN, i] = down

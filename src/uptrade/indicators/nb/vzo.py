@@ -16,6 +16,7 @@ from numba import njit
 from uptrade.indicators.nb.ma_step import ma_size_nb
 from uptrade.indicators.nb.machines import pctl_size, pctl_step_nb
 from uptrade.indicators.nb.osc_common import layout_names, ma_next_nb, ma_series_nb, ma_start_nb, sign_nb
+from uptrade.indicators.nb.pctl import rolling_pctl2_nb
 
 # Parameters p[P_...] (the names are the wrapper's keyword arguments; the MA type as a code)
 P_VZO_LENGTH = 0  # window of the two volume MAs
@@ -99,41 +100,50 @@ def vzo_init_nb(p: np.ndarray, lay: np.ndarray, st: np.ndarray) -> None:
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _vzo_tail(
-    p: np.ndarray, lay: np.ndarray, st: np.ndarray, vzo: float, sm: float, fo: np.ndarray, bo: np.ndarray
-) -> int:
-    """Turning points, zones and flags of one bar (shared by batch and live)."""
+def _turns(vzo: float, v1: float, v2: float) -> tuple[bool, bool]:
+    """Up and down turning points of vzo (v1, v2: the two bars before)."""
+    if np.isnan(vzo) or np.isnan(v1) or np.isnan(v2):
+        return False, False
+    s_now = sign_nb(vzo - v1)
+    s_prev = sign_nb(v1 - v2)
+    return s_now > s_prev, s_now < s_prev
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _vzo_core(p: np.ndarray, st: np.ndarray, vzo: float, sm: float, fo: np.ndarray, bo: np.ndarray) -> int:
+    """Turning points and the flags of one bar that need no zone (shared by batch and live)."""
     v1 = st[S_VZO_1]
     v2 = st[S_VZO_2]
     st[S_VZO_2] = v1
     st[S_VZO_1] = vzo
-    up_turn = False
-    down_turn = False
-    if not (np.isnan(vzo) or np.isnan(v1) or np.isnan(v2)):
-        s_now = sign_nb(vzo - v1)
-        s_prev = sign_nb(v1 - v2)
-        up_turn = s_now > s_prev
-        down_turn = s_now < s_prev
+    up_turn, down_turn = _turns(vzo, v1, v2)
     sell_val = p[P_MINOR_SELL_VAL]
     buy_val = p[P_MINOR_BUY_VAL]
     rng = p[P_MINOR_MAJOR_RANGE]
     filt = p[P_ZERO_CROSS_FILTER_RANGE]
-    upper, lower = pctl_step_nb(st, lay[L_PCTL], int(p[P_DATA_SAMPLE]), vzo, p[P_PCNT_ABOVE], 100.0 - p[P_PCNT_BELOW])
     fo[F_VZO] = vzo
     fo[F_VZO_SMOOTHED] = sm
-    fo[F_UPPER] = upper
-    fo[F_LOWER] = lower
     bo[B_MINOR_BUY] = up_turn and vzo < buy_val
     bo[B_MAJOR_BUY] = up_turn and vzo < buy_val - rng
     bo[B_MINOR_SELL] = down_turn and vzo > sell_val
     bo[B_MAJOR_SELL] = down_turn and vzo > sell_val + rng
     bo[B_ZERO_CROSS_UP] = vzo >= 0.0 and v1 < 0.0 and sm - v2 > filt
     bo[B_ZERO_CROSS_DOWN] = vzo <= 0.0 and v1 > 0.0 and v2 - sm > filt
-    bo[B_ADAPTIVE_CROSS_UP] = vzo >= lower and v1 < lower and sm - v2 > filt
-    bo[B_ADAPTIVE_CROSS_DOWN] = vzo <= upper and v1 > upper and v2 - sm > filt
-    bo[B_ADAPTIVE_BUY] = up_turn and vzo < lower
-    bo[B_ADAPTIVE_SELL] = down_turn and vzo > upper
     return 1 if bo[B_MAJOR_BUY] else (-1 if bo[B_MAJOR_SELL] else 0)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _vzo_zones(
+    filt: float, vzo: float, v1: float, v2: float, sm: float, upper: float, lower: float
+) -> tuple[bool, bool, bool, bool]:
+    """Adaptive cross up, cross down, buy and sell of one bar (v1, v2: vzo of the two bars before)."""
+    up_turn, down_turn = _turns(vzo, v1, v2)
+    return (
+        vzo >= lower and v1 < lower and sm - v2 > filt,
+        vzo <= upper and v1 > upper and v2 - sm > filt,
+        up_turn and vzo < lower,
+        down_turn and vzo > upper,
+    )
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -168,12 +178,25 @@ def vzo_step_nb(
     a_v = ma_next_nb(st, lay[L_VOL], code, n, p[P_PHASE], p[P_POWER], vol)
     vzo = _vzo_value(a_sv, a_v)
     sm = ma_next_nb(st, lay[L_SMOOTH], code, int(p[P_NOISE_LENGTH]), p[P_PHASE], p[P_POWER], vzo)
-    return _vzo_tail(p, lay, st, vzo, sm, fo, bo)
+    v1 = st[S_VZO_1]
+    v2 = st[S_VZO_2]
+    sig = _vzo_core(p, st, vzo, sm, fo, bo)
+    upper, lower = pctl_step_nb(st, lay[L_PCTL], int(p[P_DATA_SAMPLE]), vzo, p[P_PCNT_ABOVE], 100.0 - p[P_PCNT_BELOW])
+    fo[F_UPPER] = upper
+    fo[F_LOWER] = lower
+    zones = _vzo_zones(p[P_ZERO_CROSS_FILTER_RANGE], vzo, v1, v2, sm, upper, lower)
+    bo[B_ADAPTIVE_CROSS_UP], bo[B_ADAPTIVE_CROSS_DOWN], bo[B_ADAPTIVE_BUY], bo[B_ADAPTIVE_SELL] = zones
+    return sig
 
 
 @njit(cache=True, error_model="numpy")
 def vzo_nb(p: np.ndarray, cl: np.ndarray, vol: np.ndarray, fo: np.ndarray, bo: np.ndarray, sig: np.ndarray) -> None:
-    """Batch VZOProX: ``fo`` (4, n), ``bo`` (10, n), int8 ``sig``; array passes, then the live tail per bar."""
+    """Batch VZOProX: ``fo`` (4, n), ``bo`` (10, n), int8 ``sig``.
+
+    Array passes, the live machine's per-bar core in a loop, then the zones of the whole vzo
+    series (:func:`rolling_pctl2_nb`, the same values as the live sorted window) and the flags
+    that use them.
+    """
     n = cl.shape[0]
     code = int(p[P_MA_TYPE])
     lay = vzo_layout_nb(p)
@@ -191,8 +214,17 @@ def vzo_nb(p: np.ndarray, cl: np.ndarray, vol: np.ndarray, fo: np.ndarray, bo: n
     frow = np.empty(fo.shape[0])
     brow = np.empty(bo.shape[0], dtype=np.bool_)
     for i in range(n):
-        sig[i] = _vzo_tail(p, lay, st, vz[i], sm[i], frow, brow)
-        for k in range(frow.shape[0]):
-            fo[k, i] = frow[k]
-        for k in range(brow.shape[0]):
-            bo[k, i] = brow[k]
+        sig[i] = _vzo_core(p, st, vz[i], sm[i], frow, brow)
+        for j in (B_MINOR_BUY, B_MAJOR_BUY, B_MINOR_SELL, B_MAJOR_SELL, B_ZERO_CROSS_UP, B_ZERO_CROSS_DOWN):
+            bo[j, i] = brow[j]
+    fo[F_VZO] = vz
+    fo[F_VZO_SMOOTHED] = sm
+    upper = fo[F_UPPER]
+    lower = fo[F_LOWER]
+    rolling_pctl2_nb(vz, int(p[P_DATA_SAMPLE]), p[P_PCNT_ABOVE], 100.0 - p[P_PCNT_BELOW], upper, lower)
+    filt = p[P_ZERO_CROSS_FILTER_RANGE]
+    for i in range(n):
+        v1 = vz[i - 1] if i >= 1 else np.nan
+        v2 = vz[i - 2] if i >= 2 else np.nan
+        zones = _vzo_zones(filt, vz[i], v1, v2, sm[i], upper[i], lower[i])
+        bo[B_ADAPTIVE_CROSS_UP, i], bo[B_ADAPTIVE_CROSS_DOWN, i], bo[B_ADAPTIVE_BUY, i], bo[B_ADAPTIVE_SELL, i] = zones
