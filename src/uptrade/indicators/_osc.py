@@ -7,12 +7,15 @@ them, so SniperProX and VZOProX share every line of it.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas is imported by the frame functions only (a tenth of a second at start-up)
+    import pandas as pd
 
 from uptrade.errors import DataFormatError
 from uptrade.indicators.ma import as_series
@@ -50,7 +53,8 @@ def unpack(
 
 def bar_values(bar: object, names: tuple[str, ...]) -> tuple[float, ...]:
     """Fields of a bar given as a mapping, a pandas row or an object with attributes."""
-    if isinstance(bar, (Mapping, pd.Series)):
+    pandas = sys.modules.get("pandas")  # a pandas row can only exist once pandas is imported
+    if isinstance(bar, Mapping) or (pandas is not None and isinstance(bar, pandas.Series)):
         return tuple(float(bar[n]) for n in names)
     return tuple(float(getattr(bar, n)) for n in names)
 
@@ -100,6 +104,8 @@ class Oscillator(Generic[R]):
 
     def frame(self, frame: pd.DataFrame, params: Mapping[str, Any]) -> pd.DataFrame:
         """The oscillator of an OHLCV DataFrame, as a DataFrame indexed like it (one column per output)."""
+        import pandas as pd
+
         c = frame_inputs(frame, self.inputs)
         res = self.run([c[k] for k in self.inputs], params)
         return pd.DataFrame(res._asdict(), index=frame.index)

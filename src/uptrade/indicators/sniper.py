@@ -9,16 +9,18 @@ spec leaves open are in ``docs/indicators.md``.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
-import pandas as pd
 
 from uptrade.indicators._osc import Oscillator, OscillatorStream
 from uptrade.indicators.ma import ma_type_of
 from uptrade.indicators.nb import sniper as kernels
 from uptrade.indicators.nb.osc_common import pack
 from uptrade.indicators.params import SniperParams
+
+if TYPE_CHECKING:  # the DataFrame form imports pandas when it is called
+    import pandas as pd
 
 DEFAULTS: dict[str, Any] = SniperParams.defaults()
 INPUTS = ("high", "low", "close", "volume")
