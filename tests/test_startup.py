@@ -65,6 +65,36 @@ def test_command_line_help_imports_no_library(argv: list[str]) -> None:
     assert set(loaded) <= {"pydantic"}, loaded
 
 
+def test_the_catalogue_and_the_parameter_models_import_no_kernel() -> None:
+    loaded = loaded_after("import uptrade.indicators.registry, uptrade.indicators.params")
+    assert not {"numba", "llvmlite", "pandas", "pyarrow", "sqlalchemy"} & set(loaded)
+
+
+def test_listing_the_indicators_imports_no_kernel(tmp_path: Path) -> None:
+    code = (
+        "import sys, contextlib, io\n"
+        "sys.argv = ['uptrade', 'indicators', 'list']\n"
+        "from uptrade.cli import app\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        "    try:\n"
+        "        app()\n"
+        "    except SystemExit as exc:\n"
+        "        assert exc.code == 0, exc.code\n"
+        "assert 'SniperProX' in out.getvalue() and 'Jurik' in out.getvalue(), out.getvalue()\n"
+    )
+    loaded = loaded_after(code, env={**os.environ, "UPTRADE_HOME": str(tmp_path), "COLUMNS": "200"})
+    assert not {"numba", "llvmlite", "pandas", "pyarrow", "sqlalchemy"} & set(loaded), loaded
+
+
+def test_the_catalogue_names_the_inputs_the_oscillators_read() -> None:
+    from uptrade.indicators import sniper, vzo
+    from uptrade.indicators.registry import INDICATORS
+
+    assert INDICATORS["sniper"].inputs == sniper.INPUTS == sniper.SNIPER.inputs
+    assert INDICATORS["vzo"].inputs == vzo.INPUTS == vzo.VZO.inputs
+
+
 def test_a_bar_is_read_alike_from_a_mapping_a_pandas_row_and_attributes() -> None:
     names = ("high", "low", "close", "volume")
     values = (101.5, 99.25, 100.0, 7.0)

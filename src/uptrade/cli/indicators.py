@@ -17,7 +17,7 @@ def indicators_list() -> None:
     """Indicators with their parameters and defaults, and the 34 moving-average types."""
     from rich.table import Table
 
-    from uptrade.indicators.ma import MA_TYPES
+    from uptrade.indicators.ma_types import MA_TYPES
     from uptrade.indicators.registry import INDICATORS
 
     out = console()

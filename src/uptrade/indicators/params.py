@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic.fields import FieldInfo
 
 from uptrade.errors import ParameterError, did_you_mean
-from uptrade.indicators.ma import MAType, check_window, ma_type_of
+from uptrade.indicators.ma_types import MAType, check_window, ma_type_of
 
 
 def check_int(name: str, value: object, low: int | None = None) -> int:

@@ -10,14 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from uptrade.errors import ParameterError
-from uptrade.indicators import sniper, spectral, vzo
-from uptrade.indicators.ma import ma_type_of, moving_average
+from uptrade.indicators.ma_types import ma_type_of
 from uptrade.indicators.params import (
     CelestialParams,
     CycleParams,
@@ -27,6 +23,12 @@ from uptrade.indicators.params import (
     SpectralParams,
     VZOParams,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# The catalogue itself imports no kernel, numba or pandas (listing indicators or checking a
+# config's parameters needs none of them); each compute function imports what it runs.
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,24 @@ class IndicatorInfo:
         return self.compute(frame, self.model.of(params))
 
 
+def _sniper_frame(frame: pd.DataFrame, p: SniperParams) -> pd.DataFrame:
+    from uptrade.indicators.sniper import sniper_prox_frame
+
+    return sniper_prox_frame(frame, **p.model_dump())
+
+
+def _vzo_frame(frame: pd.DataFrame, p: VZOParams) -> pd.DataFrame:
+    from uptrade.indicators.vzo import vzo_prox_frame
+
+    return vzo_prox_frame(frame, **p.model_dump())
+
+
 def _ma_frame(frame: pd.DataFrame, p: MAParams) -> pd.DataFrame:
+    import numpy as np
+    import pandas as pd
+
+    from uptrade.indicators.ma import moving_average
+
     t = ma_type_of(p.ma_type)
     kw: dict[str, Any] = {"phase": p.phase, "power": p.power}
     if t.uses_hl:
@@ -70,6 +89,8 @@ def _cycle_frame(frame: pd.DataFrame, p: CycleParams) -> pd.DataFrame:
 
 def _cycle_periods(cycles: str) -> list[float] | None:
     """``all`` (None) or a comma list of Hurst cycle names and periods in bars."""
+    from uptrade.indicators import spectral
+
     if cycles.strip().lower() == "all":
         return None
     periods: list[float] = []
@@ -86,6 +107,8 @@ def _cycle_periods(cycles: str) -> list[float] | None:
 
 
 def _spectral_frame(frame: pd.DataFrame, p: SpectralParams) -> pd.DataFrame:
+    from uptrade.indicators import spectral
+
     res = spectral.spectral_frame(
         frame, _cycle_periods(p.cycles), method=p.method, window=p.window, bandwidth=p.bandwidth
     )
@@ -95,6 +118,9 @@ def _spectral_frame(frame: pd.DataFrame, p: SpectralParams) -> pd.DataFrame:
 
 
 def _celestial_frame(frame: pd.DataFrame, p: CelestialParams) -> pd.DataFrame:
+    import numpy as np
+    import pandas as pd
+
     from uptrade.indicators.celestial import celestial_channel_levels, nearest_levels
 
     levels = celestial_channel_levels(
@@ -108,19 +134,19 @@ INDICATORS: dict[str, IndicatorInfo] = {
     "sniper": IndicatorInfo(
         "sniper",
         "SniperProX",
-        sniper.INPUTS,
+        ("high", "low", "close", "volume"),
         SniperParams,
         "f3",
-        lambda frame, p: sniper.sniper_prox_frame(frame, **p.model_dump()),
+        _sniper_frame,
         ("close", "f3", "sc", "adx", "upper", "lower", "signal"),
     ),
     "vzo": IndicatorInfo(
         "vzo",
         "VZOProX",
-        vzo.INPUTS,
+        ("close", "volume"),
         VZOParams,
         "vzo",
-        lambda frame, p: vzo.vzo_prox_frame(frame, **p.model_dump()),
+        _vzo_frame,
         ("close", "vzo", "vzo_smoothed", "upper", "lower", "signal"),
     ),
     "ma": IndicatorInfo(

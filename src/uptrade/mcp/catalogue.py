@@ -34,7 +34,7 @@ def _kind(spec: dict[str, Any]) -> str | None:
 def indicator_catalogue() -> dict[str, Any]:
     """Every indicator's inputs, outputs and parameters (type, default, range, description), the signal
     sources and combiner modes configs name, and the 34 moving-average types."""
-    from uptrade.indicators.ma import MA_TYPES
+    from uptrade.indicators.ma_types import MA_TYPES
     from uptrade.indicators.registry import INDICATORS
     from uptrade.signals.adapters import ADAPTERS
     from uptrade.signals.combine import MODES
