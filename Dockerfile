@@ -13,8 +13,8 @@ COPY pyproject.toml README.md ./
 COPY src ./src
 RUN pip install . && rm -rf /tmp/uptrade-build
 
-# numba writes its compiled kernels next to the sources unless told otherwise; site-packages is
-# not writable for the user, so the cache goes to its home (a volume in docker-compose.yml).
+# uptrade defaults numba's cache to ~/.cache/uptrade/numba; the image names it explicitly so that
+# it sits on the volume docker-compose.yml mounts at the user's home.
 ENV NUMBA_CACHE_DIR=/home/uptrade/.cache/numba \
     UPTRADE_HOME=/home/uptrade/.uptrade
 RUN useradd --create-home --uid 10001 --user-group uptrade \
