@@ -178,6 +178,44 @@ def _advance_nb(
 
 
 @njit(cache=True, error_model="numpy", inline="always")
+def _line_nb(st: np.ndarray, window: int) -> tuple[float, float]:
+    """Intercept and slope of the window's least-squares line (relative to the anchor offset)."""
+    sj = 0.5 * window * (window - 1.0)
+    sjj = (window - 1.0) * window * (2.0 * window - 1.0) / 6.0
+    b = (window * st[1] - sj * st[0]) / (window * sjj - sj * sj)
+    return (st[0] - b * sj) / window, b
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _bin_nb(
+    br: np.ndarray,
+    bi: np.ndarray,
+    st: np.ndarray,
+    coef: np.ndarray,
+    c0: np.ndarray,
+    c1: np.ndarray,
+    p: int,
+    m: int,
+    a: float,
+    b: float,
+    detrend: bool,
+) -> tuple[float, float]:
+    """Real and imaginary part of ``X`` at period ``p`` from the current sums."""
+    re = 0.0
+    im = 0.0
+    for i in range(m):
+        re += coef[p * m + i] * br[p * m + i]
+        im += coef[p * m + i] * bi[p * m + i]
+    if detrend:
+        re -= a * c0[p].real + b * c1[p].real
+        im -= a * c0[p].imag + b * c1[p].imag
+    else:
+        re += st[2] * c0[p].real
+        im += st[2] * c0[p].imag
+    return re, im
+
+
+@njit(cache=True, error_model="numpy", inline="always")
 def _spectrum_nb(
     br: np.ndarray,
     bi: np.ndarray,
@@ -192,26 +230,57 @@ def _spectrum_nb(
     """``X`` per period from the current sums into ``out``."""
     k = c0.shape[0]
     m = br.shape[0] // k
-    a = 0.0
-    b = 0.0
-    if detrend:
-        sj = 0.5 * window * (window - 1.0)
-        sjj = (window - 1.0) * window * (2.0 * window - 1.0) / 6.0
-        b = (window * st[1] - sj * st[0]) / (window * sjj - sj * sj)
-        a = (st[0] - b * sj) / window
+    a, b = _line_nb(st, window) if detrend else (0.0, 0.0)
     for p in range(k):
-        re = 0.0
-        im = 0.0
-        for i in range(m):
-            re += coef[p * m + i] * br[p * m + i]
-            im += coef[p * m + i] * bi[p * m + i]
-        if detrend:
-            re -= a * c0[p].real + b * c1[p].real
-            im -= a * c0[p].imag + b * c1[p].imag
-        else:
-            re += st[2] * c0[p].real
-            im += st[2] * c0[p].imag
+        re, im = _bin_nb(br, bi, st, coef, c0, c1, p, m, a, b, detrend)
         out[p] = complex(re, im)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _dominant_sums_nb(
+    br: np.ndarray,
+    bi: np.ndarray,
+    st: np.ndarray,
+    coef: np.ndarray,
+    c0: np.ndarray,
+    c1: np.ndarray,
+    window: int,
+    detrend: bool,
+    periods: np.ndarray,
+    sines: np.ndarray,
+    whiten: bool,
+    work: np.ndarray,
+) -> tuple[float, float]:
+    """:func:`dominant_nb` of the power ``|X|^2`` of the current sums, in one pass over the grid.
+
+    The ranked power (whitened with the precomputed ``sines``, see :func:`whiten_nb`) goes to
+    ``work``; the highest in-band point and the band's power total are found on the way. Every
+    number is computed as :func:`dominant_nb` computes it, so the results are the same.
+    """
+    k = c0.shape[0]
+    m = br.shape[0] // k
+    hi = k - 2
+    a, b = _line_nb(st, window) if detrend else (0.0, 0.0)
+    bad = False
+    best = 1
+    top = -np.inf
+    total = 0.0
+    for p in range(k):
+        re, im = _bin_nb(br, bi, st, coef, c0, c1, p, m, a, b, detrend)
+        v = re * re + im * im
+        bad |= np.isnan(v)
+        if whiten:
+            s = sines[p]
+            v = v * 4.0 * s * s
+        work[p] = v
+        if 1 <= p <= hi:
+            total += v / periods[p]
+            if v > top:
+                top = v
+                best = p
+    if bad:
+        return np.nan, np.nan
+    return _pick_nb(periods, work, best, total)
 
 
 @njit(cache=True, error_model="numpy")
@@ -247,14 +316,17 @@ def goertzel_nb(
 @njit(cache=True, error_model="numpy")
 def refine_peak_nb(freq: np.ndarray, power: np.ndarray, i: int) -> float:
     """Frequency of the vertex of the parabola through log power at ``i - 1, i, i + 1``."""
-    x0 = freq[i - 1]
-    x1 = freq[i]
-    x2 = freq[i + 1]
-    if not (power[i - 1] > 0.0 and power[i] > 0.0 and power[i + 1] > 0.0):
+    return _vertex_nb(freq[i - 1], freq[i], freq[i + 1], power[i - 1], power[i], power[i + 1])
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _vertex_nb(x0: float, x1: float, x2: float, p0: float, p1: float, p2: float) -> float:
+    """Vertex of the parabola through ``(x, log p)`` at three points, clamped to ``[x0, x2]``."""
+    if not (p0 > 0.0 and p1 > 0.0 and p2 > 0.0):
         return x1
-    y0 = np.log(power[i - 1])
-    y1 = np.log(power[i])
-    y2 = np.log(power[i + 1])
+    y0 = np.log(p0)
+    y1 = np.log(p1)
+    y2 = np.log(p2)
     den = (x1 - x0) * (y1 - y2) - (x1 - x2) * (y1 - y0)
     if den == 0.0:
         return x1
@@ -307,16 +379,19 @@ def lobe_share_nb(periods: np.ndarray, power: np.ndarray, g: int) -> float:
     On a log grid a point stands for a frequency interval proportional to its frequency, so each
     power is weighted by ``1/P``: long periods' wide lobes get no extra weight for their points.
     """
-    lo = 1
-    hi = periods.shape[0] - 2
-    a, b = lobe_nb(power, g, lo, hi)
-    lobe = 0.0
     total = 0.0
-    for i in range(lo, hi + 1):
-        v = power[i] / periods[i]
-        total += v
-        if a <= i <= b:
-            lobe += v
+    for i in range(1, periods.shape[0] - 1):
+        total += power[i] / periods[i]
+    return _lobe_share_nb(periods, power, g, total)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _lobe_share_nb(periods: np.ndarray, power: np.ndarray, g: int, total: float) -> float:
+    """:func:`lobe_share_nb` given the band's total ``sum power / P``."""
+    a, b = lobe_nb(power, g, 1, periods.shape[0] - 2)
+    lobe = 0.0
+    for i in range(a, b + 1):
+        lobe += power[i] / periods[i]
     return lobe / total if total > 0.0 else np.nan
 
 
@@ -336,14 +411,23 @@ def dominant_nb(periods: np.ndarray, power: np.ndarray, whiten: bool, work: np.n
     if not (whiten and whiten_nb(periods, power, work)):
         work[:] = power
     best = lo
-    for g in range(lo + 1, hi + 1):
+    total = 0.0
+    for g in range(lo, hi + 1):
         if work[g] > work[best]:
             best = g
+        total += work[g] / periods[g]
+    return _pick_nb(periods, work, best, total)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _pick_nb(periods: np.ndarray, work: np.ndarray, best: int, total: float) -> tuple[float, float]:
+    """Refined period and lobe share of the grid maximum ``best`` (``total``: the band's ``sum work / P``)."""
     if not work[best] > 0.0:
         return np.nan, np.nan
-    period = 1.0 / refine_peak_nb(1.0 / periods, work, best)
-    period = min(max(period, periods[lo]), periods[hi])
-    return period, lobe_share_nb(periods, work, best)
+    f0, f1, f2 = 1.0 / periods[best - 1], 1.0 / periods[best], 1.0 / periods[best + 1]
+    f = _vertex_nb(f0, f1, f2, work[best - 1], work[best], work[best + 1])
+    period = min(max(1.0 / f, periods[1]), periods[periods.shape[0] - 2])
+    return period, _lobe_share_nb(periods, work, best, total)
 
 
 @njit(cache=True, error_model="numpy")
@@ -358,8 +442,7 @@ def dominant_goertzel_nb(
     br = np.zeros(coef.shape[0])
     bi = np.zeros(coef.shape[0])
     st = np.zeros(_ST)
-    row = np.empty(k, dtype=np.complex128)
-    power = np.empty(k)
+    sines = whiten_sines_nb(periods)
     work = np.empty(k)
     per = np.full(n, np.nan)
     share = np.full(n, np.nan)
@@ -373,11 +456,17 @@ def dominant_goertzel_nb(
             continue
         _advance_nb(x, t, window, tr, ti, rr, ri, br, bi, st, (not ready) or st[3] + 1.0 >= reanchor)
         ready = True
-        _spectrum_nb(br, bi, st, coef, c0, c1, window, detrend, row)
-        for p in range(k):
-            power[p] = row[p].real * row[p].real + row[p].imag * row[p].imag
-        per[t], share[t] = dominant_nb(periods, power, whiten, work)
+        per[t], share[t] = _dominant_sums_nb(br, bi, st, coef, c0, c1, window, detrend, periods, sines, whiten, work)
     return per, share
+
+
+@njit(cache=True, error_model="numpy")
+def whiten_sines_nb(periods: np.ndarray) -> np.ndarray:
+    """``sin(pi / P)`` per period, the factor :func:`whiten_nb` squares (computed once per grid)."""
+    out = np.empty(periods.shape[0])
+    for g in range(periods.shape[0]):
+        out[g] = np.sin(np.pi / periods[g])
+    return out
 
 
 @njit(cache=True, error_model="numpy")
@@ -440,11 +529,33 @@ def dominant_bandpass_nb(
     return per, share, power
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _push_nb(value: float, buf: np.ndarray, state: np.ndarray, window: int) -> int:
+    """Append a live bar to ``buf``; its index there, or -1 while a NaN is inside the window.
+
+    ``state`` holds (bars used in ``buf``, bars seen, index of the last NaN bar, ready). The
+    buffer keeps ``2 window + 1`` bars and moves its last ``window + 1`` to the front when full.
+    """
+    used = state[0]
+    if used == buf.shape[0]:
+        buf[: window + 1] = buf[used - window - 1 : used]
+        used = window + 1
+    buf[used] = value
+    state[0] = used + 1
+    if np.isnan(value):
+        state[2] = state[1]
+    state[1] += 1
+    if state[1] - 1 - state[2] < window:
+        state[3] = 0
+        return -1
+    return used
+
+
 @njit(cache=True, error_model="numpy")
-def goertzel_step_nb(
+def goertzel_live_nb(
+    value: float,
     buf: np.ndarray,
-    t: int,
-    window: int,
+    state: np.ndarray,
     tables: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     br: np.ndarray,
     bi: np.ndarray,
@@ -453,10 +564,43 @@ def goertzel_step_nb(
     c0: np.ndarray,
     c1: np.ndarray,
     detrend: bool,
-    anchor: bool,
     out: np.ndarray,
-) -> None:
-    """One live bar: the window ends at ``buf[t]`` (``buf[t - window]`` is the bar leaving)."""
+) -> bool:
+    """One live bar of :func:`goertzel_nb` (re-anchored every window): ``X`` into ``out``; False while undefined."""
     tr, ti, rr, ri = tables
-    _advance_nb(buf, t, window, tr, ti, rr, ri, br, bi, st, anchor)
+    window = tr.shape[0]
+    t = _push_nb(value, buf, state, window)
+    if t < 0:
+        return False
+    _advance_nb(buf, t, window, tr, ti, rr, ri, br, bi, st, state[3] == 0 or st[3] + 1.0 >= window)
+    state[3] = 1
     _spectrum_nb(br, bi, st, coef, c0, c1, window, detrend, out)
+    return True
+
+
+@njit(cache=True, error_model="numpy")
+def dominant_live_nb(
+    value: float,
+    buf: np.ndarray,
+    state: np.ndarray,
+    tables: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    br: np.ndarray,
+    bi: np.ndarray,
+    st: np.ndarray,
+    coef: np.ndarray,
+    c0: np.ndarray,
+    c1: np.ndarray,
+    periods: np.ndarray,
+    sines: np.ndarray,
+    whiten: bool,
+    work: np.ndarray,
+) -> tuple[float, float]:
+    """One live bar of :func:`dominant_goertzel_nb` (detrended, re-anchored every window): (period, share)."""
+    tr, ti, rr, ri = tables
+    window = tr.shape[0]
+    t = _push_nb(value, buf, state, window)
+    if t < 0:
+        return np.nan, np.nan
+    _advance_nb(buf, t, window, tr, ti, rr, ri, br, bi, st, state[3] == 0 or st[3] + 1.0 >= window)
+    state[3] = 1
+    return _dominant_sums_nb(br, bi, st, coef, c0, c1, window, True, periods, sines, whiten, work)
