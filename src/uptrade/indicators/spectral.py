@@ -60,9 +60,7 @@ from uptrade.indicators.nb.spectral import (
     bandpass_nb,
     dominant_bandpass_nb,
     dominant_goertzel_nb,
-    dominant_live_nb,
     dominant_nb,
-    goertzel_live_nb,
     goertzel_nb,
     goertzel_tables_nb,
     is_peak_nb,
@@ -72,6 +70,7 @@ from uptrade.indicators.nb.spectral import (
     whiten_nb,
     whiten_sines_nb,
 )
+from uptrade.indicators.nb.spectral_live import dominant_live_nb, goertzel_live_nb
 from uptrade.indicators.params import check_float, check_int
 
 #: Hurst's nominal cycles: name -> period in bars of the daily scale (days).
