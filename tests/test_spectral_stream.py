@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from tests.refs import spectral_ref as ref
-from uptrade.indicators.nb.spectral import dominant_nb
+from uptrade.indicators.nb.spectral import dominant_goertzel_nb, dominant_nb, goertzel_nb
 from uptrade.indicators.spectral import (
     HURST_CYCLES,
     BandpassStream,
@@ -87,17 +87,24 @@ def test_dominant_cycle_stream_equals_rolling_on_long_series(
     assert not blank[window + 2]  # ... is the first defined bar
 
 
-@pytest.mark.parametrize("whiten", [False, True])
-def test_one_pass_dominant_equals_dominant_of_the_spectrum(m1_holes: np.ndarray, whiten: bool) -> None:
-    """Power, whitening, maximum and band total in one pass give :func:`dominant_nb`'s numbers exactly."""
-    x = m1_holes[4_000:9_000]
+@pytest.mark.parametrize(
+    ("whiten", "detrend", "taper"), [(False, True, True), (True, True, True), (True, False, True), (True, True, False)]
+)
+def test_one_pass_dominant_equals_dominant_of_the_spectrum(
+    m1_holes: np.ndarray, whiten: bool, detrend: bool, taper: bool
+) -> None:
+    """Power, whitening, maximum and band total in one pass give :func:`dominant_nb`'s numbers exactly.
+
+    Both the unrolled loop (Hann: three bins per period) and the general one (no taper).
+    """
+    x = np.ascontiguousarray(m1_holes[4_000:9_000])
     window = 618
     grid = period_grid(8.0, window / 3.0, 16, window)
-    spec = goertzel_spectrum(x, grid, window)
+    spec = goertzel_nb(x, grid, window, detrend, taper, window, np.empty((x.shape[0], grid.shape[0]), np.complex128))
     power = spec.real**2 + spec.imag**2
     work = np.empty(grid.shape[0])
     want = np.array([dominant_nb(grid, row, whiten, work) for row in power])
-    got = dominant_cycle_rolling(x, 8.0, None, window, whiten=whiten).to_numpy()
+    got = np.column_stack(dominant_goertzel_nb(x, grid, window, detrend, taper, window, whiten))
     np.testing.assert_array_equal(got, want)
     assert np.isfinite(got).all(axis=1).sum() > 1_000
 

@@ -237,6 +237,48 @@ def _spectrum_nb(
 
 
 @njit(cache=True, error_model="numpy", inline="always")
+def _bin3_nb(
+    br: np.ndarray,
+    bi: np.ndarray,
+    st: np.ndarray,
+    coef: np.ndarray,
+    c0: np.ndarray,
+    c1: np.ndarray,
+    p: int,
+    a: float,
+    b: float,
+    detrend: bool,
+) -> tuple[float, float]:
+    """:func:`_bin_nb` for three bins per period (Hann), unrolled: the same operations in the same order."""
+    j = 3 * p
+    re = 0.0 + coef[j] * br[j]
+    im = 0.0 + coef[j] * bi[j]
+    re += coef[j + 1] * br[j + 1]
+    im += coef[j + 1] * bi[j + 1]
+    re += coef[j + 2] * br[j + 2]
+    im += coef[j + 2] * bi[j + 2]
+    if detrend:
+        re -= a * c0[p].real + b * c1[p].real
+        im -= a * c0[p].imag + b * c1[p].imag
+    else:
+        re += st[2] * c0[p].real
+        im += st[2] * c0[p].imag
+    return re, im
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _rank_nb(re: float, im: float, sines: np.ndarray, whiten: bool, work: np.ndarray, p: int) -> bool:
+    """Power ``re^2 + im^2`` (times ``4 sin^2(pi/P)`` with ``whiten``) into ``work[p]``; True if NaN."""
+    v = re * re + im * im
+    nan = np.isnan(v)
+    if whiten:
+        s = sines[p]
+        v = v * 4.0 * s * s
+    work[p] = v
+    return nan
+
+
+@njit(cache=True, error_model="numpy", inline="always")
 def _dominant_sums_nb(
     br: np.ndarray,
     bi: np.ndarray,
@@ -251,35 +293,36 @@ def _dominant_sums_nb(
     whiten: bool,
     work: np.ndarray,
 ) -> tuple[float, float]:
-    """:func:`dominant_nb` of the power ``|X|^2`` of the current sums, in one pass over the grid.
+    """:func:`dominant_nb` of the power ``|X|^2`` of the current sums, without a spectrum array.
 
     The ranked power (whitened with the precomputed ``sines``, see :func:`whiten_nb`) goes to
-    ``work``; the highest in-band point and the band's power total are found on the way. Every
-    number is computed as :func:`dominant_nb` computes it, so the results are the same.
+    ``work`` in one loop that vectorises (the three Hann bins of a period are unrolled); a
+    second finds the highest in-band point and the band's power total. Every number is
+    computed as :func:`dominant_nb` computes it, in the same order, so the results are the same.
     """
     k = c0.shape[0]
     m = br.shape[0] // k
-    hi = k - 2
     a, b = _line_nb(st, window) if detrend else (0.0, 0.0)
     bad = False
-    best = 1
-    top = -np.inf
-    total = 0.0
-    for p in range(k):
-        re, im = _bin_nb(br, bi, st, coef, c0, c1, p, m, a, b, detrend)
-        v = re * re + im * im
-        bad |= np.isnan(v)
-        if whiten:
-            s = sines[p]
-            v = v * 4.0 * s * s
-        work[p] = v
-        if 1 <= p <= hi:
-            total += v / periods[p]
-            if v > top:
-                top = v
-                best = p
+    if m == 3:  # Hann: unrolled, so that the loop vectorises
+        for p in range(k):
+            re, im = _bin3_nb(br, bi, st, coef, c0, c1, p, a, b, detrend)
+            bad |= _rank_nb(re, im, sines, whiten, work, p)
+    else:
+        for p in range(k):
+            re, im = _bin_nb(br, bi, st, coef, c0, c1, p, m, a, b, detrend)
+            bad |= _rank_nb(re, im, sines, whiten, work, p)
     if bad:
         return np.nan, np.nan
+    best = 1
+    top = work[1]
+    total = 0.0
+    for p in range(1, k - 1):
+        v = work[p]
+        total += v / periods[p]
+        if v > top:
+            top = v
+            best = p
     return _pick_nb(periods, work, best, total)
 
 
