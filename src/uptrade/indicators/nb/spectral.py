@@ -279,6 +279,35 @@ def _rank_nb(re: float, im: float, sines: np.ndarray, whiten: bool, work: np.nda
 
 
 @njit(cache=True, error_model="numpy", inline="always")
+def _power_loop_nb(
+    br: np.ndarray,
+    bi: np.ndarray,
+    st: np.ndarray,
+    coef: np.ndarray,
+    c0: np.ndarray,
+    c1: np.ndarray,
+    m: int,
+    a: float,
+    b: float,
+    detrend: bool,
+    sines: np.ndarray,
+    whiten: bool,
+    work: np.ndarray,
+) -> bool:
+    """The ranked power of every period into ``work`` (see :func:`_rank_nb`); True if any is NaN."""
+    bad = False
+    if m == 3:  # Hann: unrolled, so that the loop vectorises
+        for p in range(c0.shape[0]):
+            re, im = _bin3_nb(br, bi, st, coef, c0, c1, p, a, b, detrend)
+            bad |= _rank_nb(re, im, sines, whiten, work, p)
+    else:
+        for p in range(c0.shape[0]):
+            re, im = _bin_nb(br, bi, st, coef, c0, c1, p, m, a, b, detrend)
+            bad |= _rank_nb(re, im, sines, whiten, work, p)
+    return bad
+
+
+@njit(cache=True, error_model="numpy", inline="always")
 def _dominant_sums_nb(
     br: np.ndarray,
     bi: np.ndarray,
@@ -303,15 +332,10 @@ def _dominant_sums_nb(
     k = c0.shape[0]
     m = br.shape[0] // k
     a, b = _line_nb(st, window) if detrend else (0.0, 0.0)
-    bad = False
-    if m == 3:  # Hann: unrolled, so that the loop vectorises
-        for p in range(k):
-            re, im = _bin3_nb(br, bi, st, coef, c0, c1, p, a, b, detrend)
-            bad |= _rank_nb(re, im, sines, whiten, work, p)
+    if whiten:  # constant flags inside the loop: a run-time one there costs it 4x
+        bad = _power_loop_nb(br, bi, st, coef, c0, c1, m, a, b, detrend, sines, True, work)
     else:
-        for p in range(k):
-            re, im = _bin_nb(br, bi, st, coef, c0, c1, p, m, a, b, detrend)
-            bad |= _rank_nb(re, im, sines, whiten, work, p)
+        bad = _power_loop_nb(br, bi, st, coef, c0, c1, m, a, b, detrend, sines, False, work)
     if bad:
         return np.nan, np.nan
     best = 1
