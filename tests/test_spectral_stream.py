@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.refs import spectral_ref as ref
+from uptrade.indicators.nb.spectral import dominant_goertzel_nb, dominant_nb, goertzel_nb
 from uptrade.indicators.spectral import (
     HURST_CYCLES,
     BandpassStream,
@@ -13,6 +15,7 @@ from uptrade.indicators.spectral import (
     GoertzelStream,
     dominant_cycle_rolling,
     goertzel_spectrum,
+    period_grid,
     spectral,
 )
 
@@ -44,6 +47,66 @@ def test_dominant_cycle_stream_equals_rolling(hl2: np.ndarray, whiten: bool) -> 
     got = np.array([live.update(v) for v in hl2])
     np.testing.assert_array_equal(got, batch)
     assert np.isfinite(got[-1]).all()
+
+
+@pytest.fixture(scope="module")
+def m1_holes(btc_1m: pd.DataFrame) -> np.ndarray:
+    """40,000 real 1m bars with NaN at the edges of the sliding path: first bars, lone bars, runs, last bar."""
+    x = ((btc_1m["high"] + btc_1m["low"]) / 2).to_numpy()[-40_000:].copy()
+    x[:3] = np.nan  # warm-up starts after a leading gap
+    x[5_000] = np.nan  # a lone missing bar
+    x[5_000 + 618] = np.nan  # ... and another exactly one window later (no bar in between is defined)
+    x[12_000:12_040] = np.nan  # a run
+    x[20_000:20_700] = np.nan  # a run longer than the window
+    x[30_001] = np.inf  # a bad tick: finite bars around it, a NaN power inside its window
+    x[-1] = np.nan  # the last bar
+    return x
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi", "window", "whiten"),
+    [(8.0, None, 618, True), (8.0, None, 618, False), (10.0, 60.0, 200, True), (4.0, 9.0, 12, False)],
+)
+def test_dominant_cycle_stream_equals_rolling_on_long_series(
+    m1_holes: np.ndarray, lo: float, hi: float | None, window: int, whiten: bool
+) -> None:
+    batch = dominant_cycle_rolling(m1_holes, lo, hi, window, whiten=whiten).to_numpy()
+    live = DominantCycleStream(lo, hi, window, whiten=whiten)
+    got = np.array([live.update(v) for v in m1_holes])
+    np.testing.assert_array_equal(got, batch)
+    blank = np.isnan(got[:, 0])
+    gaps = ref.window_has_nan(m1_holes, window)
+    assert blank[gaps].all()  # NaN while a NaN is inside the window ...
+    # ... and otherwise only for a flat window (no power) or after the inf bar: its windows and,
+    # until the next re-anchor, the sums it left behind (there only equality is checked)
+    tick = np.zeros(len(m1_holes), dtype=bool)
+    tick[30_001 : 30_001 + 2 * window] = True
+    assert (blank & ~gaps & ~tick).sum() <= 5
+    assert blank[30_001 : 30_001 + window].all()
+    assert blank[window + 1]  # warm-up: the first full window after the leading gap ...
+    assert not blank[window + 2]  # ... is the first defined bar
+
+
+@pytest.mark.parametrize(
+    ("whiten", "detrend", "taper"), [(False, True, True), (True, True, True), (True, False, True), (True, True, False)]
+)
+def test_one_pass_dominant_equals_dominant_of_the_spectrum(
+    m1_holes: np.ndarray, whiten: bool, detrend: bool, taper: bool
+) -> None:
+    """Power, whitening, maximum and band total in one pass give :func:`dominant_nb`'s numbers exactly.
+
+    Both the unrolled loop (Hann: three bins per period) and the general one (no taper).
+    """
+    x = np.ascontiguousarray(m1_holes[4_000:9_000])
+    window = 618
+    grid = period_grid(8.0, window / 3.0, 16, window)
+    spec = goertzel_nb(x, grid, window, detrend, taper, window, np.empty((x.shape[0], grid.shape[0]), np.complex128))
+    power = spec.real**2 + spec.imag**2
+    work = np.empty(grid.shape[0])
+    want = np.array([dominant_nb(grid, row, whiten, work) for row in power])
+    got = np.column_stack(dominant_goertzel_nb(x, grid, window, detrend, taper, window, whiten))
+    np.testing.assert_array_equal(got, want)
+    assert np.isfinite(got).all(axis=1).sum() > 1_000
 
 
 def test_bandpass_stream_equals_spectral(hl2: np.ndarray) -> None:

@@ -62,14 +62,15 @@ from uptrade.indicators.nb.spectral import (
     dominant_goertzel_nb,
     dominant_nb,
     goertzel_nb,
-    goertzel_step_nb,
     goertzel_tables_nb,
     is_peak_nb,
     lobe_share_nb,
     refine_peak_nb,
     split_tables_nb,
     whiten_nb,
+    whiten_sines_nb,
 )
+from uptrade.indicators.nb.spectral_live import dominant_live_nb, goertzel_live_nb
 from uptrade.indicators.params import check_float, check_int
 
 #: Hurst's nominal cycles: name -> period in bars of the daily scale (days).
@@ -371,44 +372,41 @@ class GoertzelStream:
         self.detrend = bool(detrend)
         self._tables = goertzel_tables_nb(self.periods, self.window, bool(taper))
         self._split = split_tables_nb(self._tables[0], self._tables[1])
+        self._coef, self._c0, self._c1 = self._tables[2:5]
         self.taper_sum = float(self._tables[6])
         self._br = np.zeros(self._tables[2].shape[0])
         self._bi = np.zeros(self._tables[2].shape[0])
         self._st = np.zeros(4)
         self._buf = np.empty(2 * self.window + 1)
-        self._used = 0
-        self._bars = 0
-        self._last_nan = -1
-        self._ready = False
+        self._state = np.array([0, 0, -1, 0], dtype=np.int64)  # used, bars, last NaN bar, ready
         self._out = np.empty(self.periods.shape[0], dtype=np.complex128)
 
     def update(self, value: float) -> np.ndarray:
         """Consume one bar; the complex spectrum of the window ending at it (NaN until defined)."""
-        w = self.window
-        if self._used == self._buf.shape[0]:
-            self._buf[: w + 1] = self._buf[self._used - w - 1 : self._used]
-            self._used = w + 1
-        v = float(value)
-        self._buf[self._used] = v
-        t = self._used
-        self._used += 1
-        if np.isnan(v):
-            self._last_nan = self._bars
-        self._bars += 1
-        if self._bars - 1 - self._last_nan < w:
-            self._ready = False
-            return np.full(self.periods.shape[0], complex(np.nan, np.nan))
-        coef, c0, c1 = self._tables[2:5]
-        anchor = (not self._ready) or self._st[3] + 1.0 >= w
-        goertzel_step_nb(
-            self._buf, t, w, self._split, self._br, self._bi, self._st, coef, c0, c1, self.detrend, anchor, self._out
-        )
-        self._ready = True
-        return self._out.copy()
+        if goertzel_live_nb(
+            float(value),
+            self._buf,
+            self._state,
+            self._split,
+            self._br,
+            self._bi,
+            self._st,
+            self._coef,
+            self._c0,
+            self._c1,
+            self.detrend,
+            self._out,
+        ):
+            return self._out.copy()
+        return np.full(self.periods.shape[0], complex(np.nan, np.nan))
 
 
 class DominantCycleStream:
-    """Live form of :func:`dominant_cycle_rolling` (Goertzel): ``update(value) -> (period, power)``."""
+    """Live form of :func:`dominant_cycle_rolling` (Goertzel): ``update(value) -> (period, power)``.
+
+    One kernel call per bar on state kept here (the window's bars, the sliding sums), so its
+    values equal the batch kernel's on the same series.
+    """
 
     def __init__(
         self,
@@ -421,16 +419,37 @@ class DominantCycleStream:
     ) -> None:
         lo, hi, w, ppo = _scan_args(min_period, max_period, window, points_per_octave)
         self.grid = period_grid(lo, hi, ppo, w)
+        self.window = w
         self.whiten = bool(whiten)
-        self._stream = GoertzelStream(self.grid, w)
+        tables = goertzel_tables_nb(self.grid, w, True)
+        self._split = split_tables_nb(tables[0], tables[1])
+        self._coef, self._c0, self._c1 = tables[2:5]
+        self._sines = whiten_sines_nb(self.grid)
+        self._br = np.zeros(self._coef.shape[0])
+        self._bi = np.zeros(self._coef.shape[0])
+        self._st = np.zeros(4)
+        self._buf = np.empty(2 * w + 1)
+        self._state = np.array([0, 0, -1, 0], dtype=np.int64)  # used, bars, last NaN bar, ready
         self._work = np.empty(self.grid.shape[0])
 
     def update(self, value: float) -> tuple[float, float]:
         """Consume one bar; the dominant period (bars) and its power share (NaN until defined)."""
-        spec = self._stream.update(value)
-        power = spec.real**2 + spec.imag**2
-        period, share = dominant_nb(self.grid, power, self.whiten, self._work)
-        return float(period), float(share)
+        return dominant_live_nb(
+            float(value),
+            self._buf,
+            self._state,
+            self._split,
+            self._br,
+            self._bi,
+            self._st,
+            self._coef,
+            self._c0,
+            self._c1,
+            self.grid,
+            self._sines,
+            self.whiten,
+            self._work,
+        )
 
 
 class BandpassStream:

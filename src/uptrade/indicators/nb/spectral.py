@@ -178,6 +178,44 @@ def _advance_nb(
 
 
 @njit(cache=True, error_model="numpy", inline="always")
+def _line_nb(st: np.ndarray, window: int) -> tuple[float, float]:
+    """Intercept and slope of the window's least-squares line (relative to the anchor offset)."""
+    sj = 0.5 * window * (window - 1.0)
+    sjj = (window - 1.0) * window * (2.0 * window - 1.0) / 6.0
+    b = (window * st[1] - sj * st[0]) / (window * sjj - sj * sj)
+    return (st[0] - b * sj) / window, b
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _bin_nb(
+    br: np.ndarray,
+    bi: np.ndarray,
+    st: np.ndarray,
+    coef: np.ndarray,
+    c0: np.ndarray,
+    c1: np.ndarray,
+    p: int,
+    m: int,
+    a: float,
+    b: float,
+    detrend: bool,
+) -> tuple[float, float]:
+    """Real and imaginary part of ``X`` at period ``p`` from the current sums."""
+    re = 0.0
+    im = 0.0
+    for i in range(m):
+        re += coef[p * m + i] * br[p * m + i]
+        im += coef[p * m + i] * bi[p * m + i]
+    if detrend:
+        re -= a * c0[p].real + b * c1[p].real
+        im -= a * c0[p].imag + b * c1[p].imag
+    else:
+        re += st[2] * c0[p].real
+        im += st[2] * c0[p].imag
+    return re, im
+
+
+@njit(cache=True, error_model="numpy", inline="always")
 def _spectrum_nb(
     br: np.ndarray,
     bi: np.ndarray,
@@ -192,26 +230,124 @@ def _spectrum_nb(
     """``X`` per period from the current sums into ``out``."""
     k = c0.shape[0]
     m = br.shape[0] // k
-    a = 0.0
-    b = 0.0
-    if detrend:
-        sj = 0.5 * window * (window - 1.0)
-        sjj = (window - 1.0) * window * (2.0 * window - 1.0) / 6.0
-        b = (window * st[1] - sj * st[0]) / (window * sjj - sj * sj)
-        a = (st[0] - b * sj) / window
+    a, b = _line_nb(st, window) if detrend else (0.0, 0.0)
     for p in range(k):
-        re = 0.0
-        im = 0.0
-        for i in range(m):
-            re += coef[p * m + i] * br[p * m + i]
-            im += coef[p * m + i] * bi[p * m + i]
-        if detrend:
-            re -= a * c0[p].real + b * c1[p].real
-            im -= a * c0[p].imag + b * c1[p].imag
-        else:
-            re += st[2] * c0[p].real
-            im += st[2] * c0[p].imag
+        re, im = _bin_nb(br, bi, st, coef, c0, c1, p, m, a, b, detrend)
         out[p] = complex(re, im)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _bin3_nb(
+    br: np.ndarray,
+    bi: np.ndarray,
+    st: np.ndarray,
+    coef: np.ndarray,
+    c0: np.ndarray,
+    c1: np.ndarray,
+    p: int,
+    a: float,
+    b: float,
+    detrend: bool,
+) -> tuple[float, float]:
+    """:func:`_bin_nb` for three bins per period (Hann), unrolled: the same operations in the same order."""
+    j = 3 * p
+    re = 0.0 + coef[j] * br[j]
+    im = 0.0 + coef[j] * bi[j]
+    re += coef[j + 1] * br[j + 1]
+    im += coef[j + 1] * bi[j + 1]
+    re += coef[j + 2] * br[j + 2]
+    im += coef[j + 2] * bi[j + 2]
+    if detrend:
+        re -= a * c0[p].real + b * c1[p].real
+        im -= a * c0[p].imag + b * c1[p].imag
+    else:
+        re += st[2] * c0[p].real
+        im += st[2] * c0[p].imag
+    return re, im
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _rank_nb(re: float, im: float, sines: np.ndarray, whiten: bool, work: np.ndarray, p: int) -> bool:
+    """Power ``re^2 + im^2`` (times ``4 sin^2(pi/P)`` with ``whiten``) into ``work[p]``; True if NaN."""
+    v = re * re + im * im
+    nan = np.isnan(v)
+    if whiten:
+        s = sines[p]
+        v = v * 4.0 * s * s
+    work[p] = v
+    return nan
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _power_loop_nb(
+    br: np.ndarray,
+    bi: np.ndarray,
+    st: np.ndarray,
+    coef: np.ndarray,
+    c0: np.ndarray,
+    c1: np.ndarray,
+    m: int,
+    a: float,
+    b: float,
+    detrend: bool,
+    sines: np.ndarray,
+    whiten: bool,
+    work: np.ndarray,
+) -> bool:
+    """The ranked power of every period into ``work`` (see :func:`_rank_nb`); True if any is NaN."""
+    bad = False
+    if m == 3:  # Hann: unrolled, so that the loop vectorises
+        for p in range(c0.shape[0]):
+            re, im = _bin3_nb(br, bi, st, coef, c0, c1, p, a, b, detrend)
+            bad |= _rank_nb(re, im, sines, whiten, work, p)
+    else:
+        for p in range(c0.shape[0]):
+            re, im = _bin_nb(br, bi, st, coef, c0, c1, p, m, a, b, detrend)
+            bad |= _rank_nb(re, im, sines, whiten, work, p)
+    return bad
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _dominant_sums_nb(
+    br: np.ndarray,
+    bi: np.ndarray,
+    st: np.ndarray,
+    coef: np.ndarray,
+    c0: np.ndarray,
+    c1: np.ndarray,
+    window: int,
+    detrend: bool,
+    periods: np.ndarray,
+    sines: np.ndarray,
+    whiten: bool,
+    work: np.ndarray,
+) -> tuple[float, float]:
+    """:func:`dominant_nb` of the power ``|X|^2`` of the current sums, without a spectrum array.
+
+    The ranked power (whitened with the precomputed ``sines``, see :func:`whiten_nb`) goes to
+    ``work`` in one loop that vectorises (the three Hann bins of a period are unrolled); a
+    second finds the highest in-band point and the band's power total. Every number is
+    computed as :func:`dominant_nb` computes it, in the same order, so the results are the same.
+    """
+    k = c0.shape[0]
+    m = br.shape[0] // k
+    a, b = _line_nb(st, window) if detrend else (0.0, 0.0)
+    if whiten:  # constant flags inside the loop: a run-time one there costs it 4x
+        bad = _power_loop_nb(br, bi, st, coef, c0, c1, m, a, b, detrend, sines, True, work)
+    else:
+        bad = _power_loop_nb(br, bi, st, coef, c0, c1, m, a, b, detrend, sines, False, work)
+    if bad:
+        return np.nan, np.nan
+    best = 1
+    top = work[1]
+    total = 0.0
+    for p in range(1, k - 1):
+        v = work[p]
+        total += v / periods[p]
+        if v > top:
+            top = v
+            best = p
+    return _pick_nb(periods, work, best, total)
 
 
 @njit(cache=True, error_model="numpy")
@@ -247,14 +383,17 @@ def goertzel_nb(
 @njit(cache=True, error_model="numpy")
 def refine_peak_nb(freq: np.ndarray, power: np.ndarray, i: int) -> float:
     """Frequency of the vertex of the parabola through log power at ``i - 1, i, i + 1``."""
-    x0 = freq[i - 1]
-    x1 = freq[i]
-    x2 = freq[i + 1]
-    if not (power[i - 1] > 0.0 and power[i] > 0.0 and power[i + 1] > 0.0):
+    return _vertex_nb(freq[i - 1], freq[i], freq[i + 1], power[i - 1], power[i], power[i + 1])
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _vertex_nb(x0: float, x1: float, x2: float, p0: float, p1: float, p2: float) -> float:
+    """Vertex of the parabola through ``(x, log p)`` at three points, clamped to ``[x0, x2]``."""
+    if not (p0 > 0.0 and p1 > 0.0 and p2 > 0.0):
         return x1
-    y0 = np.log(power[i - 1])
-    y1 = np.log(power[i])
-    y2 = np.log(power[i + 1])
+    y0 = np.log(p0)
+    y1 = np.log(p1)
+    y2 = np.log(p2)
     den = (x1 - x0) * (y1 - y2) - (x1 - x2) * (y1 - y0)
     if den == 0.0:
         return x1
@@ -307,16 +446,19 @@ def lobe_share_nb(periods: np.ndarray, power: np.ndarray, g: int) -> float:
     On a log grid a point stands for a frequency interval proportional to its frequency, so each
     power is weighted by ``1/P``: long periods' wide lobes get no extra weight for their points.
     """
-    lo = 1
-    hi = periods.shape[0] - 2
-    a, b = lobe_nb(power, g, lo, hi)
-    lobe = 0.0
     total = 0.0
-    for i in range(lo, hi + 1):
-        v = power[i] / periods[i]
-        total += v
-        if a <= i <= b:
-            lobe += v
+    for i in range(1, periods.shape[0] - 1):
+        total += power[i] / periods[i]
+    return _lobe_share_nb(periods, power, g, total)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _lobe_share_nb(periods: np.ndarray, power: np.ndarray, g: int, total: float) -> float:
+    """:func:`lobe_share_nb` given the band's total ``sum power / P``."""
+    a, b = lobe_nb(power, g, 1, periods.shape[0] - 2)
+    lobe = 0.0
+    for i in range(a, b + 1):
+        lobe += power[i] / periods[i]
     return lobe / total if total > 0.0 else np.nan
 
 
@@ -336,14 +478,23 @@ def dominant_nb(periods: np.ndarray, power: np.ndarray, whiten: bool, work: np.n
     if not (whiten and whiten_nb(periods, power, work)):
         work[:] = power
     best = lo
-    for g in range(lo + 1, hi + 1):
+    total = 0.0
+    for g in range(lo, hi + 1):
         if work[g] > work[best]:
             best = g
+        total += work[g] / periods[g]
+    return _pick_nb(periods, work, best, total)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _pick_nb(periods: np.ndarray, work: np.ndarray, best: int, total: float) -> tuple[float, float]:
+    """Refined period and lobe share of the grid maximum ``best`` (``total``: the band's ``sum work / P``)."""
     if not work[best] > 0.0:
         return np.nan, np.nan
-    period = 1.0 / refine_peak_nb(1.0 / periods, work, best)
-    period = min(max(period, periods[lo]), periods[hi])
-    return period, lobe_share_nb(periods, work, best)
+    f0, f1, f2 = 1.0 / periods[best - 1], 1.0 / periods[best], 1.0 / periods[best + 1]
+    f = _vertex_nb(f0, f1, f2, work[best - 1], work[best], work[best + 1])
+    period = min(max(1.0 / f, periods[1]), periods[periods.shape[0] - 2])
+    return period, _lobe_share_nb(periods, work, best, total)
 
 
 @njit(cache=True, error_model="numpy")
@@ -358,8 +509,7 @@ def dominant_goertzel_nb(
     br = np.zeros(coef.shape[0])
     bi = np.zeros(coef.shape[0])
     st = np.zeros(_ST)
-    row = np.empty(k, dtype=np.complex128)
-    power = np.empty(k)
+    sines = whiten_sines_nb(periods)
     work = np.empty(k)
     per = np.full(n, np.nan)
     share = np.full(n, np.nan)
@@ -373,11 +523,17 @@ def dominant_goertzel_nb(
             continue
         _advance_nb(x, t, window, tr, ti, rr, ri, br, bi, st, (not ready) or st[3] + 1.0 >= reanchor)
         ready = True
-        _spectrum_nb(br, bi, st, coef, c0, c1, window, detrend, row)
-        for p in range(k):
-            power[p] = row[p].real * row[p].real + row[p].imag * row[p].imag
-        per[t], share[t] = dominant_nb(periods, power, whiten, work)
+        per[t], share[t] = _dominant_sums_nb(br, bi, st, coef, c0, c1, window, detrend, periods, sines, whiten, work)
     return per, share
+
+
+@njit(cache=True, error_model="numpy")
+def whiten_sines_nb(periods: np.ndarray) -> np.ndarray:
+    """``sin(pi / P)`` per period, the factor :func:`whiten_nb` squares (computed once per grid)."""
+    out = np.empty(periods.shape[0])
+    for g in range(periods.shape[0]):
+        out[g] = np.sin(np.pi / periods[g])
+    return out
 
 
 @njit(cache=True, error_model="numpy")
@@ -438,25 +594,3 @@ def dominant_bandpass_nb(
                 power[p] = sums[p] / window
             per[t], share[t] = dominant_nb(periods, power, whiten, work)
     return per, share, power
-
-
-@njit(cache=True, error_model="numpy")
-def goertzel_step_nb(
-    buf: np.ndarray,
-    t: int,
-    window: int,
-    tables: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-    br: np.ndarray,
-    bi: np.ndarray,
-    st: np.ndarray,
-    coef: np.ndarray,
-    c0: np.ndarray,
-    c1: np.ndarray,
-    detrend: bool,
-    anchor: bool,
-    out: np.ndarray,
-) -> None:
-    """One live bar: the window ends at ``buf[t]`` (``buf[t - window]`` is the bar leaving)."""
-    tr, ti, rr, ri = tables
-    _advance_nb(buf, t, window, tr, ti, rr, ri, br, bi, st, anchor)
-    _spectrum_nb(br, bi, st, coef, c0, c1, window, detrend, out)
