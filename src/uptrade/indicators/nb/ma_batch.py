@@ -2,9 +2,9 @@
 
 The TA-Lib-referenced types run fused one-pass kernels (local variables, no intermediate
 arrays) that keep TA-Lib's update order; every other type is the loop over its streaming
-machine (``ma_step.py``), so its batch and live values are the same arithmetic. A recursive
-fast kernel that meets an interior NaN hands over to the machine loop, which skips the bar as
-the convention says.
+machine (``ma_step.py``), so its batch and live values are the same arithmetic. JMA and KAMA
+hand a series with an interior NaN to the machine loop, which skips the bar as the convention
+says; the DEMA/TEMA/T3 cascade seeds with the machine and skips NaN bars in its own loop.
 """
 
 from __future__ import annotations
