@@ -11,10 +11,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from uptrade.indicators.nb.ma_batch import has_gap_nb
 from uptrade.indicators.nb.ma_step import ma_size_nb
 from uptrade.indicators.nb.osc_common import ma_next_nb, ma_start_nb
-from uptrade.indicators.nb.rolling import first_valid_nb
 
 WILDER = 3  # RMA code: the DMI then follows TA-Lib's Wilder sums exactly
 
@@ -55,13 +53,36 @@ def moves_nb(hi: float, lo: float, prev_hi: float, prev_lo: float, prev_close: f
     """Wilder's +DM, -DM and true range of a bar after the previous one."""
     dp = hi - prev_hi
     dm = prev_lo - lo
-    pdm = 0.0
-    mdm = 0.0
-    if dm > 0.0 and dp < dm:
-        mdm = dm
-    elif dp > 0.0 and dp > dm:
-        pdm = dp
+    # TA-Lib's if/else written as two independent selections (the same values: dp > dm and
+    # dp < dm exclude each other), so the compiler can avoid unpredictable branches
+    pdm = dp if (dp > 0.0 and dp > dm) else 0.0
+    mdm = dm if (dm > 0.0 and dp < dm) else 0.0
     return pdm, mdm, max(hi - lo, abs(hi - prev_close), abs(lo - prev_close))
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _wilder_sum_nb(s: float, v: float, n: int) -> float:
+    """One bar of Wilder's running sum, as TA-Lib: ``s - s/n + v``."""
+    return s - s / n + v
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _wilder_di_nb(sp: float, sm: float, s_tr: float) -> tuple[float, float, float]:
+    """+DI, -DI and DX from Wilder's sums; DX is NaN where TA-Lib leaves it out (a sum exactly 0)."""
+    if s_tr == 0.0:
+        return 0.0, 0.0, np.nan
+    p = 100.0 * (sp / s_tr)
+    m = 100.0 * (sm / s_tr)
+    s = m + p
+    if s == 0.0:
+        return p, m, np.nan
+    return p, m, 100.0 * (abs(m - p) / s)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _wilder_adx_nb(adx: float, dx: float, n: int) -> float:
+    """One bar of the ADX after its seed, as TA-Lib: ``(adx*(n-1) + dx)/n``."""
+    return (adx * (n - 1) + dx) / n
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -94,20 +115,12 @@ def dmi_step_nb(st: np.ndarray, o: int, n: int, code: int, hi: float, lo: float,
             st[o + D_MDM] += mdm
             st[o + D_TR] += tr
             return
-        sp = st[o + D_PDM] - st[o + D_PDM] / n + pdm
-        sm = st[o + D_MDM] - st[o + D_MDM] / n + mdm
-        st_tr = st[o + D_TR] - st[o + D_TR] / n + tr
+        sp = _wilder_sum_nb(st[o + D_PDM], pdm, n)
+        sm = _wilder_sum_nb(st[o + D_MDM], mdm, n)
         st[o + D_PDM] = sp
         st[o + D_MDM] = sm
-        st[o + D_TR] = st_tr
-        zero_tr = st_tr == 0.0
-        pdi = 0.0 if zero_tr else 100.0 * (sp / st_tr)
-        mdi = 0.0 if zero_tr else 100.0 * (sm / st_tr)
-        dx = np.nan
-        if not zero_tr:
-            s = mdi + pdi
-            if s != 0.0:
-                dx = 100.0 * (abs(mdi - pdi) / s)
+        st[o + D_TR] = s_tr = _wilder_sum_nb(st[o + D_TR], tr, n)
+        pdi, mdi, dx = _wilder_di_nb(sp, sm, s_tr)
         adx = np.nan
         if t < 2 * n:
             if not np.isnan(dx):
@@ -118,7 +131,7 @@ def dmi_step_nb(st: np.ndarray, o: int, n: int, code: int, hi: float, lo: float,
         else:
             adx = st[o + D_ADX]
             if not np.isnan(dx):
-                adx = (adx * (n - 1) + dx) / n
+                adx = _wilder_adx_nb(adx, dx, n)
                 st[o + D_ADX] = adx
     else:
         size = ma_size_nb(code, n)
@@ -140,70 +153,64 @@ def dmi_step_nb(st: np.ndarray, o: int, n: int, code: int, hi: float, lo: float,
 
 
 @njit(cache=True, error_model="numpy")
-def _wilder_dmi_nb(
-    hi: np.ndarray, lo: np.ndarray, cl: np.ndarray, n: int, pdi: np.ndarray, mdi: np.ndarray, adx: np.ndarray
+def _wilder_run_nb(
+    hi: np.ndarray,
+    lo: np.ndarray,
+    cl: np.ndarray,
+    n: int,
+    st: np.ndarray,
+    pdi: np.ndarray,
+    mdi: np.ndarray,
+    adx: np.ndarray,
 ) -> None:
-    """TA-Lib's +DI/-DI/ADX with local state: the same arithmetic as :func:`dmi_step_nb`."""
-    size = cl.shape[0]
-    sp = 0.0
-    sm = 0.0
-    str_ = 0.0
-    sdx = 0.0
-    a = np.nan
-    for i in range(size):
-        pdi[i] = np.nan
-        mdi[i] = np.nan
-        adx[i] = np.nan
-        if i == 0:
+    """Wilder's DMI from a machine state ``st`` whose ADX is seeded: the machine's arithmetic on local state.
+
+    A bar with a NaN input repeats the last values and leaves the state alone, as the machine does.
+    """
+    ph, pl, pc = st[D_HIGH], st[D_LOW], st[D_CLOSE]
+    sp, sm, s_tr = st[D_PDM], st[D_MDM], st[D_TR]
+    a = st[D_ADX]
+    p, m = st[D_PDI_OUT], st[D_MDI_OUT]
+    for i in range(cl.shape[0]):
+        h = hi[i]
+        lw = lo[i]
+        c = cl[i]
+        if np.isnan(h) or np.isnan(lw) or np.isnan(c):
+            pdi[i] = p
+            mdi[i] = m
+            adx[i] = a
             continue
-        pdm, mdm, tr = moves_nb(hi[i], lo[i], hi[i - 1], lo[i - 1], cl[i - 1])
-        if i < n:
-            sp += pdm
-            sm += mdm
-            str_ += tr
-            continue
-        sp = sp - sp / n + pdm
-        sm = sm - sm / n + mdm
-        str_ = str_ - str_ / n + tr
-        zero_tr = str_ == 0.0
-        p = 0.0 if zero_tr else 100.0 * (sp / str_)
-        m = 0.0 if zero_tr else 100.0 * (sm / str_)
+        pdm, mdm, tr = moves_nb(h, lw, ph, pl, pc)
+        ph = h
+        pl = lw
+        pc = c
+        sp = _wilder_sum_nb(sp, pdm, n)
+        sm = _wilder_sum_nb(sm, mdm, n)
+        s_tr = _wilder_sum_nb(s_tr, tr, n)
+        p, m, dx = _wilder_di_nb(sp, sm, s_tr)
+        if not np.isnan(dx):
+            a = _wilder_adx_nb(a, dx, n)
         pdi[i] = p
         mdi[i] = m
-        dx = np.nan
-        if not zero_tr and p + m != 0.0:
-            dx = 100.0 * (abs(m - p) / (m + p))
-        if i < 2 * n:
-            if not np.isnan(dx):
-                sdx += dx
-            if i == 2 * n - 1:
-                a = sdx / n
-                adx[i] = a
-        else:
-            if not np.isnan(dx):
-                a = (a * (n - 1) + dx) / n
-            adx[i] = a
-
-
-@njit(cache=True, error_model="numpy", inline="always")
-def _has_nan(x: np.ndarray) -> bool:
-    """Any NaN at all: a leading one (first_valid > 0) or a gap after it."""
-    return first_valid_nb(x) > 0 or has_gap_nb(x)
+        adx[i] = a
 
 
 @njit(cache=True, error_model="numpy")
 def dmi_nb(
     hi: np.ndarray, lo: np.ndarray, cl: np.ndarray, n: int, code: int, pdi: np.ndarray, mdi: np.ndarray, adx: np.ndarray
 ) -> None:
-    """+DI, -DI, ADX over whole arrays (Wilder on clean data: a one-pass kernel; else the machine)."""
-    if code == WILDER and not (_has_nan(hi) or _has_nan(lo) or _has_nan(cl)):
-        _wilder_dmi_nb(hi, lo, cl, n, pdi, mdi, adx)
-        return
+    """+DI, -DI, ADX over whole arrays: the machine bar by bar (Wilder: until ADX is seeded, then a local loop)."""
     st = np.empty(dmi_size_nb(n, code))
     dmi_init_nb(st, 0, n, code)
     res = np.empty(3)
-    for i in range(cl.shape[0]):
+    size = cl.shape[0]
+    i = 0
+    while i < size and (code != WILDER or st[D_BARS] < 2 * n):
         dmi_step_nb(st, 0, n, code, hi[i], lo[i], cl[i], res)
         pdi[i] = res[0]
         mdi[i] = res[1]
         adx[i] = res[2]
+        i += 1
+    if i < size:
+        # slices from i: the loop indexes from 0, so no negative-index wraparound code
+        _wilder_run_nb(hi[i:], lo[i:], cl[i:], n, st, pdi[i:], mdi[i:], adx[i:])

@@ -2,9 +2,9 @@
 
 The TA-Lib-referenced types run fused one-pass kernels (local variables, no intermediate
 arrays) that keep TA-Lib's update order; every other type is the loop over its streaming
-machine (``ma_step.py``), so its batch and live values are the same arithmetic. A recursive
-fast kernel that meets an interior NaN hands over to the machine loop, which skips the bar as
-the convention says.
+machine (``ma_step.py``), so its batch and live values are the same arithmetic. JMA and KAMA
+hand a series with an interior NaN to the machine loop, which skips the bar as the convention
+says; the DEMA/TEMA/T3 cascade seeds with the machine and skips NaN bars in its own loop.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import numpy as np
 from numba import njit, prange
 
 from uptrade.indicators.nb.ma_step import (
+    HEAD,
     RECURSIVE,
     T3_VFACTOR,
     ma_init_nb,
@@ -21,6 +22,7 @@ from uptrade.indicators.nb.ma_step import (
     t3_coefficients_nb,
     trima_lengths_nb,
 )
+from uptrade.indicators.nb.machines import EMA_SZ
 from uptrade.indicators.nb.rolling import _nan_head_nb, ema_nb, first_valid_nb, linreg_nb, sma_nb, wma_nb
 
 
@@ -56,67 +58,75 @@ def ma_loop_nb(
 
 
 @njit(cache=True, error_model="numpy")
-def ema_cascade_nb(x: np.ndarray, n: int, depth: int, out: np.ndarray) -> np.ndarray:
-    """DEMA (depth 2), TEMA (3) or T3 (6) in one pass: each EMA SMA-seeded on its input's first ``n`` values."""
-    a = 2.0 / (n + 1.0)
+def ema_cascade_nb(code: int, x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
+    """DEMA (code 4), TEMA (5) or T3 (12): the machine seeds the EMAs, then one pass on local state.
+
+    The warm-up (leading NaNs, the SMA seeds, any NaN bar among them) is the streaming machine
+    itself; from the bar where the deepest EMA is seeded the same updates run on registers, a
+    NaN bar holding the state and repeating the last value as the machine does. So the result
+    is the machine's bit for bit, with or without gaps, and no pre-scan for NaN is needed.
+    """
+    size = x.shape[0]
+    depth = 2 if code == 4 else (3 if code == 5 else 6)
+    st = np.empty(ma_size_nb(code, n))
+    o = np.int64(0)  # as in ma_loop_nb: one compiled copy of the machine
+    ma_init_nb(code, n, st, o)
+    deepest = HEAD + (depth - 1) * EMA_SZ  # bars the deepest EMA has seen (seeded at n)
+    i = 0
+    while i < size and st[deepest] < n:
+        v = x[i]
+        out[i] = ma_step_nb(code, n, 0.0, 2.0, st, o, v, v, v, v)
+        i += 1
+    if i < size:
+        e = np.zeros(6)
+        for k in range(depth):
+            e[k] = st[HEAD + k * EMA_SZ + 2]
+        # slices from i: the loops index from 0, so no negative-index wraparound code
+        _cascade_run_nb(x[i:], depth, 2.0 / (n + 1.0), e, st[o], out[i:])
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def _cascade_run_nb(x: np.ndarray, depth: int, a: float, e: np.ndarray, last: float, out: np.ndarray) -> None:
+    """The steady state of :func:`ema_cascade_nb`: ``e`` holds the seeded EMAs, ``last`` the last output."""
     b = 1.0 - a
     c1, c2, c3, c4 = t3_coefficients_nb(T3_VFACTOR)
-    start = first_valid_nb(x)
-    lead = start + depth * (n - 1)
-    _nan_head_nb(out, lead)
-    e = np.zeros(6)
-    tot = np.zeros(6)
-    i = start
-    size = x.shape[0]
-    # warm-up: level k is seeded by the SMA of level k-1's first n values
-    for k in range(depth):
-        for _ in range(n if k == 0 else n - 1):
-            if i >= size:
-                return out
-            v = x[i]
-            for j in range(k):
-                e[j] = e[j] * b + a * v
-                v = e[j]
-            tot[k] += v
-            i += 1
-        e[k] = tot[k] / n
-        if k + 1 < depth:
-            # the bar that completes level k's seed is also level k+1's first input
-            tot[k + 1] += e[k]
-    if lead < size:
-        out[lead] = _cascade_out(e, depth, c1, c2, c3, c4)
-    # steady state on local variables (registers), one multiply-add per level and bar
     e0, e1, e2, e3, e4, e5 = e[0], e[1], e[2], e[3], e[4], e[5]
     if depth == 2:
-        for i in range(lead + 1, size):
-            e0 = e0 * b + a * x[i]
+        for i in range(x.shape[0]):
+            v = x[i]
+            if np.isnan(v):
+                out[i] = last
+                continue
+            e0 = e0 * b + a * v
             e1 = e1 * b + a * e0
-            out[i] = 2.0 * e0 - e1
+            last = 2.0 * e0 - e1
+            out[i] = last
     elif depth == 3:
-        for i in range(lead + 1, size):
-            e0 = e0 * b + a * x[i]
+        for i in range(x.shape[0]):
+            v = x[i]
+            if np.isnan(v):
+                out[i] = last
+                continue
+            e0 = e0 * b + a * v
             e1 = e1 * b + a * e0
             e2 = e2 * b + a * e1
-            out[i] = 3.0 * e0 - 3.0 * e1 + e2
+            last = 3.0 * e0 - 3.0 * e1 + e2
+            out[i] = last
     else:
-        for i in range(lead + 1, size):
-            e0 = e0 * b + a * x[i]
+        for i in range(x.shape[0]):
+            v = x[i]
+            if np.isnan(v):
+                out[i] = last
+                continue
+            e0 = e0 * b + a * v
             e1 = e1 * b + a * e0
             e2 = e2 * b + a * e1
             e3 = e3 * b + a * e2
             e4 = e4 * b + a * e3
             e5 = e5 * b + a * e4
-            out[i] = c1 * e5 + c2 * e4 + c3 * e3 + c4 * e2
-    return out
-
-
-@njit(cache=True, error_model="numpy")
-def _cascade_out(e: np.ndarray, depth: int, c1: float, c2: float, c3: float, c4: float) -> float:
-    if depth == 2:
-        return 2.0 * e[0] - e[1]
-    if depth == 3:
-        return 3.0 * e[0] - 3.0 * e[1] + e[2]
-    return c1 * e[5] + c2 * e[4] + c3 * e[3] + c4 * e[2]
+            last = c1 * e5 + c2 * e4 + c3 * e3 + c4 * e2
+            out[i] = last
 
 
 @njit(cache=True, error_model="numpy")
@@ -281,12 +291,12 @@ def ma_1d_nb(
         return linreg_nb(x, n, out)
     if code == 28:
         return trima_nb(x, n, out)
-    if code in (4, 5, 8, 9, 12) and not has_gap_nb(x):
+    if code in (4, 5, 12):
+        return ema_cascade_nb(code, x, n, out)  # NaN-aware itself: no pre-scan
+    if code in (8, 9) and not has_gap_nb(x):
         if code == 8:
             return jma_nb(x, n, phase, power, out)
-        if code == 9:
-            return kama_nb(x, n, out)
-        return ema_cascade_nb(x, n, 2 if code == 4 else (3 if code == 5 else 6), out)
+        return kama_nb(x, n, out)
     return ma_loop_nb(code, x, n, phase, power, hi, lo, vol, out)
 
 
