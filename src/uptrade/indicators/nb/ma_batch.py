@@ -218,17 +218,19 @@ def _trima_run_nb(
     lead = x[i0:]
     trail = x[i0 - a + 1 :]
     dst = out[i0:]
+    ra = 1.0 / a
+    rb = 1.0 / b
     for k in range(lead.shape[0]):
         v = lead[k]
         if np.isnan(v):
             return i0 + k, w1, w2, p
-        m = (w1 + v) / a
+        m = (w1 + v) * ra
         w1 += v - trail[k]
         ring[p] = m
         p += 1
         if p == b:
             p = 0
-        dst[k] = (w2 + m) / b
+        dst[k] = (w2 + m) * rb
         w2 += m - ring[p]
     return x.shape[0], w1, w2, p
 
@@ -269,7 +271,7 @@ def trima_nb(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
         v_nan = np.isnan(v)
         fv = 0.0 if v_nan else v
         nan1 += v_nan
-        m = (w1 + fv) / a if nan1 == 0 else np.nan
+        m = (w1 + fv) * (1.0 / a) if nan1 == 0 else np.nan
         nan1 -= np.isnan(old)
         w1 += fv - (0.0 if np.isnan(old) else old)
         m_nan = np.isnan(m)
@@ -280,7 +282,7 @@ def trima_nb(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
             p = 0
         nan2 += m_nan
         if i >= first + b - 1:
-            out[i] = (w2 + fm) / b if nan2 == 0 else np.nan
+            out[i] = (w2 + fm) * (1.0 / b) if nan2 == 0 else np.nan
             oldm = ring[p]
             nan2 -= np.isnan(oldm)
             w2 += fm - (0.0 if np.isnan(oldm) else oldm)
