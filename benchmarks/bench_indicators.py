@@ -2,9 +2,9 @@
 
 1. Moving averages and ADX vs TA-Lib on the same 10,000,000 bars (real BTC/USDT 1m candles,
    tiled): ours and TA-Lib called in turn (so both see the same machine load), best of 9 each,
-   ratio ours/TA-Lib (goal <= 1.0x); both allocate their output on every call. Ours goes through the public
-   ``moving_average`` (argument checks included); ADX is our DMI kernel, which also returns
-   +DI and -DI, against ``talib.ADX``.
+   ratio ours/TA-Lib (goal <= 1.0x); both allocate their output on every call. Ours goes
+   through the public ``moving_average`` (argument checks included); ADX is our DMI kernel,
+   which also returns +DI and -DI, against ``talib.ADX``.
 2. SniperProX and VZOProX on 1,000,000 bars vs the straightforward O(n*w) implementation of
    the same definitions in ``tests/refs/naive_osc.py`` (numba-compiled, per-bar window loops and
    sorts): goal >= 50x, and SniperProX under 150 ms.

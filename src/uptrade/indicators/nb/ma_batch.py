@@ -2,9 +2,10 @@
 
 The TA-Lib-referenced types run fused one-pass kernels (local variables, no intermediate
 arrays) that keep TA-Lib's update order; every other type is the loop over its streaming
-machine (``ma_step.py``), so its batch and live values are the same arithmetic. A recursive
-fast kernel that meets an interior NaN hands over to the machine loop, which skips the bar as
-the convention says.
+machine (``ma_step.py``), so its batch and live values are the same arithmetic. KAMA and
+TRIMA run a fast loop over finite stretches and skip (KAMA) or count (TRIMA) NaN bars with the
+machines' arithmetic around them; the other recursive fast kernels hand a series with an
+interior NaN to the machine loop, which skips the bar as the convention says.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ Conventions (``shared/spec/INDICATORS.md``): output is NaN until defined; a seri
 with NaNs starts at its first finite value; windowed kernels give NaN while a NaN is inside
 the window (the running sums carry it as 0 and a count, so they recover exactly when it leaves);
 recursive kernels hold their state through a NaN bar and repeat the previous value there.
+The windowed averages run finite stretches through a loop without that bookkeeping (a NaN
+bar ends it, found with one compare per bar; no extra pass over the series) and take the
+NaN-aware loop only until the window is clean again; both loops do the same arithmetic.
 Updates are arranged for short dependency chains (``e*(1-a) + a*x``, one addition per bar for
 running sums); results agree with TA-Lib to ~1e-13 relative.
 Only plain numba is used, so the kernels also run under numba 0.61 / numpy 2.2.
