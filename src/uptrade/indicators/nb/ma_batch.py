@@ -2,9 +2,11 @@
 
 The TA-Lib-referenced types run fused one-pass kernels (local variables, no intermediate
 arrays) that keep TA-Lib's update order; every other type is the loop over its streaming
-machine (``ma_step.py``), so its batch and live values are the same arithmetic. JMA and KAMA
-hand a series with an interior NaN to the machine loop, which skips the bar as the convention
-says; the DEMA/TEMA/T3 cascade seeds with the machine and skips NaN bars in its own loop.
+machine (``ma_step.py``), so its batch and live values are the same arithmetic. KAMA and
+TRIMA run a fast loop over finite stretches and skip (KAMA) or count (TRIMA) NaN bars with the
+machines' arithmetic around them; the DEMA/TEMA/T3 cascade seeds with the machine and skips NaN
+bars in its own loop; JMA hands a series with an interior NaN to the machine loop, which skips
+the bar as the convention says.
 """
 
 from __future__ import annotations
@@ -135,113 +137,175 @@ def _cascade_run_nb(x: np.ndarray, depth: int, a: float, e: np.ndarray, last: fl
 
 
 @njit(cache=True, error_model="numpy")
-def kama_nb(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
-    """TA-Lib's KAMA (fast 2, slow 30), first value at bar ``n``; no interior NaN (see dispatcher)."""
-    start = first_valid_nb(x)
-    size = x.shape[0]
-    _nan_head_nb(out, start + n)
-    if size - start <= n:
-        return out
-    fast_minus_slow = 2.0 / 3.0 - 2.0 / 31.0
-    slow = 2.0 / 31.0
-    s = 0.0
-    for i in range(start + 1, start + n + 1):
-        s += abs(x[i] - x[i - 1])
-    prev = x[start + n - 1]
-    trailing_value = 0.0
-    for i in range(start + n, size):
-        v = x[i]
-        trailing = x[i - n]
-        if i > start + n:
-            s += abs(v - x[i - 1]) - abs(trailing_value - trailing)
-        trailing_value = trailing
+def _kama_run_nb(
+    x: np.ndarray, n: int, i0: int, s: float, prev: float, tv: float, out: np.ndarray
+) -> tuple[int, float, float, float]:
+    """KAMA fast path from bar ``i0`` (the ``n`` bars before it finite, past the seed): stops at a NaN bar."""
+    lead = x[i0:]  # slices indexed from 0: no negative-index handling in the loop
+    back = x[i0 - 1 :]
+    trail = x[i0 - n :]
+    dst = out[i0:]
+    for k in range(lead.shape[0]):
+        v = lead[k]
+        if np.isnan(v):
+            return i0 + k, s, prev, tv
+        trailing = trail[k]
+        s += abs(v - back[k]) - abs(tv - trailing)
+        tv = trailing
         roc = v - trailing
         er = 1.0 if (s <= roc or (-1e-8 < s < 1e-8)) else abs(roc / s)
-        sc = er * fast_minus_slow + slow
+        sc = er * (2.0 / 3.0 - 2.0 / 31.0) + 2.0 / 31.0
         sc *= sc
         prev = prev * (1.0 - sc) + sc * v
-        out[i] = prev
+        dst[k] = prev
+    return x.shape[0], s, prev, tv
+
+
+@njit(cache=True, error_model="numpy")
+def kama_nb(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
+    """TA-Lib's KAMA (fast 2, slow 30), first value at the ``n``-th change; a NaN bar is skipped.
+
+    The arithmetic of the streaming machine (``ma_step._kama``): a NaN bar leaves the state
+    alone and repeats the last value, as if the bar were not there. Stretches whose last ``n``
+    bars are finite run ``_kama_run_nb`` (positional, no bookkeeping); around NaN bars the
+    values go through a ring of the last ``n + 1`` finite ones, as the machine does.
+    """
+    size = x.shape[0]
+    start = first_valid_nb(x)
+    _nan_head_nb(out, start)
+    m = n + 1
+    ring = np.empty(m)
+    t = 0  # finite bars consumed
+    run = 0  # finite bars in a row before bar i
+    s = 0.0
+    prev = np.nan
+    tv = 0.0
+    last = np.nan
+    i = start
+    while i < size:
+        if t > n and run >= n:
+            i0 = i
+            i, s, prev, tv = _kama_run_nb(x, n, i, s, prev, tv, out)
+            if i >= size:
+                break
+            t += i - i0
+            for j in range(n):  # the ring's last n values, which the fast path read in place
+                ring[(t - 1 - j) % m] = x[i - 1 - j]
+            last = prev
+            run = 0
+        v = x[i]
+        if np.isnan(v):
+            out[i] = last
+            run = 0
+            i += 1
+            continue
+        run += 1
+        prev_x = 0.0
+        if t > 0:
+            prev_x = ring[(t - 1) % m]
+            if t <= n:
+                s += abs(v - prev_x)
+        ring[t % m] = v
+        if t < n:
+            if t == n - 1:
+                prev = v  # the seed
+            out[i] = np.nan
+        else:
+            trailing = ring[(t - n) % m]
+            if t > n:
+                s += abs(v - prev_x) - abs(tv - trailing)
+            tv = trailing
+            roc = v - trailing
+            er = 1.0 if (s <= roc or (-1e-8 < s < 1e-8)) else abs(roc / s)
+            sc = er * (2.0 / 3.0 - 2.0 / 31.0) + 2.0 / 31.0
+            sc *= sc
+            prev = prev * (1.0 - sc) + sc * v
+            last = prev
+            out[i] = prev
+        t += 1
+        i += 1
     return out
 
 
 @njit(cache=True, error_model="numpy")
-def _trima_clean_nb(x: np.ndarray, a: int, b: int, start: int, out: np.ndarray) -> np.ndarray:
-    """TRIMA on a series without NaN after ``start``: two running sums, one addition each per bar."""
-    w1 = 0.0
-    for i in range(start, start + a - 1):
-        w1 += x[i]
-    ring = np.empty(b)
-    w2 = 0.0
-    p = 0
-    first = start + a - 1
-    for i in range(first, first + b - 1):  # the first b - 1 inner means
-        v = x[i]
-        m = (w1 + v) / a
-        w1 += v - x[i - a + 1]
+def _trima_run_nb(
+    x: np.ndarray, a: int, b: int, i0: int, w1: float, w2: float, ring: np.ndarray, p: int, out: np.ndarray
+) -> tuple[int, float, float, int]:
+    """TRIMA fast path from bar ``i0`` (both windows before it finite): stops at a NaN bar."""
+    lead = x[i0:]
+    trail = x[i0 - a + 1 :]
+    dst = out[i0:]
+    ra = 1.0 / a
+    rb = 1.0 / b
+    for k in range(lead.shape[0]):
+        v = lead[k]
+        if np.isnan(v):
+            return i0 + k, w1, w2, p
+        m = (w1 + v) * ra
+        w1 += v - trail[k]
         ring[p] = m
-        p += 1
-        w2 += m
-    for i in range(first + b - 1, x.shape[0]):
-        v = x[i]
-        m = (w1 + v) / a
-        w1 += v - x[i - a + 1]
-        ring[p] = m  # ring holds the last b inner means
         p += 1
         if p == b:
             p = 0
-        out[i] = (w2 + m) / b
+        dst[k] = (w2 + m) * rb
         w2 += m - ring[p]
-    return out
+    return x.shape[0], w1, w2, p
 
 
 @njit(cache=True, error_model="numpy")
 def trima_nb(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
-    """SMA of an SMA with TA-Lib's lengths, in one pass (a small ring holds the inner SMA)."""
+    """SMA of an SMA with TA-Lib's lengths, in one pass (a small ring holds the inner SMA).
+
+    Each SMA is ``sma_nb``'s arithmetic (sum of the previous values, NaN as 0 and a count),
+    so the result is the machine's ``sma(sma(x, a), b)`` bit for bit. Bars whose two windows
+    are finite run ``_trima_run_nb``, which has no NaN bookkeeping.
+    """
     a, b = trima_lengths_nb(n)
     start = first_valid_nb(x)
     size = x.shape[0]
     _nan_head_nb(out, start + n - 1)
-    if size - start >= n and not has_gap_nb(x):
-        return _trima_clean_nb(x, a, b, start, out)
-    ring = np.zeros(b)
-    s1 = 0.0
-    s2 = 0.0
+    w1 = 0.0  # sum of the previous a - 1 values, NaN as 0
     nan1 = 0
-    nan2 = 0
-    p = 0
-    for i in range(start, size):
+    for i in range(start, min(start + a - 1, size)):
         v = x[i]
         if np.isnan(v):
             nan1 += 1
         else:
-            s1 += v
-        k = i - start
-        if k >= a:
-            old = x[i - a]
-            if np.isnan(old):
-                nan1 -= 1
-            else:
-                s1 -= old
-        if k < a - 1:
-            continue
-        m = s1 / a if nan1 == 0 else np.nan
-        j = k - (a - 1)  # index of m in the inner series
-        if j >= b:
-            old = ring[p]
-            if np.isnan(old):
-                nan2 -= 1
-            else:
-                s2 -= old
+            w1 += v
+    ring = np.zeros(b)  # the last b inner means
+    w2 = 0.0  # sum of the previous b - 1 inner means, NaN as 0
+    nan2 = 0
+    p = 0
+    first = start + a - 1  # the first inner mean
+    i = first
+    while i < size:
+        if nan1 == 0 and nan2 == 0 and i >= first + b - 1:
+            i, w1, w2, p = _trima_run_nb(x, a, b, i, w1, w2, ring, p, out)
+            if i >= size:
+                break
+        v = x[i]
+        old = x[i - a + 1]
+        v_nan = np.isnan(v)
+        fv = 0.0 if v_nan else v
+        nan1 += v_nan
+        m = (w1 + fv) * (1.0 / a) if nan1 == 0 else np.nan
+        nan1 -= np.isnan(old)
+        w1 += fv - (0.0 if np.isnan(old) else old)
+        m_nan = np.isnan(m)
+        fm = 0.0 if m_nan else m
         ring[p] = m
         p += 1
         if p == b:
             p = 0
-        if np.isnan(m):
-            nan2 += 1
+        nan2 += m_nan
+        if i >= first + b - 1:
+            out[i] = (w2 + fm) * (1.0 / b) if nan2 == 0 else np.nan
+            oldm = ring[p]
+            nan2 -= np.isnan(oldm)
+            w2 += fm - (0.0 if np.isnan(oldm) else oldm)
         else:
-            s2 += m
-        if j >= b - 1:
-            out[i] = s2 / b if nan2 == 0 else np.nan
+            w2 += fm
+        i += 1
     return out
 
 
@@ -296,12 +360,12 @@ def ma_1d_nb(
         return linreg_nb(x, n, out)
     if code == 28:
         return trima_nb(x, n, out)
+    if code == 9:
+        return kama_nb(x, n, out)
     if code in (4, 5, 12):
         return ema_cascade_nb(code, x, n, out)  # NaN-aware itself: no pre-scan
-    if code in (8, 9) and not has_gap_nb(x):
-        if code == 8:
-            return jma_nb(x, n, phase, power, out)
-        return kama_nb(x, n, out)
+    if code == 8 and not has_gap_nb(x):
+        return jma_nb(x, n, phase, power, out)
     return ma_loop_nb(code, x, n, phase, power, hi, lo, vol, out)
 
 

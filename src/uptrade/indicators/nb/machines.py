@@ -76,7 +76,7 @@ def sma_step_nb(st: np.ndarray, o: Offset, n: int, x: float) -> float:
     if cnt < n - 1:
         st[o] += fv
         return np.nan
-    res = (st[o] + fv) / n if st[o + 1] == 0 else np.nan
+    res = (st[o] + fv) * (1.0 / n) if st[o + 1] == 0 else np.nan
     old = st[o + 4 + pos]  # the oldest of the last n: it leaves with the next value
     fold = 0.0
     if np.isnan(old):

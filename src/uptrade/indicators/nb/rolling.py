@@ -4,6 +4,9 @@ Conventions (``shared/spec/INDICATORS.md``): output is NaN until defined; a seri
 with NaNs starts at its first finite value; windowed kernels give NaN while a NaN is inside
 the window (the running sums carry it as 0 and a count, so they recover exactly when it leaves);
 recursive kernels hold their state through a NaN bar and repeat the previous value there.
+The windowed averages run finite stretches through a loop without that bookkeeping (a NaN
+bar ends it, found with one compare per bar; no extra pass over the series) and take the
+NaN-aware loop only until the window is clean again; both loops do the same arithmetic.
 Updates are arranged for short dependency chains (``e*(1-a) + a*x``, one addition per bar for
 running sums); results agree with TA-Lib to ~1e-13 relative.
 Only plain numba is used, so the kernels also run under numba 0.61 / numpy 2.2.
@@ -36,12 +39,31 @@ def _nan_head_nb(out: np.ndarray, upto: int) -> np.ndarray:
 
 
 @njit(cache=True, error_model="numpy")
+def _sma_run_nb(x: np.ndarray, n: int, i0: int, w: float, out: np.ndarray) -> tuple[int, float]:
+    """SMA fast path from bar ``i0`` (window before it finite): stops at the next NaN bar."""
+    lead = x[i0:]  # slices indexed from 0: no negative-index handling in the loop
+    trail = x[i0 - n + 1 :]
+    dst = out[i0:]
+    r = 1.0 / n
+    for k in range(lead.shape[0]):
+        v = lead[k]
+        if np.isnan(v):
+            return i0 + k, w
+        dst[k] = (w + v) * r
+        w += v - trail[k]
+    return x.shape[0], w
+
+
+@njit(cache=True, error_model="numpy")
 def sma_nb(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
     """Mean of the last ``n`` values; NaN while the window holds a NaN.
 
     ``w`` is the sum of the previous ``n - 1`` values, so the only loop-carried work per bar
     is one addition of ``(new - leaving)``: half TA-Lib's dependency chain (add, then
-    subtract), which is what bounds a running sum's speed.
+    subtract), which is what bounds a running sum's speed; the mean multiplies by ``1/n``
+    (a division per bar would bound the loop instead, at about twice the time). Finite stretches run a loop with
+    no NaN bookkeeping (``_sma_run_nb``); from a NaN bar until the window is clean again the
+    sums carry NaN as 0 and a count. Both paths do the same arithmetic on finite values.
     """
     size = x.shape[0]
     start = first_valid_nb(x)
@@ -54,17 +76,65 @@ def sma_nb(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
             nans += 1
         else:
             w += v
-    for i in range(start + n - 1, size):
+    i = start + n - 1
+    while i < size:
+        if nans == 0:
+            i, w = _sma_run_nb(x, n, i, w, out)
+            if i >= size:
+                break
         v = x[i]
         old = x[i - n + 1]
         v_nan = np.isnan(v)
         fv = 0.0 if v_nan else v
         fold = 0.0 if np.isnan(old) else old
         nans += v_nan
-        out[i] = (w + fv) / n if nans == 0 else np.nan
+        out[i] = (w + fv) * (1.0 / n) if nans == 0 else np.nan
         nans -= np.isnan(old)
         w += fv - fold
+        i += 1
     return out
+
+
+@njit(cache=True, error_model="numpy")
+def _pw_run_nb(
+    x: np.ndarray, n: int, i0: int, sy: float, sty: float, lsma: bool, out: np.ndarray
+) -> tuple[int, float, float]:
+    """WMA / LSMA fast path from bar ``i0`` (the ``n`` bars before it finite): stops at a NaN bar."""
+    lead = x[i0:]
+    trail = x[i0 - n :]
+    dst = out[i0:]
+    if lsma:
+        for k in range(lead.shape[0]):
+            v = lead[k]
+            if np.isnan(v):
+                return i0 + k, sy, sty
+            old = trail[k]
+            sty += (n - 1) * v - (sy - old)
+            sy += v - old
+            dst[k] = _pw_out_nb(n, sy, sty, True)
+    else:
+        for k in range(lead.shape[0]):
+            v = lead[k]
+            if np.isnan(v):
+                return i0 + k, sy, sty
+            old = trail[k]
+            sty += (n - 1) * v - (sy - old)
+            sy += v - old
+            dst[k] = _pw_out_nb(n, sy, sty, False)
+    return x.shape[0], sy, sty
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _pw_out_nb(n: int, sy: float, sty: float, lsma: bool) -> float:
+    """WMA (weights position + 1) or LSMA end point from the window sums ``sy`` and ``sty``."""
+    if not lsma:
+        return (sty + sy) * (1.0 / (n * (n + 1) / 2.0))
+    if n == 1:
+        return sy
+    sum_t = n * (n - 1) / 2.0
+    div = n * (n * (n - 1) * (2 * n - 1) / 6.0) - sum_t * sum_t
+    slope = (n * sty - sum_t * sy) * (1.0 / div)
+    return (sy - slope * sum_t) * (1.0 / n) + slope * (n - 1)
 
 
 @njit(cache=True, error_model="numpy")
@@ -72,17 +142,21 @@ def _position_weighted_nb(x: np.ndarray, n: int, out: np.ndarray, lsma: bool) ->
     """WMA or LSMA from the same two running sums over the window, O(1) per bar.
 
     ``sy`` is the sum of the window and ``sty`` the sum of position * value (positions 0 oldest
-    .. n-1 newest); a NaN counts as 0 in both and blanks the output while it is inside.
+    .. n-1 newest); a NaN counts as 0 in both and blanks the output while it is inside. Once
+    the window is full and clean the bars run through ``_pw_run_nb`` (no NaN bookkeeping).
     """
     start = first_valid_nb(x)
+    size = x.shape[0]
     _nan_head_nb(out, start + n - 1)
-    sum_t = n * (n - 1) / 2.0
-    div = n * (n * (n - 1) * (2 * n - 1) / 6.0) - sum_t * sum_t
-    denom = n * (n + 1) / 2.0
     sy = 0.0
     sty = 0.0
     nans = 0
-    for i in range(start, x.shape[0]):
+    i = start
+    while i < size:
+        if nans == 0 and i - start >= n:
+            i, sy, sty = _pw_run_nb(x, n, i, sy, sty, lsma, out)
+            if i >= size:
+                break
         v = x[i]
         fv = 0.0 if np.isnan(v) else v
         if np.isnan(v):
@@ -99,15 +173,8 @@ def _position_weighted_nb(x: np.ndarray, n: int, out: np.ndarray, lsma: bool) ->
             sty += (n - 1) * fv - (sy - fold)
             sy += fv - fold
         if k >= n - 1:
-            if nans > 0:
-                out[i] = np.nan
-            elif not lsma:
-                out[i] = (sty + sy) / denom  # weights 1..n = position + 1
-            elif n == 1:
-                out[i] = sy
-            else:
-                slope = (n * sty - sum_t * sy) / div
-                out[i] = (sy - slope * sum_t) / n + slope * (n - 1)
+            out[i] = np.nan if nans > 0 else _pw_out_nb(n, sy, sty, lsma)
+        i += 1
     return out
 
 
