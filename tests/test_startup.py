@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections import namedtuple
@@ -18,6 +19,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import uptrade
+from uptrade import kernel_fingerprint
 from uptrade.indicators._osc import bar_values
 
 HEAVY = ("numpy", "numba", "llvmlite", "scipy", "pandas", "pyarrow", "pydantic", "sqlalchemy", "vectorbt", "dask")
@@ -123,7 +126,7 @@ def cache_dirs(code: str, env: dict[str, str]) -> list[str]:
 @pytest.mark.skipif(sys.platform != "linux", reason="the XDG cache directory is the Linux convention")
 def test_numba_cache_defaults_to_the_user_cache_directory(tmp_path: Path) -> None:
     env = env_without_numba_cache(tmp_path)
-    expected = str(tmp_path / "xdg" / "uptrade" / "numba")
+    expected = str(tmp_path / "xdg" / "uptrade" / "numba" / kernel_fingerprint())
     assert cache_dirs("import uptrade.indicators.ma", env) == [expected, expected]
     # numba imported before uptrade has read the environment already; the default still reaches it
     assert cache_dirs("import numba\nimport uptrade", env) == [expected, expected]
@@ -157,4 +160,23 @@ def test_the_default_is_under_the_user_cache_directory() -> None:
 
     from uptrade import numba_cache_dir
 
-    assert Path(numba_cache_dir()) == user_cache_path("uptrade", appauthor=False) / "numba"
+    assert Path(numba_cache_dir()) == user_cache_path("uptrade", appauthor=False) / "numba" / kernel_fingerprint()
+
+
+def test_an_edited_kernel_file_starts_a_fresh_cache(tmp_path: Path) -> None:
+    """numba checks only a function's own file: an edit of a callee elsewhere must change the directory."""
+    package = Path(uptrade.__file__).parent
+    copy = tmp_path / "uptrade"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    first = kernel_fingerprint(str(copy))
+    assert first == kernel_fingerprint(str(copy))  # stable
+    assert len(first) == 12
+    (copy / "cli" / "app.py").write_text((copy / "cli" / "app.py").read_text() + "\n")
+    assert kernel_fingerprint(str(copy)) == first  # not a kernel file
+    machines = copy / "indicators" / "nb" / "machines.py"
+    machines.write_text(machines.read_text() + "\n")
+    second = kernel_fingerprint(str(copy))
+    assert second != first
+    validate = copy / "data" / "validate_nb.py"
+    os.utime(validate, ns=(validate.stat().st_atime_ns, validate.stat().st_mtime_ns + 10**9))
+    assert kernel_fingerprint(str(copy)) not in {first, second}
