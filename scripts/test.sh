@@ -94,8 +94,9 @@ provide UPTRADE_HB_PYTHON "Hummingbot environment" "the cross-check against Humm
   scripts/hummingbot_env.sh
 phase_done "Hummingbot environment (cached per machine)"
 
-# numba keys its cache on each source file's path and time stamp: a fresh clone compiles afresh
-export NUMBA_CACHE_DIR=${NUMBA_CACHE_DIR:-$PWD/.cache/numba}
+# numba checks only a function's own file: one cache per fingerprint of the kernel files, so a
+# re-run after editing a callee in another file never loads stale machine code
+export NUMBA_CACHE_DIR=${NUMBA_CACHE_DIR:-$PWD/.cache/numba/$(PYTHONPATH=src "$VENV/bin/python" -c 'from uptrade import kernel_fingerprint; print(kernel_fingerprint())')}
 echo "== ruff check, ruff format --check"
 "$VENV/bin/ruff" check .
 "$VENV/bin/ruff" format --check .
