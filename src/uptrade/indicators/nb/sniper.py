@@ -170,73 +170,106 @@ def _centre(k: float) -> float:
 
 
 @njit(cache=True, error_model="numpy", inline="always")
+def _fisher(k3v: float, f1: float) -> float:
+    """Fisher step of k3v on the last f3 ``f1``; a NaN k3v or a non-finite step keeps ``f1``."""
+    step = 0.5 * math.log((1.0 + k3v) / (1.0 - k3v)) + 0.5 * f1
+    return step if np.isfinite(step) else f1
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _count(sc: float, k1v: float, k2v: float, k1p: float, k2p: float) -> float:
+    """State counter after a bar (k1p, k2p: the bar before); it holds while k1v or k2v is NaN."""
+    under = (k1v < k2v) & (k1p >= k2p) & (k2p > 0.0)
+    over = (k1v > k2v) & (k1p <= k2p) & (k2p <= 0.0)
+    down = min(sc, 0.0) - (1.0 if under else 0.0)
+    up = max(sc, 0.0) + (1.0 if over else 0.0)
+    moved = down if k2v > 0.0 else up
+    return sc if np.isnan(k1v) | np.isnan(k2v) else moved
+
+
+@njit(cache=True, error_model="numpy", inline="always")
 def _sniper_core(
     p: np.ndarray,
-    st: np.ndarray,
-    k1v: float,
-    k2v: float,
-    k3v: float,
+    turns: bool,
+    f3: float,
+    f1: float,
+    f2: float,
+    sc: float,
     pdi: float,
     mdi: float,
     adx: float,
     vs: float,
-    fo: np.ndarray,
+) -> tuple[bool, bool, bool, bool, bool, bool, int]:
+    """The flags of one bar that need no zone, and its signal (batch and live).
+
+    ``turns``: three f3 values exist (f3 now, f1 and f2 the two bars before). Written with
+    ``&`` and selects, no branch: the flags are unpredictable, the arithmetic is a few cycles.
+    """
+    adx_ok = adx > p[P_ADX_THRESH]
+    strong_down = adx_ok & (mdi > pdi)
+    strong_up = adx_ok & (pdi > mdi)
+    volume_ok = vs >= p[P_VOL_PER_THRESH]
+    s_now = sign_nb(f3 - f1)
+    s_prev = sign_nb(f1 - f2)
+    up_turn = turns & (s_now > s_prev)
+    down_turn = turns & (s_now < s_prev)
+    obos = p[P_OVERBOUGHT_OVERSOLD]
+    trail = p[P_TRAIL_THRESHOLD]
+    minor_buy = up_turn & (f3 < -obos)
+    major_buy = minor_buy & (sc >= 2.0) & (not strong_down) & volume_ok
+    minor_sell = down_turn & (f3 > obos)
+    major_sell = minor_sell & (sc <= -2.0) & (not strong_up) & volume_ok
+    buy_trail = up_turn & (f3 > trail)
+    sell_trail = down_turn & (f3 < -trail)
+    return minor_buy, major_buy, minor_sell, major_sell, buy_trail, sell_trail, int(major_buy) - int(major_sell)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _flag_row(
+    p: np.ndarray,
+    turns: bool,
+    f3: float,
+    f1: float,
+    f2: float,
+    sc: float,
+    pdi: float,
+    mdi: float,
+    adx: float,
+    vs: float,
     bo: np.ndarray,
+    sig: np.ndarray,
+    i: int,
+) -> None:
+    """:func:`_sniper_core` of bar ``i`` into column ``i`` of the batch outputs."""
+    flags = _sniper_core(p, turns, f3, f1, f2, sc, pdi, mdi, adx, vs)
+    bo[B_MINOR_BUY, i], bo[B_MAJOR_BUY, i], bo[B_MINOR_SELL, i] = flags[0], flags[1], flags[2]
+    bo[B_MAJOR_SELL, i], bo[B_BUY_TRAIL, i], bo[B_SELL_TRAIL, i] = flags[3], flags[4], flags[5]
+    sig[i] = flags[6]
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _sniper_live(
+    p: np.ndarray, st: np.ndarray, k1v: float, k2v: float, k3v: float, fo: np.ndarray, bo: np.ndarray
 ) -> int:
-    """Fisher transform, state counter and the flags of one bar that need no zone (batch and live)."""
-    # Fisher transform of k3v, 0 until defined, a non-finite step keeps the previous value
+    """The per-bar core on the live state: f3, the counter and the flags into ``fo``/``bo``."""
     f1 = st[S_F3]
     f2 = st[S_F3_1]
-    f3 = f1
-    if not np.isnan(k3v):
-        step = 0.5 * math.log((1.0 + k3v) / (1.0 - k3v)) + 0.5 * f1
-        if np.isfinite(step):
-            f3 = step
+    f3 = _fisher(k3v, f1)
     bars = st[S_BARS]
+    sc = _count(st[S_SC], k1v, k2v, st[S_K1V], st[S_K2V])
     st[S_F3_2] = f2
     st[S_F3_1] = f1
     st[S_F3] = f3
     st[S_BARS] = bars + 1
-    # state counter
-    sc = st[S_SC]
-    k1p = st[S_K1V]
-    k2p = st[S_K2V]
-    if np.isnan(k1v) or np.isnan(k2v):
-        pass  # no crossing can be judged: the count holds
-    elif k2v > 0.0:
-        under = k1v < k2v and k1p >= k2p > 0.0
-        sc = min(sc, 0.0) - 1.0 if under else min(sc, 0.0)
-    else:
-        over = k1v > k2v and k1p <= k2p <= 0.0
-        sc = max(sc, 0.0) + 1.0 if over else max(sc, 0.0)
     st[S_SC] = sc
     st[S_K1V] = k1v
     st[S_K2V] = k2v
-    strong_down = adx > p[P_ADX_THRESH] and mdi > pdi
-    strong_up = adx > p[P_ADX_THRESH] and pdi > mdi
-    volume_ok = vs >= p[P_VOL_PER_THRESH]
-    # turning points of f3 (three values needed)
-    up_turn = False
-    down_turn = False
-    if bars >= 2:
-        s_now = sign_nb(f3 - f1)
-        s_prev = sign_nb(f1 - f2)
-        up_turn = s_now > s_prev
-        down_turn = s_now < s_prev
-    obos = p[P_OVERBOUGHT_OVERSOLD]
-    minor_buy = up_turn and f3 < -obos
-    major_buy = minor_buy and sc >= 2.0 and not strong_down and volume_ok
-    minor_sell = down_turn and f3 > obos
-    major_sell = minor_sell and sc <= -2.0 and not strong_up and volume_ok
+    flags = _sniper_core(p, bars >= 2, f3, f1, f2, sc, fo[F_PLUS_DI], fo[F_MINUS_DI], fo[F_ADX], fo[F_VOL_STRENGTH])
     fo[F_F3] = f3
     fo[F_SC] = sc
-    bo[B_MINOR_BUY] = minor_buy
-    bo[B_MAJOR_BUY] = major_buy
-    bo[B_MINOR_SELL] = minor_sell
-    bo[B_MAJOR_SELL] = major_sell
-    bo[B_BUY_TRAIL] = up_turn and f3 > p[P_TRAIL_THRESHOLD]
-    bo[B_SELL_TRAIL] = down_turn and f3 < -p[P_TRAIL_THRESHOLD]
-    return 1 if major_buy else (-1 if major_sell else 0)
+    bo[B_MINOR_BUY], bo[B_MAJOR_BUY], bo[B_MINOR_SELL], bo[B_MAJOR_SELL] = flags[0], flags[1], flags[2], flags[3]
+    bo[B_BUY_TRAIL], bo[B_SELL_TRAIL] = flags[4], flags[5]
+    return flags[6]
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -287,7 +320,7 @@ def sniper_step_nb(
     fo[F_K3V] = k3v
     fo[F_TAVG] = 3.0 * m1 - 3.0 * m2 + m3
     fo[F_VOL_STRENGTH] = vs
-    sig = _sniper_core(p, st, k1v, k2v, k3v, fo[F_PLUS_DI], fo[F_MINUS_DI], fo[F_ADX], vs, fo, bo)
+    sig = _sniper_live(p, st, k1v, k2v, k3v, fo, bo)
     m = int(p[P_DATA_SAMPLE])
     f3 = st[S_F3]
     upper, lower = pctl_step_nb(st, lay[L_PCTL], m, f3, p[P_PCNT_ABOVE], 100.0 - p[P_PCNT_BELOW])
@@ -422,29 +455,34 @@ def sniper_nb(
     for i in range(1, n):
         a = avg[i - 1]
         fo[F_VOL_STRENGTH, i] = 100.0 * vol[i] / a if a > 0.0 else np.nan
-    lay = sniper_layout_nb(p)
-    st = np.empty(lay[L_SIZE])
-    sniper_init_nb(p, lay, st)
-    frow = np.empty(fo.shape[0])
-    brow = np.empty(bo.shape[0], dtype=np.bool_)
+    f3s = fo[F_F3]
+    scs = fo[F_SC]
+    k1s = fo[F_K1V]
+    k2s = fo[F_K2V]
+    k3s = fo[F_K3V]
+    pdi = fo[F_PLUS_DI]
+    mdi = fo[F_MINUS_DI]
+    adx = fo[F_ADX]
+    vst = fo[F_VOL_STRENGTH]
+    # the two recursions from the live machine's initial state (sniper_init_nb), in locals
+    f3 = 0.0
+    sc = 0.0
+    k1p = k2p = np.nan
     for i in range(n):
-        sig[i] = _sniper_core(
-            p,
-            st,
-            fo[F_K1V, i],
-            fo[F_K2V, i],
-            fo[F_K3V, i],
-            fo[F_PLUS_DI, i],
-            fo[F_MINUS_DI, i],
-            fo[F_ADX, i],
-            fo[F_VOL_STRENGTH, i],
-            frow,
-            brow,
-        )
-        fo[F_F3, i] = frow[F_F3]  # the rows the core writes
-        fo[F_SC, i] = frow[F_SC]
-        for j in (B_MINOR_BUY, B_MAJOR_BUY, B_MINOR_SELL, B_MAJOR_SELL, B_BUY_TRAIL, B_SELL_TRAIL):
-            bo[j, i] = brow[j]
+        k1v = k1s[i]
+        k2v = k2s[i]
+        f3 = _fisher(k3s[i], f3)
+        sc = _count(sc, k1v, k2v, k1p, k2p)
+        k1p = k1v
+        k2p = k2v
+        f3s[i] = f3
+        scs[i] = sc
+    # then the flags, which only read: no loop-carried state, the compiler may vectorise
+    for i in range(min(n, 2)):  # fewer than three f3 values: no turn
+        f1 = f3s[i - 1] if i == 1 else 0.0
+        _flag_row(p, False, f3s[i], f1, 0.0, scs[i], pdi[i], mdi[i], adx[i], vst[i], bo, sig, i)
+    for i in range(2, n):
+        _flag_row(p, True, f3s[i], f3s[i - 1], f3s[i - 2], scs[i], pdi[i], mdi[i], adx[i], vst[i], bo, sig, i)
     f3 = fo[F_F3]
     upper = fo[F_UPPER]
     lower = fo[F_LOWER]
