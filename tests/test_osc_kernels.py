@@ -10,7 +10,7 @@ from uptrade.indicators.nb.jma3 import jma_chain3_nb, jma_parallel3_nb
 from uptrade.indicators.nb.ma_batch import ma_1d_nb
 from uptrade.indicators.nb.machines import pctl_size, pctl_step_nb
 from uptrade.indicators.nb.pctl import float_keys_nb, rolling_pctl2_nb
-from uptrade.indicators.nb.sniper import stoch_5_8_17_nb, stoch_nb
+from uptrade.indicators.nb.sniper import STOCH_BLOCK, stoch_5_8_17_nb, stoch_nb
 from uptrade.indicators.sniper import SniperProXStream, sniper_prox
 from uptrade.indicators.vzo import VZOProXStream, vzo_prox
 
@@ -100,6 +100,26 @@ def test_fused_stochastics_equal_one_window_at_a_time(seed: int) -> None:
         stoch_5_8_17_nb(hi, lo, cl, *outs)
         for w, got in zip((5, 8, 17), outs, strict=True):
             np.testing.assert_array_equal(got, stoch_nb(hi, lo, cl, w, np.empty(n)))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_fused_stochastics_across_blocks(seed: int) -> None:
+    """Series longer than a block: gaps, infinities and a late start around the block edges."""
+    rng = np.random.default_rng(seed)
+    n = 4 * STOCH_BLOCK + int(rng.integers(0, STOCH_BLOCK))
+    hi = 100 + np.cumsum(rng.normal(size=n))
+    lo = hi - rng.uniform(0, 2, size=n)
+    cl = lo + rng.uniform(0, 1, size=n) * (hi - lo)
+    lo[: int(rng.integers(0, 40))] = np.inf  # the first finite low comes late
+    for edge in range(STOCH_BLOCK, n, STOCH_BLOCK):
+        j = edge + int(rng.integers(-20, 20))
+        rng.choice((hi, lo, cl))[j] = rng.choice([np.nan, np.inf, -np.inf])
+    for arr in (hi, lo):
+        arr[rng.random(n) < 0.002] = np.nan
+    outs = [np.empty(n) for _ in range(3)]
+    stoch_5_8_17_nb(hi, lo, cl, *outs)
+    for w, got in zip((5, 8, 17), outs, strict=True):
+        np.testing.assert_array_equal(got, stoch_nb(hi, lo, cl, w, np.empty(n)))
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -354,27 +354,37 @@ def _k_of(hh: float, ll: float, cl: float, gap: bool) -> float:
     return np.nan if gap or np.isnan(rng) or np.isnan(cl) else k
 
 
+STOCH_BLOCK = 512  # bars per block of the fused stochastics (their scratch stays in L1)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _hi(a: float, b: float) -> float:
+    """The larger of two values (either when they are equal or one is NaN)."""
+    return a if a > b else b
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _lo(a: float, b: float) -> float:
+    """The smaller of two values (either when they are equal or one is NaN)."""
+    return a if a < b else b
+
+
 @njit(cache=True, error_model="numpy")
 def stoch_5_8_17_nb(
     hi: np.ndarray, lo: np.ndarray, cl: np.ndarray, k5: np.ndarray, k8: np.ndarray, k17: np.ndarray
 ) -> None:
-    """:func:`stoch_nb` over 5, 8 and 17 bars in one pass: each window's extremes extend the shorter one's.
+    """:func:`stoch_nb` over 5, 8 and 17 bars in one pass: the windows' extremes by doubling.
 
-    The extremes are plain comparisons over the window (17 loads a side, no loop-carried
-    state); a window holds a gap where a running count of the bars before the first finite
-    high/low, or with a NaN high or low, grows across it (NaN there, as the deque and the
-    block kernels give).
+    In blocks of :data:`STOCH_BLOCK` bars: extremes of 2, 4 and 8 bars (each the pair of the
+    half-width ones), then 5 = 4 + 1, 8, 17 = 8 + 8 + 1; every step is one comparison per bar
+    over an array, which the compiler vectorises. A window holds a gap (NaN out) where a high
+    or low inside is NaN or comes before the first finite high and low: a 0/NaN marker summed
+    the same way tells. Where no NaN is inside,
+    the extremes are the window's whatever the order of the comparisons, so the values are
+    :func:`stoch_nb`'s (the deque and the block kernels give them too).
     """
     n = cl.shape[0]
-    sh = first_valid_nb(hi)
-    sl = first_valid_nb(lo)
-    lim = max(sh, sl)
-    gaps = np.empty(n + 1, dtype=np.int64)  # gaps[i]: bars before i that are not usable
-    g = 0
-    gaps[0] = 0
-    for i in range(n):
-        g += i < lim or np.isnan(hi[i]) or np.isnan(lo[i])
-        gaps[i + 1] = g
+    lim = max(first_valid_nb(hi), first_valid_nb(lo))  # bars before it are not usable
     for i in range(min(n, 16)):  # windows that reach before bar 0
         for w, out in ((5, k5), (8, k8), (17, k17)):
             if i < w - 1:
@@ -382,27 +392,63 @@ def stoch_5_8_17_nb(
                 continue
             hh = hi[i]
             ll = lo[i]
+            gap = i - w + 1 < lim or np.isnan(hi[i]) or np.isnan(lo[i])
             for j in range(i - w + 1, i):
                 hh = hi[j] if hi[j] > hh else hh
                 ll = lo[j] if lo[j] < ll else ll
-            out[i] = _k_of(hh, ll, cl[i], gaps[i + 1] > gaps[i + 1 - w])
-    for i in range(16, n):
-        hh = hi[i]
-        ll = lo[i]
-        c = cl[i]
-        end = gaps[i + 1]
-        for j in range(1, 5):
-            hh = hi[i - j] if hi[i - j] > hh else hh
-            ll = lo[i - j] if lo[i - j] < ll else ll
-        k5[i] = _k_of(hh, ll, c, end > gaps[i - 4])
-        for j in range(5, 8):
-            hh = hi[i - j] if hi[i - j] > hh else hh
-            ll = lo[i - j] if lo[i - j] < ll else ll
-        k8[i] = _k_of(hh, ll, c, end > gaps[i - 7])
-        for j in range(8, 17):
-            hh = hi[i - j] if hi[i - j] > hh else hh
-            ll = lo[i - j] if lo[i - j] < ll else ll
-        k17[i] = _k_of(hh, ll, c, end > gaps[i - 16])
+                gap |= np.isnan(hi[j]) or np.isnan(lo[j])
+            out[i] = _k_of(hh, ll, cl[i], gap)
+    size = STOCH_BLOCK + 16
+    h2 = np.empty(size)
+    h4 = np.empty(size)
+    h8 = np.empty(size)
+    l2 = np.empty(size)
+    l4 = np.empty(size)
+    l8 = np.empty(size)
+    z1 = np.empty(size)  # 0, or NaN where the high or the low is NaN
+    z2 = np.empty(size)
+    z4 = np.empty(size)
+    z8 = np.empty(size)
+    for b0 in range(16, n, STOCH_BLOCK):
+        b1 = min(n, b0 + STOCH_BLOCK)
+        m = b1 - b0 + 16  # local j is bar b0 - 16 + j
+        hb = hi[b0 - 16 : b1]
+        lb = lo[b0 - 16 : b1]
+        for j in range(m):
+            z1[j] = np.nan if (b0 - 16 + j < lim) | np.isnan(hb[j]) | np.isnan(lb[j]) else 0.0
+        # one output array per loop and indices j + d with j from 0: few aliasing checks and
+        # numba's negative-index wrap provably not taken, so each loop vectorises
+        for j in range(m - 1):
+            h2[j + 1] = _hi(hb[j + 1], hb[j])
+        for j in range(m - 1):
+            l2[j + 1] = _lo(lb[j + 1], lb[j])
+        for j in range(m - 1):
+            z2[j + 1] = z1[j + 1] + z1[j]
+        for j in range(m - 3):
+            h4[j + 3] = _hi(h2[j + 3], h2[j + 1])
+        for j in range(m - 3):
+            l4[j + 3] = _lo(l2[j + 3], l2[j + 1])
+        for j in range(m - 3):
+            z4[j + 3] = z2[j + 3] + z2[j + 1]
+        for j in range(m - 7):
+            h8[j + 7] = _hi(h4[j + 7], h4[j + 3])
+        for j in range(m - 7):
+            l8[j + 7] = _lo(l4[j + 7], l4[j + 3])
+        for j in range(m - 7):
+            z8[j + 7] = z4[j + 7] + z4[j + 3]
+        c = cl[b0:b1]  # bar b0 + j is local index j + 16
+        o5 = k5[b0:b1]
+        o8 = k8[b0:b1]
+        o17 = k17[b0:b1]
+        for j in range(m - 16):
+            gap = np.isnan(z4[j + 16] + z1[j + 12])
+            o5[j] = _k_of(_hi(h4[j + 16], hb[j + 12]), _lo(l4[j + 16], lb[j + 12]), c[j], gap)
+        for j in range(m - 16):
+            o8[j] = _k_of(h8[j + 16], l8[j + 16], c[j], np.isnan(z8[j + 16]))
+        for j in range(m - 16):
+            hh = _hi(_hi(h8[j + 16], h8[j + 8]), hb[j])
+            ll = _lo(_lo(l8[j + 16], l8[j + 8]), lb[j])
+            o17[j] = _k_of(hh, ll, c[j], np.isnan(z8[j + 16] + z8[j + 8] + z1[j]))
 
 
 @njit(cache=True, error_model="numpy")
@@ -439,8 +485,8 @@ def sniper_nb(
     for row in (F_K1V, F_K2V, F_K3V):
         for i in range(n):
             fo[row, i] = _centre(fo[row, i])
-    m1 = np.empty(n)
-    m2 = np.empty(n)
+    m1 = fo[F_UPPER]  # the zone rows are scratch until the zones
+    m2 = fo[F_LOWER]
     m3 = fo[F_TAVG]
     fast = code == JMA_CODE and not has_gap_nb(cl) and jma_chain3_nb(cl, length, phase, power, m1, m2, m3)
     if not fast:
@@ -450,7 +496,7 @@ def sniper_nb(
     for i in range(n):
         m3[i] = 3.0 * m1[i] - 3.0 * m2[i] + m3[i]
     dmi_nb(hi, lo, cl, int(p[P_DMI_LEN]), int(p[P_DMI_MA_TYPE]), fo[F_PLUS_DI], fo[F_MINUS_DI], fo[F_ADX])
-    avg = sma_nb(vol, int(p[P_VOL_AVG_LEN]), m1)
+    avg = sma_nb(vol, int(p[P_VOL_AVG_LEN]), fo[F_UPPER])
     fo[F_VOL_STRENGTH, 0] = np.nan
     for i in range(1, n):
         a = avg[i - 1]
