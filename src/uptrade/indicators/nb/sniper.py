@@ -1,10 +1,12 @@
-"""SniperProX as a state machine: one call per bar, batch = the same per-bar tail in a loop.
+"""SniperProX as a state machine: one call per bar; batch runs the same per-bar functions over arrays.
 
 The state is one float64 array: a block of scalars (``st[S_...]``) then sub-machines (deques
 for the stochastic ranges, MA machines, the DMI, a volume SMA, a sorted window for the
 percentile zones) at offsets ``lay[L_...]`` computed once by :func:`sniper_layout_nb`. A bar
 writes its float outputs into ``fo[F_...]`` and its booleans into ``bo[B_...]`` and returns the
-int signal, so the live and batch values are the same arithmetic. Parameters are ``p[P_...]``;
+int signal. The Fisher step, the state counter and the flags are pure functions of scalars
+(:func:`_fisher`, :func:`_count`, :func:`_sniper_core`) that the live step and the batch loops
+both call, so the live and batch values are the same arithmetic. Parameters are ``p[P_...]``;
 :data:`PARAMS`, :data:`FLOATS` and :data:`BOOLS` are those constants' names in index order.
 Definitions: ``shared/spec/INDICATORS.md`` section 2 and ``docs/indicators.md``.
 """
@@ -464,9 +466,10 @@ def sniper_nb(
 ) -> None:
     """Batch SniperProX: ``fo`` (12, n), ``bo`` (8, n), int8 ``sig``.
 
-    Array passes, the live machine's per-bar core in a loop, then the zones of the whole f3
-    series (:func:`rolling_pctl2_nb`, the same values as the live sorted window) and the
-    crosses with them.
+    Array passes (%K, MAs, DMI, volume strength), then the two recursions of the live core
+    (f3 and the state counter, in local variables), then its flags in a second loop that only
+    reads (no loop-carried state, no branch), then the zones of the whole f3 series
+    (:func:`rolling_pctl2_nb`, the same values as the live sorted window) and the crosses.
     """
     n = cl.shape[0]
     length = int(p[P_LENGTH])

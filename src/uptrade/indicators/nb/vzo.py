@@ -1,9 +1,11 @@
-"""VZOProX as a state machine: one call per bar, batch = the same per-bar tail in a loop.
+"""VZOProX as a state machine: one call per bar; batch runs the same per-bar functions over arrays.
 
 The state is one float64 array: a block of scalars (``st[S_...]``) then three MA machines and
 a sorted window for the percentile zones at offsets ``lay[L_...]`` computed once by
 :func:`vzo_layout_nb`. A bar writes its float outputs into ``fo[F_...]`` and its booleans into
-``bo[B_...]`` and returns the int signal. Parameters are ``p[P_...]``; :data:`PARAMS`,
+``bo[B_...]`` and returns the int signal; the signed volume, vzo and the flags are pure
+functions of scalars (:func:`_sv`, :func:`_vzo_value`, :func:`_vzo_flags`) that batch calls
+too. Parameters are ``p[P_...]``; :data:`PARAMS`,
 :data:`FLOATS` and :data:`BOOLS` are those constants' names in index order. Definitions:
 ``shared/spec/INDICATORS.md`` section 3 and ``docs/indicators.md``.
 """
