@@ -10,7 +10,8 @@ from uptrade.indicators.nb.jma3 import jma_chain3_nb, jma_parallel3_nb
 from uptrade.indicators.nb.ma_batch import ma_1d_nb
 from uptrade.indicators.nb.machines import pctl_size, pctl_step_nb
 from uptrade.indicators.nb.pctl import float_keys_nb, rolling_pctl2_nb
-from uptrade.indicators.nb.sniper import stoch_5_8_17_nb, stoch_nb
+from uptrade.indicators.nb.sniper import STOCH_BLOCK, stoch_5_8_17_nb, stoch_nb
+from uptrade.indicators.nb.vzo import vzo_jma_nb
 from uptrade.indicators.sniper import SniperProXStream, sniper_prox
 from uptrade.indicators.vzo import VZOProXStream, vzo_prox
 
@@ -103,6 +104,26 @@ def test_fused_stochastics_equal_one_window_at_a_time(seed: int) -> None:
 
 
 @pytest.mark.parametrize("seed", range(4))
+def test_fused_stochastics_across_blocks(seed: int) -> None:
+    """Series longer than a block: gaps, infinities and a late start around the block edges."""
+    rng = np.random.default_rng(seed)
+    n = 4 * STOCH_BLOCK + int(rng.integers(0, STOCH_BLOCK))
+    hi = 100 + np.cumsum(rng.normal(size=n))
+    lo = hi - rng.uniform(0, 2, size=n)
+    cl = lo + rng.uniform(0, 1, size=n) * (hi - lo)
+    lo[: int(rng.integers(0, 40))] = np.inf  # the first finite low comes late
+    for edge in range(STOCH_BLOCK, n, STOCH_BLOCK):
+        j = edge + int(rng.integers(-20, 20))
+        rng.choice((hi, lo, cl))[j] = rng.choice([np.nan, np.inf, -np.inf])
+    for arr in (hi, lo):
+        arr[rng.random(n) < 0.002] = np.nan
+    outs = [np.empty(n) for _ in range(3)]
+    stoch_5_8_17_nb(hi, lo, cl, *outs)
+    for w, got in zip((5, 8, 17), outs, strict=True):
+        np.testing.assert_array_equal(got, stoch_nb(hi, lo, cl, w, np.empty(n)))
+
+
+@pytest.mark.parametrize("seed", range(4))
 def test_fused_jmas_are_jma_nb_bit_for_bit(seed: int) -> None:
     rng = np.random.default_rng(seed)
     n = 3000
@@ -153,3 +174,69 @@ def test_batch_equals_live_with_gaps(ma_type: str) -> None:
         rows = [live_v.update({"close": d, "volume": e}) for d, e in zip(c, v, strict=True)]
         for name, arr in batch.items():
             np.testing.assert_array_equal(np.array([r[name] for r in rows]), arr, err_msg=name)
+
+
+def _vzo_stages(sv: np.ndarray, vol: np.ndarray, n: int, noise: int, phase: float, power: float) -> tuple:
+    """vzo and vzo_smoothed one Jurik MA at a time (the general batch path)."""
+    a_sv = ma_1d_nb(8, sv, n, phase, power, sv, sv, sv, np.empty(sv.size))
+    a_v = ma_1d_nb(8, vol, n, phase, power, vol, vol, vol, np.empty(sv.size))
+    with np.errstate(all="ignore"):
+        vz = np.where(a_v != 0.0, 100.0 * a_sv / a_v, 0.0)
+    vz[np.isnan(a_sv) | np.isnan(a_v)] = np.nan
+    return vz, ma_1d_nb(8, vz, noise, phase, power, vz, vz, vz, np.empty(sv.size))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_fused_vzo_jmas_are_the_stages_bit_for_bit(seed: int) -> None:
+    """Signed volume and volume starting at different bars, zero volumes; an overflow falls back."""
+    rng = np.random.default_rng(seed)
+    n = 2000
+    phase, power = float(rng.uniform(-100, 100)), float(rng.uniform(0.5, 3))
+    length, noise = int(rng.integers(1, 30)), int(rng.integers(1, 6))
+    for head_sv, head_v in ((0, 0), (3, 0), (0, 9), (n, 0)):
+        vol = rng.uniform(0, 10, size=n)
+        vol[rng.random(n) < 0.05] = 0.0
+        sv = np.sign(rng.normal(size=n)) * vol
+        sv[:head_sv] = np.nan
+        vol[:head_v] = np.nan
+        vz, sm = np.empty(n), np.empty(n)
+        assert vzo_jma_nb(sv, vol, length, noise, phase, power, vz, sm)
+        ref_vz, ref_sm = _vzo_stages(sv, vol, length, noise, phase, power)
+        np.testing.assert_array_equal(vz, ref_vz)
+        np.testing.assert_array_equal(sm, ref_sm)
+    vol = rng.uniform(0, 1, size=n) * 1.7e308  # the averages overflow: vzo has NaNs after its start
+    sv = np.sign(rng.normal(size=n)) * vol
+    vz, sm = np.empty(n), np.empty(n)
+    assert not vzo_jma_nb(sv, vol, 14, 2, 50.0, 2.0, vz, sm)
+    np.testing.assert_array_equal(vz, _vzo_stages(sv, vol, 14, 2, 50.0, 2.0)[0])
+
+
+def test_vzo_batch_equals_live_on_the_fused_path_and_its_fallback() -> None:
+    """No gap (the fused Jurik loop), a late volume start, and an overflow that takes the general path."""
+    rng = np.random.default_rng(11)
+    n = 600
+    c = 100 + np.cumsum(rng.normal(size=n))
+    for v in (rng.uniform(0, 10, size=n), np.r_[np.full(7, np.nan), rng.uniform(0, 10, size=n - 7)]):
+        for vol in (v, v * 1.7e307):  # finite, but the averages overflow
+            batch = vzo_prox(c, vol)._asdict()
+            live = VZOProXStream()
+            rows = [live.update({"close": d, "volume": e}) for d, e in zip(c, vol, strict=True)]
+            for name, arr in batch.items():
+                np.testing.assert_array_equal(np.array([r[name] for r in rows]), arr, err_msg=name)
+
+
+def test_sniper_batch_equals_live_without_gaps() -> None:
+    """Clean inputs take every fast batch path (fused %K, JMAs, two-pass flags): the live values bit for bit."""
+    rng = np.random.default_rng(5)
+    n = 3 * STOCH_BLOCK + 37
+    c = 100 + np.cumsum(rng.normal(size=n))
+    h = c + rng.uniform(0, 1, size=n)
+    lo = c - rng.uniform(0, 1, size=n)
+    v = rng.uniform(0, 10, size=n)
+    batch = sniper_prox(h, lo, c, v)._asdict()
+    live = SniperProXStream()
+    rows = [live.update({"high": a, "low": b, "close": d, "volume": e}) for a, b, d, e in zip(h, lo, c, v, strict=True)]
+    for name, arr in batch.items():
+        np.testing.assert_array_equal(np.array([r[name] for r in rows]), arr, err_msg=name)
+    for name in ("minor_buy", "minor_sell", "buy_trail", "sell_trail"):
+        assert batch[name].any(), name

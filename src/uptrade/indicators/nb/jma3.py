@@ -17,14 +17,14 @@ from uptrade.indicators.nb.rolling import first_valid_nb
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _coefs(n: int, phase: float, power: float) -> tuple[float, float, float]:
+def jma_coefs_nb(n: int, phase: float, power: float) -> tuple[float, float, float]:
     """(alpha, beta, phase ratio) of a JMA of window ``n``."""
     beta = 0.45 * (n - 1) / (0.45 * (n - 1) + 2.0)
     return beta**power, beta, min(max(phase / 100.0 + 1.5, 0.5), 2.5)
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _step(
+def jma_step_nb(
     s: tuple[float, float, float, float], v: float, alpha: float, beta: float, pr: float
 ) -> tuple[float, float, float, float]:
     """State (e0, e1, e2, j) after value ``v`` (``jma_nb``'s update)."""
@@ -37,7 +37,7 @@ def _step(
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _lead(
+def jma_lead_nb(
     x: np.ndarray, out: np.ndarray, start: int, stop: int, alpha: float, beta: float, pr: float
 ) -> tuple[float, float, float, float]:
     """One JMA from its first finite value ``start`` up to (not including) ``stop``; its state there."""
@@ -45,7 +45,7 @@ def _lead(
     s = (x[start], 0.0, 0.0, x[start])
     out[start] = x[start]
     for i in range(start + 1, stop):
-        s = _step(s, x[i], alpha, beta, pr)
+        s = jma_step_nb(s, x[i], alpha, beta, pr)
         out[i] = s[3]
     return s
 
@@ -75,20 +75,20 @@ def jma_parallel3_nb(
             if st >= size:
                 out[:] = np.nan
             else:
-                a, b, pr = _coefs(n, phase, power)
-                _lead(x, out, st, size, a, b, pr)
+                a, b, pr = jma_coefs_nb(n, phase, power)
+                jma_lead_nb(x, out, st, size, a, b, pr)
         return
     both = max(s0, s1, s2) + 1
-    a0, b0, p0 = _coefs(n0, phase, power)
-    a1, b1, p1 = _coefs(n1, phase, power)
-    a2, b2, p2 = _coefs(n2, phase, power)
-    t0 = _lead(x0, out0, s0, both, a0, b0, p0)
-    t1 = _lead(x1, out1, s1, both, a1, b1, p1)
-    t2 = _lead(x2, out2, s2, both, a2, b2, p2)
+    a0, b0, p0 = jma_coefs_nb(n0, phase, power)
+    a1, b1, p1 = jma_coefs_nb(n1, phase, power)
+    a2, b2, p2 = jma_coefs_nb(n2, phase, power)
+    t0 = jma_lead_nb(x0, out0, s0, both, a0, b0, p0)
+    t1 = jma_lead_nb(x1, out1, s1, both, a1, b1, p1)
+    t2 = jma_lead_nb(x2, out2, s2, both, a2, b2, p2)
     for i in range(both, size):
-        t0 = _step(t0, x0[i], a0, b0, p0)
-        t1 = _step(t1, x1[i], a1, b1, p1)
-        t2 = _step(t2, x2[i], a2, b2, p2)
+        t0 = jma_step_nb(t0, x0[i], a0, b0, p0)
+        t1 = jma_step_nb(t1, x1[i], a1, b1, p1)
+        t2 = jma_step_nb(t2, x2[i], a2, b2, p2)
         out0[i] = t0[3]
         out1[i] = t1[3]
         out2[i] = t2[3]
@@ -110,7 +110,7 @@ def jma_chain3_nb(
         out2[:] = np.nan
         out3[:] = np.nan
         return True
-    a, b, pr = _coefs(n, phase, power)
+    a, b, pr = jma_coefs_nb(n, phase, power)
     out1[:start] = np.nan
     out2[:start] = np.nan
     out3[:start] = np.nan
@@ -123,9 +123,9 @@ def jma_chain3_nb(
     out3[start] = v
     gap = False
     for i in range(start + 1, size):
-        t1 = _step(t1, x[i], a, b, pr)
-        t2 = _step(t2, t1[3], a, b, pr)
-        t3 = _step(t3, t2[3], a, b, pr)
+        t1 = jma_step_nb(t1, x[i], a, b, pr)
+        t2 = jma_step_nb(t2, t1[3], a, b, pr)
+        t3 = jma_step_nb(t3, t2[3], a, b, pr)
         gap |= np.isnan(t1[3]) | np.isnan(t2[3])
         out1[i] = t1[3]
         out2[i] = t2[3]

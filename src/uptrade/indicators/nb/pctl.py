@@ -81,14 +81,8 @@ def _track_nb(
     k: np.ndarray, a: int, b: int, r: int, y: int, lt: int, eq: int, old: int, new: int
 ) -> tuple[int, int, int]:
     """Rank ``r`` of the window ``k[a:b]`` after ``old`` left and ``new`` came: (key, below, equal)."""
-    if old < y:
-        lt -= 1
-    elif old == y:
-        eq -= 1
-    if new < y:
-        lt += 1
-    elif new == y:
-        eq += 1
+    lt += int(new < y) - int(old < y)  # no branch: which side each key falls is unpredictable
+    eq += int(new == y) - int(old == y)
     while r < lt:
         y = _below_nb(k, a, b, y)
         eq = _count_nb(k, a, b, y)[1]
@@ -106,19 +100,31 @@ def _rank_nb(p: float, size: int) -> int:
     return min(max(math.ceil(p * size / 100.0) - 1, 0), size - 1)
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _key_nb(v: float, buf: np.ndarray, val: np.ndarray) -> int:
+    """The key of one float (as :func:`float_keys_nb`); ``val`` views ``buf``."""
+    val[0] = v
+    k = buf[0]
+    return k ^ ((k >> 63) & _FLIP)
+
+
 @njit(cache=True, error_model="numpy")
 def rolling_pctl2_nb(
     x: np.ndarray, m: int, pa: float, pb: float, out_a: np.ndarray, out_b: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Nearest-rank percentiles ``pa`` and ``pb`` of the last ``min(count, m)`` values of ``x``."""
+    """Nearest-rank percentiles ``pa`` and ``pb`` of the last ``min(count, m)`` values of ``x``.
+
+    The keys of the window live in a ring of ``m`` slots (``ring[t % m]`` holds bar ``t``'s),
+    so the scans read a few cache lines and no key array of the whole series is made.
+    """
     n = x.shape[0]
-    keys = float_keys_nb(x, np.empty(n, dtype=np.int64))
     start = 0
     while start < n and np.isnan(x[start]):
         start += 1
     out_a[:start] = np.nan
     out_b[:start] = np.nan
     srt = np.empty(m)
+    ring = np.empty(m, dtype=np.int64)
     buf = np.empty(1, dtype=np.int64)
     val = buf.view(np.float64)  # a key's bits read back as the float
     ra = _rank_nb(pa, m)
@@ -127,16 +133,27 @@ def rolling_pctl2_nb(
     tracking = False  # (ya, la, ea), (yb, lb, eb) describe the current full window
     ya = yb = _KEY_MIN
     la = ea = lb = eb = 0
+    pos = start % m  # the ring slot of bar t
     for t in range(start, n):
-        if np.isnan(x[t]):
+        xt = x[t]
+        new = _key_nb(xt, buf, val)
+        old = ring[pos]
+        ring[pos] = new
+        pos = pos + 1 if pos + 1 < m else 0
+        if np.isnan(xt):
             last_nan = t
         size = min(t - start + 1, m)
         a = t + 1 - size
-        if last_nan >= a:
+        if tracking and last_nan < a:
+            ya, la, ea = _track_nb(ring, 0, m, ra, ya, la, ea, old, new)
+            yb, lb, eb = _track_nb(ring, 0, m, rb, yb, lb, eb, old, new)
+            out_a[t] = _value_nb(ya, buf, val)
+            out_b[t] = _value_nb(yb, buf, val)
+        elif last_nan >= a:
             out_a[t] = np.nan
             out_b[t] = np.nan
             tracking = False
-        elif not tracking:
+        else:
             srt[:size] = x[a : t + 1]
             srt[:size].sort()
             out_a[t] = srt[_rank_nb(pa, size)]
@@ -144,17 +161,10 @@ def rolling_pctl2_nb(
             if size == m:
                 tracking = True
                 # start from the key of the value at each rank, then settle +-0 (distinct keys)
-                ya = float_keys_nb(srt[ra : ra + 1], np.empty(1, dtype=np.int64))[0]
-                yb = float_keys_nb(srt[rb : rb + 1], np.empty(1, dtype=np.int64))[0]
-                la, ea = _count_nb(keys, a, t + 1, ya)
-                lb, eb = _count_nb(keys, a, t + 1, yb)
-                ya, la, ea = _track_nb(keys, a, t + 1, ra, ya, la, ea, ya, ya)
-                yb, lb, eb = _track_nb(keys, a, t + 1, rb, yb, lb, eb, yb, yb)
-        else:
-            old = keys[t - m]
-            new = keys[t]
-            ya, la, ea = _track_nb(keys, a, t + 1, ra, ya, la, ea, old, new)
-            yb, lb, eb = _track_nb(keys, a, t + 1, rb, yb, lb, eb, old, new)
-            out_a[t] = _value_nb(ya, buf, val)
-            out_b[t] = _value_nb(yb, buf, val)
+                ya = _key_nb(srt[ra], buf, val)
+                yb = _key_nb(srt[rb], buf, val)
+                la, ea = _count_nb(ring, 0, m, ya)
+                lb, eb = _count_nb(ring, 0, m, yb)
+                ya, la, ea = _track_nb(ring, 0, m, ra, ya, la, ea, ya, ya)
+                yb, lb, eb = _track_nb(ring, 0, m, rb, yb, lb, eb, yb, yb)
     return out_a, out_b

@@ -1,10 +1,12 @@
-"""SniperProX as a state machine: one call per bar, batch = the same per-bar tail in a loop.
+"""SniperProX as a state machine: one call per bar; batch runs the same per-bar functions over arrays.
 
 The state is one float64 array: a block of scalars (``st[S_...]``) then sub-machines (deques
 for the stochastic ranges, MA machines, the DMI, a volume SMA, a sorted window for the
 percentile zones) at offsets ``lay[L_...]`` computed once by :func:`sniper_layout_nb`. A bar
 writes its float outputs into ``fo[F_...]`` and its booleans into ``bo[B_...]`` and returns the
-int signal, so the live and batch values are the same arithmetic. Parameters are ``p[P_...]``;
+int signal. The Fisher step, the state counter and the flags are pure functions of scalars
+(:func:`_fisher`, :func:`_count`, :func:`_sniper_core`) that the live step and the batch loops
+both call, so the live and batch values are the same arithmetic. Parameters are ``p[P_...]``;
 :data:`PARAMS`, :data:`FLOATS` and :data:`BOOLS` are those constants' names in index order.
 Definitions: ``shared/spec/INDICATORS.md`` section 2 and ``docs/indicators.md``.
 """
@@ -170,73 +172,106 @@ def _centre(k: float) -> float:
 
 
 @njit(cache=True, error_model="numpy", inline="always")
+def _fisher(k3v: float, f1: float) -> float:
+    """Fisher step of k3v on the last f3 ``f1``; a NaN k3v or a non-finite step keeps ``f1``."""
+    step = 0.5 * math.log((1.0 + k3v) / (1.0 - k3v)) + 0.5 * f1
+    return step if np.isfinite(step) else f1
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _count(sc: float, k1v: float, k2v: float, k1p: float, k2p: float) -> float:
+    """State counter after a bar (k1p, k2p: the bar before); it holds while k1v or k2v is NaN."""
+    under = (k1v < k2v) & (k1p >= k2p) & (k2p > 0.0)
+    over = (k1v > k2v) & (k1p <= k2p) & (k2p <= 0.0)
+    down = min(sc, 0.0) - (1.0 if under else 0.0)
+    up = max(sc, 0.0) + (1.0 if over else 0.0)
+    moved = down if k2v > 0.0 else up
+    return sc if np.isnan(k1v) | np.isnan(k2v) else moved
+
+
+@njit(cache=True, error_model="numpy", inline="always")
 def _sniper_core(
     p: np.ndarray,
-    st: np.ndarray,
-    k1v: float,
-    k2v: float,
-    k3v: float,
+    turns: bool,
+    f3: float,
+    f1: float,
+    f2: float,
+    sc: float,
     pdi: float,
     mdi: float,
     adx: float,
     vs: float,
-    fo: np.ndarray,
+) -> tuple[bool, bool, bool, bool, bool, bool, int]:
+    """The flags of one bar that need no zone, and its signal (batch and live).
+
+    ``turns``: three f3 values exist (f3 now, f1 and f2 the two bars before). Written with
+    ``&`` and selects, no branch: the flags are unpredictable, the arithmetic is a few cycles.
+    """
+    adx_ok = adx > p[P_ADX_THRESH]
+    strong_down = adx_ok & (mdi > pdi)
+    strong_up = adx_ok & (pdi > mdi)
+    volume_ok = vs >= p[P_VOL_PER_THRESH]
+    s_now = sign_nb(f3 - f1)
+    s_prev = sign_nb(f1 - f2)
+    up_turn = turns & (s_now > s_prev)
+    down_turn = turns & (s_now < s_prev)
+    obos = p[P_OVERBOUGHT_OVERSOLD]
+    trail = p[P_TRAIL_THRESHOLD]
+    minor_buy = up_turn & (f3 < -obos)
+    major_buy = minor_buy & (sc >= 2.0) & (not strong_down) & volume_ok
+    minor_sell = down_turn & (f3 > obos)
+    major_sell = minor_sell & (sc <= -2.0) & (not strong_up) & volume_ok
+    buy_trail = up_turn & (f3 > trail)
+    sell_trail = down_turn & (f3 < -trail)
+    return minor_buy, major_buy, minor_sell, major_sell, buy_trail, sell_trail, int(major_buy) - int(major_sell)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _flag_row(
+    p: np.ndarray,
+    turns: bool,
+    f3: float,
+    f1: float,
+    f2: float,
+    sc: float,
+    pdi: float,
+    mdi: float,
+    adx: float,
+    vs: float,
     bo: np.ndarray,
+    sig: np.ndarray,
+    i: int,
+) -> None:
+    """:func:`_sniper_core` of bar ``i`` into column ``i`` of the batch outputs."""
+    flags = _sniper_core(p, turns, f3, f1, f2, sc, pdi, mdi, adx, vs)
+    bo[B_MINOR_BUY, i], bo[B_MAJOR_BUY, i], bo[B_MINOR_SELL, i] = flags[0], flags[1], flags[2]
+    bo[B_MAJOR_SELL, i], bo[B_BUY_TRAIL, i], bo[B_SELL_TRAIL, i] = flags[3], flags[4], flags[5]
+    sig[i] = flags[6]
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _sniper_live(
+    p: np.ndarray, st: np.ndarray, k1v: float, k2v: float, k3v: float, fo: np.ndarray, bo: np.ndarray
 ) -> int:
-    """Fisher transform, state counter and the flags of one bar that need no zone (batch and live)."""
-    # Fisher transform of k3v, 0 until defined, a non-finite step keeps the previous value
+    """The per-bar core on the live state: f3, the counter and the flags into ``fo``/``bo``."""
     f1 = st[S_F3]
     f2 = st[S_F3_1]
-    f3 = f1
-    if not np.isnan(k3v):
-        step = 0.5 * math.log((1.0 + k3v) / (1.0 - k3v)) + 0.5 * f1
-        if np.isfinite(step):
-            f3 = step
+    f3 = _fisher(k3v, f1)
     bars = st[S_BARS]
+    sc = _count(st[S_SC], k1v, k2v, st[S_K1V], st[S_K2V])
     st[S_F3_2] = f2
     st[S_F3_1] = f1
     st[S_F3] = f3
     st[S_BARS] = bars + 1
-    # state counter
-    sc = st[S_SC]
-    k1p = st[S_K1V]
-    k2p = st[S_K2V]
-    if np.isnan(k1v) or np.isnan(k2v):
-        pass  # no crossing can be judged: the count holds
-    elif k2v > 0.0:
-        under = k1v < k2v and k1p >= k2p > 0.0
-        sc = min(sc, 0.0) - 1.0 if under else min(sc, 0.0)
-    else:
-        over = k1v > k2v and k1p <= k2p <= 0.0
-        sc = max(sc, 0.0) + 1.0 if over else max(sc, 0.0)
     st[S_SC] = sc
     st[S_K1V] = k1v
     st[S_K2V] = k2v
-    strong_down = adx > p[P_ADX_THRESH] and mdi > pdi
-    strong_up = adx > p[P_ADX_THRESH] and pdi > mdi
-    volume_ok = vs >= p[P_VOL_PER_THRESH]
-    # turning points of f3 (three values needed)
-    up_turn = False
-    down_turn = False
-    if bars >= 2:
-        s_now = sign_nb(f3 - f1)
-        s_prev = sign_nb(f1 - f2)
-        up_turn = s_now > s_prev
-        down_turn = s_now < s_prev
-    obos = p[P_OVERBOUGHT_OVERSOLD]
-    minor_buy = up_turn and f3 < -obos
-    major_buy = minor_buy and sc >= 2.0 and not strong_down and volume_ok
-    minor_sell = down_turn and f3 > obos
-    major_sell = minor_sell and sc <= -2.0 and not strong_up and volume_ok
+    flags = _sniper_core(p, bars >= 2, f3, f1, f2, sc, fo[F_PLUS_DI], fo[F_MINUS_DI], fo[F_ADX], fo[F_VOL_STRENGTH])
     fo[F_F3] = f3
     fo[F_SC] = sc
-    bo[B_MINOR_BUY] = minor_buy
-    bo[B_MAJOR_BUY] = major_buy
-    bo[B_MINOR_SELL] = minor_sell
-    bo[B_MAJOR_SELL] = major_sell
-    bo[B_BUY_TRAIL] = up_turn and f3 > p[P_TRAIL_THRESHOLD]
-    bo[B_SELL_TRAIL] = down_turn and f3 < -p[P_TRAIL_THRESHOLD]
-    return 1 if major_buy else (-1 if major_sell else 0)
+    bo[B_MINOR_BUY], bo[B_MAJOR_BUY], bo[B_MINOR_SELL], bo[B_MAJOR_SELL] = flags[0], flags[1], flags[2], flags[3]
+    bo[B_BUY_TRAIL], bo[B_SELL_TRAIL] = flags[4], flags[5]
+    return flags[6]
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -287,7 +322,7 @@ def sniper_step_nb(
     fo[F_K3V] = k3v
     fo[F_TAVG] = 3.0 * m1 - 3.0 * m2 + m3
     fo[F_VOL_STRENGTH] = vs
-    sig = _sniper_core(p, st, k1v, k2v, k3v, fo[F_PLUS_DI], fo[F_MINUS_DI], fo[F_ADX], vs, fo, bo)
+    sig = _sniper_live(p, st, k1v, k2v, k3v, fo, bo)
     m = int(p[P_DATA_SAMPLE])
     f3 = st[S_F3]
     upper, lower = pctl_step_nb(st, lay[L_PCTL], m, f3, p[P_PCNT_ABOVE], 100.0 - p[P_PCNT_BELOW])
@@ -321,27 +356,37 @@ def _k_of(hh: float, ll: float, cl: float, gap: bool) -> float:
     return np.nan if gap or np.isnan(rng) or np.isnan(cl) else k
 
 
+STOCH_BLOCK = 512  # bars per block of the fused stochastics (their scratch stays in L1)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _hi(a: float, b: float) -> float:
+    """The larger of two values (either when they are equal or one is NaN)."""
+    return a if a > b else b
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _lo(a: float, b: float) -> float:
+    """The smaller of two values (either when they are equal or one is NaN)."""
+    return a if a < b else b
+
+
 @njit(cache=True, error_model="numpy")
 def stoch_5_8_17_nb(
     hi: np.ndarray, lo: np.ndarray, cl: np.ndarray, k5: np.ndarray, k8: np.ndarray, k17: np.ndarray
 ) -> None:
-    """:func:`stoch_nb` over 5, 8 and 17 bars in one pass: each window's extremes extend the shorter one's.
+    """:func:`stoch_nb` over 5, 8 and 17 bars in one pass: the windows' extremes by doubling.
 
-    The extremes are plain comparisons over the window (17 loads a side, no loop-carried
-    state); a window holds a gap where a running count of the bars before the first finite
-    high/low, or with a NaN high or low, grows across it (NaN there, as the deque and the
-    block kernels give).
+    In blocks of :data:`STOCH_BLOCK` bars: extremes of 2, 4 and 8 bars (each the pair of the
+    half-width ones), then 5 = 4 + 1, 8, 17 = 8 + 8 + 1; every step is one comparison per bar
+    over an array, which the compiler vectorises. A window holds a gap (NaN out) where a high
+    or low inside is NaN or comes before the first finite high and low: a 0/NaN marker summed
+    the same way tells. Where no NaN is inside,
+    the extremes are the window's whatever the order of the comparisons, so the values are
+    :func:`stoch_nb`'s (the deque and the block kernels give them too).
     """
     n = cl.shape[0]
-    sh = first_valid_nb(hi)
-    sl = first_valid_nb(lo)
-    lim = max(sh, sl)
-    gaps = np.empty(n + 1, dtype=np.int64)  # gaps[i]: bars before i that are not usable
-    g = 0
-    gaps[0] = 0
-    for i in range(n):
-        g += i < lim or np.isnan(hi[i]) or np.isnan(lo[i])
-        gaps[i + 1] = g
+    lim = max(first_valid_nb(hi), first_valid_nb(lo))  # bars before it are not usable
     for i in range(min(n, 16)):  # windows that reach before bar 0
         for w, out in ((5, k5), (8, k8), (17, k17)):
             if i < w - 1:
@@ -349,27 +394,63 @@ def stoch_5_8_17_nb(
                 continue
             hh = hi[i]
             ll = lo[i]
+            gap = i - w + 1 < lim or np.isnan(hi[i]) or np.isnan(lo[i])
             for j in range(i - w + 1, i):
                 hh = hi[j] if hi[j] > hh else hh
                 ll = lo[j] if lo[j] < ll else ll
-            out[i] = _k_of(hh, ll, cl[i], gaps[i + 1] > gaps[i + 1 - w])
-    for i in range(16, n):
-        hh = hi[i]
-        ll = lo[i]
-        c = cl[i]
-        end = gaps[i + 1]
-        for j in range(1, 5):
-            hh = hi[i - j] if hi[i - j] > hh else hh
-            ll = lo[i - j] if lo[i - j] < ll else ll
-        k5[i] = _k_of(hh, ll, c, end > gaps[i - 4])
-        for j in range(5, 8):
-            hh = hi[i - j] if hi[i - j] > hh else hh
-            ll = lo[i - j] if lo[i - j] < ll else ll
-        k8[i] = _k_of(hh, ll, c, end > gaps[i - 7])
-        for j in range(8, 17):
-            hh = hi[i - j] if hi[i - j] > hh else hh
-            ll = lo[i - j] if lo[i - j] < ll else ll
-        k17[i] = _k_of(hh, ll, c, end > gaps[i - 16])
+                gap |= np.isnan(hi[j]) or np.isnan(lo[j])
+            out[i] = _k_of(hh, ll, cl[i], gap)
+    size = STOCH_BLOCK + 16
+    h2 = np.empty(size)
+    h4 = np.empty(size)
+    h8 = np.empty(size)
+    l2 = np.empty(size)
+    l4 = np.empty(size)
+    l8 = np.empty(size)
+    z1 = np.empty(size)  # 0, or NaN where the high or the low is NaN
+    z2 = np.empty(size)
+    z4 = np.empty(size)
+    z8 = np.empty(size)
+    for b0 in range(16, n, STOCH_BLOCK):
+        b1 = min(n, b0 + STOCH_BLOCK)
+        m = b1 - b0 + 16  # local j is bar b0 - 16 + j
+        hb = hi[b0 - 16 : b1]
+        lb = lo[b0 - 16 : b1]
+        for j in range(m):
+            z1[j] = np.nan if (b0 - 16 + j < lim) | np.isnan(hb[j]) | np.isnan(lb[j]) else 0.0
+        # one output array per loop and indices j + d with j from 0: few aliasing checks and
+        # numba's negative-index wrap provably not taken, so each loop vectorises
+        for j in range(m - 1):
+            h2[j + 1] = _hi(hb[j + 1], hb[j])
+        for j in range(m - 1):
+            l2[j + 1] = _lo(lb[j + 1], lb[j])
+        for j in range(m - 1):
+            z2[j + 1] = z1[j + 1] + z1[j]
+        for j in range(m - 3):
+            h4[j + 3] = _hi(h2[j + 3], h2[j + 1])
+        for j in range(m - 3):
+            l4[j + 3] = _lo(l2[j + 3], l2[j + 1])
+        for j in range(m - 3):
+            z4[j + 3] = z2[j + 3] + z2[j + 1]
+        for j in range(m - 7):
+            h8[j + 7] = _hi(h4[j + 7], h4[j + 3])
+        for j in range(m - 7):
+            l8[j + 7] = _lo(l4[j + 7], l4[j + 3])
+        for j in range(m - 7):
+            z8[j + 7] = z4[j + 7] + z4[j + 3]
+        c = cl[b0:b1]  # bar b0 + j is local index j + 16
+        o5 = k5[b0:b1]
+        o8 = k8[b0:b1]
+        o17 = k17[b0:b1]
+        for j in range(m - 16):
+            gap = np.isnan(z4[j + 16] + z1[j + 12])
+            o5[j] = _k_of(_hi(h4[j + 16], hb[j + 12]), _lo(l4[j + 16], lb[j + 12]), c[j], gap)
+        for j in range(m - 16):
+            o8[j] = _k_of(h8[j + 16], l8[j + 16], c[j], np.isnan(z8[j + 16]))
+        for j in range(m - 16):
+            hh = _hi(_hi(h8[j + 16], h8[j + 8]), hb[j])
+            ll = _lo(_lo(l8[j + 16], l8[j + 8]), lb[j])
+            o17[j] = _k_of(hh, ll, c[j], np.isnan(z8[j + 16] + z8[j + 8] + z1[j]))
 
 
 @njit(cache=True, error_model="numpy")
@@ -385,9 +466,10 @@ def sniper_nb(
 ) -> None:
     """Batch SniperProX: ``fo`` (12, n), ``bo`` (8, n), int8 ``sig``.
 
-    Array passes, the live machine's per-bar core in a loop, then the zones of the whole f3
-    series (:func:`rolling_pctl2_nb`, the same values as the live sorted window) and the
-    crosses with them.
+    Array passes (%K, MAs, DMI, volume strength), then the two recursions of the live core
+    (f3 and the state counter, in local variables), then its flags in a second loop that only
+    reads (no loop-carried state, no branch), then the zones of the whole f3 series
+    (:func:`rolling_pctl2_nb`, the same values as the live sorted window) and the crosses.
     """
     n = cl.shape[0]
     length = int(p[P_LENGTH])
@@ -406,8 +488,8 @@ def sniper_nb(
     for row in (F_K1V, F_K2V, F_K3V):
         for i in range(n):
             fo[row, i] = _centre(fo[row, i])
-    m1 = np.empty(n)
-    m2 = np.empty(n)
+    m1 = fo[F_UPPER]  # the zone rows are scratch until the zones
+    m2 = fo[F_LOWER]
     m3 = fo[F_TAVG]
     fast = code == JMA_CODE and not has_gap_nb(cl) and jma_chain3_nb(cl, length, phase, power, m1, m2, m3)
     if not fast:
@@ -417,34 +499,39 @@ def sniper_nb(
     for i in range(n):
         m3[i] = 3.0 * m1[i] - 3.0 * m2[i] + m3[i]
     dmi_nb(hi, lo, cl, int(p[P_DMI_LEN]), int(p[P_DMI_MA_TYPE]), fo[F_PLUS_DI], fo[F_MINUS_DI], fo[F_ADX])
-    avg = sma_nb(vol, int(p[P_VOL_AVG_LEN]), m1)
+    avg = sma_nb(vol, int(p[P_VOL_AVG_LEN]), fo[F_UPPER])
     fo[F_VOL_STRENGTH, 0] = np.nan
     for i in range(1, n):
         a = avg[i - 1]
         fo[F_VOL_STRENGTH, i] = 100.0 * vol[i] / a if a > 0.0 else np.nan
-    lay = sniper_layout_nb(p)
-    st = np.empty(lay[L_SIZE])
-    sniper_init_nb(p, lay, st)
-    frow = np.empty(fo.shape[0])
-    brow = np.empty(bo.shape[0], dtype=np.bool_)
+    f3s = fo[F_F3]
+    scs = fo[F_SC]
+    k1s = fo[F_K1V]
+    k2s = fo[F_K2V]
+    k3s = fo[F_K3V]
+    pdi = fo[F_PLUS_DI]
+    mdi = fo[F_MINUS_DI]
+    adx = fo[F_ADX]
+    vst = fo[F_VOL_STRENGTH]
+    # the two recursions from the live machine's initial state (sniper_init_nb), in locals
+    f3 = 0.0
+    sc = 0.0
+    k1p = k2p = np.nan
     for i in range(n):
-        sig[i] = _sniper_core(
-            p,
-            st,
-            fo[F_K1V, i],
-            fo[F_K2V, i],
-            fo[F_K3V, i],
-            fo[F_PLUS_DI, i],
-            fo[F_MINUS_DI, i],
-            fo[F_ADX, i],
-            fo[F_VOL_STRENGTH, i],
-            frow,
-            brow,
-        )
-        fo[F_F3, i] = frow[F_F3]  # the rows the core writes
-        fo[F_SC, i] = frow[F_SC]
-        for j in (B_MINOR_BUY, B_MAJOR_BUY, B_MINOR_SELL, B_MAJOR_SELL, B_BUY_TRAIL, B_SELL_TRAIL):
-            bo[j, i] = brow[j]
+        k1v = k1s[i]
+        k2v = k2s[i]
+        f3 = _fisher(k3s[i], f3)
+        sc = _count(sc, k1v, k2v, k1p, k2p)
+        k1p = k1v
+        k2p = k2v
+        f3s[i] = f3
+        scs[i] = sc
+    # then the flags, which only read: no loop-carried state, the compiler may vectorise
+    for i in range(min(n, 2)):  # fewer than three f3 values: no turn
+        f1 = f3s[i - 1] if i == 1 else 0.0
+        _flag_row(p, False, f3s[i], f1, 0.0, scs[i], pdi[i], mdi[i], adx[i], vst[i], bo, sig, i)
+    for i in range(2, n):
+        _flag_row(p, True, f3s[i], f3s[i - 1], f3s[i - 2], scs[i], pdi[i], mdi[i], adx[i], vst[i], bo, sig, i)
     f3 = fo[F_F3]
     upper = fo[F_UPPER]
     lower = fo[F_LOWER]
