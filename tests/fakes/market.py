@@ -6,6 +6,7 @@ import asyncio
 import random
 import threading
 import time
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,6 +102,7 @@ class Series:
         self.vw = (self.h + self.l + self.c) / 3
         self.n = np.round(self.v * 7).astype("int64") + 1
         self._agg: dict[int, tuple[np.ndarray, ...]] = {}
+        self._lists: dict[int, tuple[list[Any], ...]] = {}
         self._lock = threading.Lock()
 
     def truth(self, seconds: int) -> pd.DataFrame:
@@ -145,6 +147,29 @@ class Series:
                     np.add.reduceat(self.n, starts),
                 )
             return self._agg[seconds]
+
+    def columns(self, seconds: int) -> tuple[list[Any], ...]:
+        """:meth:`bars` as Python lists, made once per timeframe (a server's per-request slicing is then cheap)."""
+        cached = self._lists.get(seconds)  # one dict read: atomic, no lock needed once made
+        if cached is None:
+            cached = tuple(a.tolist() for a in self.bars(seconds))
+            with self._lock:
+                cached = self._lists.setdefault(seconds, cached)
+        return cached
+
+    def window_lists(self, seconds: int, lo: int, hi: int, now: float) -> tuple[list[Any], ...]:
+        """:meth:`window` as Python lists: the same bars, values and forming bar (the same arithmetic)."""
+        t, *rest = self.columns(seconds)
+        a, b = bisect_left(t, lo), bisect_left(t, min(hi, int(now)) + 1)
+        out = [t[a:b], *(x[a:b] for x in rest)]
+        if b > a and out[0][-1] + seconds > now:  # still forming: partial values, as in window()
+            out[4][-1] = out[1][-1]
+            out[2][-1] = max(out[1][-1], out[4][-1])
+            out[3][-1] = min(out[1][-1], out[4][-1])
+            out[5][-1] = out[5][-1] / 2
+            out[6][-1] = out[1][-1]
+            out[7][-1] = max(1, out[7][-1] // 2)
+        return tuple(out)
 
     def window(self, seconds: int, lo: int, hi: int, now: float) -> tuple[np.ndarray, ...]:
         """Bars with open time in [lo, hi] that have started by ``now``; the last may be forming."""

@@ -126,9 +126,9 @@ class FakePolygon:
             return _error(400, {"status": "ERROR", "error": "limit must be positive"})
         sort = query.get("sort", "asc")
         series = self.market.series.get(ticker)
-        t = o = h = low = c = v = vw = n = ()
+        t = o = h = low = c = v = vw = n = []
         if series is not None and seconds % series.base == 0:
-            t, o, h, low, c, v, vw, n = series.window(seconds, -(-lo // 1000), hi // 1000, self.clock.now())
+            t, o, h, low, c, v, vw, n = series.window_lists(seconds, -(-lo // 1000), hi // 1000, self.clock.now())
         if sort == "desc":
             t, o, h, low, c, v, vw, n = (a[::-1] for a in (t, o, h, low, c, v, vw, n))
         more = len(t) > limit

@@ -7,6 +7,7 @@ the columns ``open high low close volume vwap`` (float64, NaN where unknown) and
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,8 @@ COLUMNS = (*FLOAT_COLUMNS, "trade_count")
 REQUIRED_COLUMNS = (*PRICE_COLUMNS, "volume")
 #: Sentinel for a missing trade count in :class:`OHLCVBatch` (counts are never negative).
 MISSING_COUNT = -1
+#: Up to this many rows :meth:`OHLCVBatch.value_columns` works on Python lists (same result).
+_FEW_ROWS = 8
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,11 @@ class OHLCVBatch:
         return len(self.time)
 
     def chunks(self, size: int) -> Iterator[OHLCVBatch]:
-        """Consecutive slices of at most ``size`` rows."""
+        """Consecutive slices of at most ``size`` rows (the batch itself when it fits in one)."""
+        if len(self) <= size:
+            if len(self):
+                yield self
+            return
         for start in range(0, len(self), size):
             yield OHLCVBatch(*(getattr(self, name)[start : start + size] for name in ("time", *COLUMNS)))
 
@@ -61,6 +68,13 @@ class OHLCVBatch:
         source without them never overwrites stored ones.
         """
         out: dict[str, list[Any]] = {name: getattr(self, name).tolist() for name in REQUIRED_COLUMNS}
+        if len(self) <= _FEW_ROWS:  # a live page: plain Python on a few values beats four numpy calls
+            vwap, counts = self.vwap.tolist(), self.trade_count.tolist()
+            if any(map(math.isfinite, vwap)):
+                out["vwap"] = [None if math.isnan(v) else v for v in vwap]
+            if any(c != MISSING_COUNT for c in counts):
+                out["trade_count"] = [None if c == MISSING_COUNT else c for c in counts]
+            return out
         if self.has_vwap:
             out["vwap"] = _none_where(np.isnan(self.vwap), self.vwap)
         if self.has_trade_count:

@@ -11,6 +11,7 @@ here, longest first.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass
 
@@ -117,13 +118,18 @@ def parse_symbol(value: str | Symbol) -> Symbol:
     return Symbol(base, quote, settle)
 
 
+@functools.lru_cache(maxsize=4096)
 def canonical_symbol(value: str | Symbol) -> str:
-    """The store's key for ``value``: ``btc/usdt``, ``X:BTCUSDT`` and ``BTC-USDT`` all give ``BTC-USDT``."""
+    """The store's key for ``value``: ``btc/usdt``, ``X:BTCUSDT`` and ``BTC-USDT`` all give ``BTC-USDT``.
+
+    Cached (a pure function of its argument): every write asks it once per series.
+    """
     return parse_symbol(value).canonical
 
 
+@functools.lru_cache(maxsize=4096)
 def to_polygon(value: str | Symbol) -> str:
-    """Any form to ``X:BASEQUOTE``."""
+    """Any form to ``X:BASEQUOTE`` (cached, as :func:`canonical_symbol`: live feeds ask it every poll)."""
     return parse_symbol(value).polygon
 
 

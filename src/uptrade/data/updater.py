@@ -27,7 +27,7 @@ import random
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
@@ -221,13 +221,16 @@ class FeedStatus:
     expected: int | None = None
 
     def row(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.pop("expected")
+        """The ``feed_status`` row (a shallow copy: every field is immutable, so no ``asdict`` deep copy)."""
+        data = {f.name: getattr(self, f.name) for f in _STATUS_FIELDS}
         data["state"] = str(self.state)
         for key in ("last_success", "last_candle", "updated_at"):
             if data[key] is not None:
                 data[key] = data[key].to_pydatetime(warn=False)
         return data
+
+
+_STATUS_FIELDS = tuple(f for f in fields(FeedStatus) if f.name != "expected")
 
 
 def backoff_delay(failures: int, base: float, cap: float) -> float:

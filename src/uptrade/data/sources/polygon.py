@@ -35,7 +35,7 @@ import numpy as np
 from uptrade.data.frames import OHLCVBatch
 from uptrade.data.sources.base import BaseSource, Clock, RetryPolicy, rows_to_batch, run_blocking, with_retries
 from uptrade.data.sources.polygon_live import LIVE_BARS, LiveAggs
-from uptrade.data.symbols import parse_symbol
+from uptrade.data.symbols import to_polygon
 from uptrade.data.timeframes import TIMEFRAMES, Timeframe
 from uptrade.data.times import TimeLike
 from uptrade.errors import (
@@ -200,7 +200,7 @@ class PolygonSource(BaseSource):
     ) -> AsyncIterator[OHLCVBatch]:
         tf, first, last = self.window(timeframe, start, end)
         mult, span = polygon_timespan(tf)
-        ticker = parse_symbol(symbol).polygon
+        ticker = to_polygon(symbol)
         lo = first
         while lo <= last:
             hi = min(last, lo + (self.limit - 1) * tf.seconds)

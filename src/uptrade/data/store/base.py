@@ -92,6 +92,8 @@ class Store(ResultsMixin, PaperMixin, ABC):
     backend: ClassVar[str]
     #: Rows per write chunk (all chunks of one call share one transaction).
     chunk_rows: int = 100_000
+    #: Batches up to this many rows count as small in :meth:`write_batches` (see :meth:`_upsert_many`).
+    small_rows: int = 256
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -354,10 +356,32 @@ class Store(ResultsMixin, PaperMixin, ABC):
         return int(deleted)
 
     def _upsert_many(self, conn: Connection, items: list[tuple[OHLCVBatch, str, str]]) -> None:
-        """Upsert several series inside the caller's transaction (backends may batch round trips)."""
-        for batch, sym, tf_name in items:
+        """Upsert several series inside the caller's transaction, in the order given.
+
+        Each run of consecutive small batches (at most :attr:`small_rows` rows, a live updater's
+        pages) goes to :meth:`_upsert_small` at once, so a backend can write it with one shared
+        statement; larger batches are written chunk by chunk. Keeping the order keeps the result
+        of overlapping batches what writing them one after another gives.
+        """
+        run: list[tuple[OHLCVBatch, str, str]] = []
+        for item in items:
+            if len(item[0]) <= self.small_rows:
+                run.append(item)
+                continue
+            if run:
+                self._upsert_small(conn, run)
+                run = []
+            batch, sym, tf_name = item
             for chunk in batch.chunks(self.chunk_rows):
                 self._upsert_chunk(conn, chunk, sym, tf_name)
+        if run:
+            self._upsert_small(conn, run)
+
+    def _upsert_small(self, conn: Connection, items: list[tuple[OHLCVBatch, str, str]]) -> None:
+        """Upsert a run of small batches of any series, in order (backends write them in shared statements)."""
+        for batch, sym, tf_name in items:
+            if len(batch):
+                self._upsert_chunk(conn, batch, sym, tf_name)
 
     # ----------------------------------------------------------------- reads
     def read_ohlcv(

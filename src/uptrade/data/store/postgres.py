@@ -72,11 +72,12 @@ def _copy_columns(batch: OHLCVBatch, key: tuple[str, str] | None) -> dict[str, I
 
 
 def _value_rows(batch: OHLCVBatch, symbol: str, timeframe: str) -> list[tuple[Any, ...]]:
-    """Rows for ``_UPSERT_ROWS``: every column, None where a value is missing."""
-    cols = _copy_columns(batch, key=(symbol, timeframe))
+    """Rows for ``_UPSERT_ROWS`` (a small batch): every column, None where a value is missing."""
+    cols = batch.value_columns()
     n = len(batch)
+    times = [datetime.fromtimestamp(t, tz=UTC) for t in batch.time.tolist()]  # no pandas index for a few rows
     values = (cols.get(c, repeat(None, n)) for c in ("open", "high", "low", "close", "volume", "vwap", "trade_count"))
-    return list(zip(cols["time"], repeat(symbol, n), repeat(timeframe, n), *values, strict=False))
+    return list(zip(times, repeat(symbol, n), repeat(timeframe, n), *values, strict=False))
 
 
 def _copy(cur: psycopg.Cursor, table: str, columns: dict[str, Iterable[Any]]) -> None:
@@ -315,15 +316,16 @@ class PostgresStore(Store):
             _copy(cur, "_uptrade_ohlcv_load", _copy_columns(batch, key=None))
             cur.execute(_UPSERT, {"symbol": symbol, "timeframe": timeframe})
 
-    def _upsert_many(self, conn: Connection, items: list[tuple[OHLCVBatch, str, str]]) -> None:
-        """Small batches of all series in one pipelined INSERT; large ones through COPY as usual."""
-        small = [item for item in items if len(item[0]) <= SMALL_BATCH]
-        if len(small) > 1:
-            rows = [row for batch, sym, tf in small for row in _value_rows(batch, sym, tf)]
+    def _upsert_small(self, conn: Connection, items: list[tuple[OHLCVBatch, str, str]]) -> None:
+        """A run of small batches of any series in one pipelined ``executemany``, rows in order.
+
+        The update rule (COALESCE for vwap/trade_count) does not depend on which columns a batch
+        carries, so every small batch of the run shares the statement.
+        """
+        rows = [row for batch, sym, tf in items for row in _value_rows(batch, sym, tf)]
+        if rows:
             with driver_connection(conn).cursor() as cur:
                 cur.executemany(_UPSERT_ROWS, rows)
-            items = [item for item in items if len(item[0]) > SMALL_BATCH]
-        super()._upsert_many(conn, items)
 
     def _copy_into_free_range(self, cur: psycopg.Cursor, batch: OHLCVBatch, symbol: str, timeframe: str) -> bool:
         """Fast path: COPY straight into ``ohlcv`` when the series has no rows in the batch's range.

@@ -7,6 +7,9 @@ Bulk writes use the driver's ``executemany`` inside that transaction.
 
 from __future__ import annotations
 
+import functools
+import sqlite3
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +35,20 @@ def _upsert_sql(symbol: str, timeframe: str, columns: list[str]) -> str:
     return (
         f"INSERT INTO ohlcv (time, symbol, timeframe, {', '.join(columns)}) "
         f"VALUES (?, '{sym}', '{tf}'{', ?' * len(columns)}) ON CONFLICT (symbol, timeframe, time) DO UPDATE SET {sets}"
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _keyed_upsert_sql(columns: tuple[str, ...]) -> str:
+    """The upsert of rows of any series (symbol and timeframe bound per row), same update rule as above.
+
+    Runs of small batches of many series share it: one statement, prepared once, instead of
+    one per series (SQLite's statement cache holds 128, fewer than a fleet's series).
+    """
+    sets = ", ".join(f"{c} = excluded.{c}" for c in columns)
+    return (
+        f"INSERT INTO ohlcv (time, symbol, timeframe, {', '.join(columns)}) "
+        f"VALUES (?, ?, ?{', ?' * len(columns)}) ON CONFLICT (symbol, timeframe, time) DO UPDATE SET {sets}"
     )
 
 
@@ -66,7 +83,12 @@ def create_sqlite_engine(url: sa.URL) -> Engine:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # straight to the driver: BEGIN has no result, and SQLAlchemy's execution path cost
+        # about as much as the rest of a small live write's transaction
+        try:
+            driver_connection(conn).execute("BEGIN")
+        except sqlite3.Error as exc:  # raised as SQLAlchemy would have, so callers see the same errors
+            raise sa.exc.DBAPIError.instance("BEGIN", None, exc, sqlite3.Error) from exc
 
     return engine
 
@@ -105,5 +127,31 @@ class SQLiteStore(Store):
         cursor = driver_connection(conn).cursor()
         try:
             cursor.executemany(sql, zip(batch.time.tolist(), *values.values(), strict=True))
+        finally:
+            cursor.close()
+
+    def _upsert_small(self, conn: Connection, items: list[tuple[OHLCVBatch, str, str]]) -> None:
+        """One ``executemany`` per run of consecutive batches that carry the same columns (in order).
+
+        A batch sets only the columns it carries, as in :meth:`_upsert_chunk`, so batches with and
+        without vwap/trade_count cannot share a statement; runs keep the order of the writes.
+        """
+        cursor = driver_connection(conn).cursor()
+        try:
+            columns: tuple[str, ...] | None = None
+            rows: list[tuple[Any, ...]] = []
+            for batch, symbol, timeframe in items:
+                n = len(batch)
+                if n == 0:
+                    continue
+                values = batch.value_columns()
+                if tuple(values) != columns:
+                    if rows:
+                        cursor.executemany(_keyed_upsert_sql(columns or ()), rows)
+                    columns, rows = tuple(values), []
+                key = repeat(symbol, n), repeat(timeframe, n)
+                rows.extend(zip(batch.time.tolist(), *key, *values.values(), strict=True))
+            if rows:
+                cursor.executemany(_keyed_upsert_sql(columns or ()), rows)
         finally:
             cursor.close()
