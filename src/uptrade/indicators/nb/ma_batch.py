@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from uptrade.indicators.nb.fma import fma_nb
 from uptrade.indicators.nb.ma_step import (
     HEAD,
     RECURSIVE,
@@ -88,13 +89,13 @@ def ema_cascade_nb(code: int, x: np.ndarray, n: int, out: np.ndarray) -> np.ndar
     return out
 
 
-@njit(cache=True, error_model="numpy", fastmath={"contract"})
+@njit(cache=True, error_model="numpy")
 def _cascade_run_nb(x: np.ndarray, depth: int, a: float, e: np.ndarray, last: float, out: np.ndarray) -> None:
     """The steady state of :func:`ema_cascade_nb`: ``e`` holds the seeded EMAs, ``last`` the last output.
 
-    ``contract`` lets LLVM fuse each ``e*b + a*v`` into one fused multiply-add where the CPU has
-    FMA, as TA-Lib's own FMA build does: a rounding less per level (values move by ~1e-14
-    relative from the unfused machine), and DEMA/TEMA 15-20% faster on 10M bars.
+    Each level is ``fma_nb(e, b, a*v)``, the machine's own update (one rounding, and one
+    instruction on the EMA's critical path instead of a multiply and an add): the result is the
+    machine's bit for bit, and DEMA/TEMA run 15-20% faster on 10M bars than unfused.
     """
     b = 1.0 - a
     c1, c2, c3, c4 = t3_coefficients_nb(T3_VFACTOR)
@@ -105,8 +106,8 @@ def _cascade_run_nb(x: np.ndarray, depth: int, a: float, e: np.ndarray, last: fl
             if np.isnan(v):
                 out[i] = last
                 continue
-            e0 = e0 * b + a * v
-            e1 = e1 * b + a * e0
+            e0 = fma_nb(e0, b, a * v)
+            e1 = fma_nb(e1, b, a * e0)
             last = 2.0 * e0 - e1
             out[i] = last
     elif depth == 3:
@@ -115,9 +116,9 @@ def _cascade_run_nb(x: np.ndarray, depth: int, a: float, e: np.ndarray, last: fl
             if np.isnan(v):
                 out[i] = last
                 continue
-            e0 = e0 * b + a * v
-            e1 = e1 * b + a * e0
-            e2 = e2 * b + a * e1
+            e0 = fma_nb(e0, b, a * v)
+            e1 = fma_nb(e1, b, a * e0)
+            e2 = fma_nb(e2, b, a * e1)
             last = 3.0 * e0 - 3.0 * e1 + e2
             out[i] = last
     else:
@@ -126,13 +127,13 @@ def _cascade_run_nb(x: np.ndarray, depth: int, a: float, e: np.ndarray, last: fl
             if np.isnan(v):
                 out[i] = last
                 continue
-            e0 = e0 * b + a * v
-            e1 = e1 * b + a * e0
-            e2 = e2 * b + a * e1
-            e3 = e3 * b + a * e2
-            e4 = e4 * b + a * e3
-            e5 = e5 * b + a * e4
-            last = c1 * e5 + c2 * e4 + c3 * e3 + c4 * e2
+            e0 = fma_nb(e0, b, a * v)
+            e1 = fma_nb(e1, b, a * e0)
+            e2 = fma_nb(e2, b, a * e1)
+            e3 = fma_nb(e3, b, a * e2)
+            e4 = fma_nb(e4, b, a * e3)
+            e5 = fma_nb(e5, b, a * e4)
+            last = fma_nb(c1, e5, fma_nb(c2, e4, fma_nb(c3, e3, c4 * e2)))
             out[i] = last
 
 
@@ -156,7 +157,7 @@ def _kama_run_nb(
         er = 1.0 if (s <= roc or (-1e-8 < s < 1e-8)) else abs(roc / s)
         sc = er * (2.0 / 3.0 - 2.0 / 31.0) + 2.0 / 31.0
         sc *= sc
-        prev = prev * (1.0 - sc) + sc * v
+        prev = fma_nb(prev, 1.0 - sc, sc * v)
         dst[k] = prev
     return x.shape[0], s, prev, tv
 
@@ -219,7 +220,7 @@ def kama_nb(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
             er = 1.0 if (s <= roc or (-1e-8 < s < 1e-8)) else abs(roc / s)
             sc = er * (2.0 / 3.0 - 2.0 / 31.0) + 2.0 / 31.0
             sc *= sc
-            prev = prev * (1.0 - sc) + sc * v
+            prev = fma_nb(prev, 1.0 - sc, sc * v)
             last = prev
             out[i] = prev
         t += 1

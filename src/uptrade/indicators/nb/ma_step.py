@@ -21,6 +21,7 @@ import math
 import numpy as np
 from numba import njit
 
+from uptrade.indicators.nb.fma import fma_nb
 from uptrade.indicators.nb.machines import (
     ALEX,
     EMA_SZ,
@@ -275,7 +276,7 @@ def _kama(st: np.ndarray, o: Offset, n: int, x: float) -> float:
     er = 1.0 if (s <= roc or (-1e-8 < s < 1e-8)) else abs(roc / s)
     sc = er * (2.0 / 3.0 - 2.0 / 31.0) + 2.0 / 31.0
     sc *= sc
-    k = st[h + 1] * (1.0 - sc) + sc * x
+    k = fma_nb(st[h + 1], 1.0 - sc, sc * x)  # the EMA's update, as kama_nb
     st[h + 1] = k
     return k
 
@@ -483,7 +484,7 @@ def _step_recursive(
         e5 = ema_step_nb(st, h + 4 * EMA_SZ, n, a, e4)
         e6 = ema_step_nb(st, h + 5 * EMA_SZ, n, a, e5)
         c1, c2, c3, c4 = t3_coefficients_nb(T3_VFACTOR)
-        return c1 * e6 + c2 * e5 + c3 * e4 + c4 * e3
+        return fma_nb(c1, e6, fma_nb(c2, e5, fma_nb(c3, e4, c4 * e3)))  # as the batch cascade
     if code == 14:
         return _zlema(st, o, n, x)
     if code == 15:

@@ -23,6 +23,8 @@ from typing import TypeAlias
 import numpy as np
 from numba import njit
 
+from uptrade.indicators.nb.fma import fma_nb
+
 NEG_INF = -np.inf
 #: Where a machine's state starts in its array: an int, or np.int64 where a literal offset would
 #: make numba compile another copy of the machine.
@@ -112,7 +114,7 @@ def ema_step_nb(st: np.ndarray, o: Offset, n: int, a: float, x: float) -> float:
         if seen == n:
             st[o + 2] = st[o + 1] / n
         return st[o + 2]
-    e = st[o + 2] * (1.0 - a) + a * x
+    e = fma_nb(st[o + 2], 1.0 - a, a * x)  # as ema_nb and the cascade: one rounding
     st[o + 2] = e
     return e
 

@@ -7,8 +7,9 @@ recursive kernels hold their state through a NaN bar and repeat the previous val
 The windowed averages run finite stretches through a loop without that bookkeeping (a NaN
 bar ends it, found with one compare per bar; no extra pass over the series) and take the
 NaN-aware loop only until the window is clean again; both loops do the same arithmetic.
-Updates are arranged for short dependency chains (``e*(1-a) + a*x``, one addition per bar for
-running sums); results agree with TA-Lib to ~1e-13 relative.
+Updates are arranged for short dependency chains (the EMA's ``e*(1-a) + a*x`` as one fused
+multiply-add, :mod:`.fma`; one addition per bar for running sums); results agree with TA-Lib to
+~1e-13 relative.
 Only plain numba is used, so the kernels also run under numba 0.61 / numpy 2.2.
 
 Every kernel writes into ``out``, an array the caller allocates with NumPy (``np.empty_like``):
@@ -20,6 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
+from uptrade.indicators.nb.fma import fma_nb
 
 
 @njit(cache=True, error_model="numpy")
@@ -209,7 +212,7 @@ def ema_nb(x: np.ndarray, n: int, alpha: float, out: np.ndarray) -> np.ndarray:
                     out[i] = e
             continue
         if not np.isnan(v):
-            e = e * b + a * v
+            e = fma_nb(e, b, a * v)
         out[i] = e
     return out
 
