@@ -118,6 +118,31 @@ def test_bandpass_stream_equals_spectral(hl2: np.ndarray) -> None:
     np.testing.assert_array_equal([r[1] for r in rows], res.composite.to_numpy())
 
 
+@pytest.mark.parametrize("bad", [np.inf, -np.inf])
+def test_an_infinite_bar_is_a_missing_bar(hl2: np.ndarray, bad: float) -> None:
+    """Batch and live, an inf bar blanks what a NaN bar blanks (its window), nothing more.
+
+    Fed to the running sums it would leave them inf - inf = NaN until the next re-anchor, and
+    hold the bandpass at NaN for good.
+    """
+    with_nan, with_inf = hl2.copy(), hl2.copy()
+    with_nan[4000], with_inf[4000] = np.nan, bad
+    periods = [20.0, 40.0, 80.0]
+    np.testing.assert_array_equal(goertzel_spectrum(with_inf, periods, 300), goertzel_spectrum(with_nan, periods, 300))
+    want = dominant_cycle_rolling(with_nan, 8, 90, 270).to_numpy()
+    np.testing.assert_array_equal(dominant_cycle_rolling(with_inf, 8, 90, 270).to_numpy(), want)
+    live = DominantCycleStream(8, 90, 270)
+    np.testing.assert_array_equal(np.array([live.update(v) for v in with_inf]), want)
+    assert np.isfinite(want[4000 + 270 :]).all()  # defined again one window after the bar
+    stream = GoertzelStream(periods, 300)
+    np.testing.assert_array_equal(
+        np.array([stream.update(v) for v in with_inf]), goertzel_spectrum(with_nan, periods, 300)
+    )
+    bp = spectral(with_inf, None, method="hurst").composite.to_numpy()
+    np.testing.assert_array_equal(bp, spectral(with_nan, None, method="hurst").composite.to_numpy())
+    assert np.isfinite(bp[-1])
+
+
 def test_stream_parameters_are_checked() -> None:
     with pytest.raises(ValueError, match="window"):
         GoertzelStream([20.0], 2)

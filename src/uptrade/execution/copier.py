@@ -41,8 +41,9 @@ COPYABLE = (
     "uptrade.indicators.spectral",
     "uptrade.indicators.cycle_ma",
 )
-#: External modules a copied definition may use (all in Hummingbot's environment).
-EXTERNAL = ("numpy", "numba", "math", "types", "typing", "collections.abc")
+#: External modules a copied definition may use (all in Hummingbot's environment; llvmlite is
+#: numba's own code generator, for the FMA intrinsic of ``nb/fma.py``).
+EXTERNAL = ("numpy", "numba", "numba.extending", "llvmlite", "math", "types", "typing", "collections.abc")
 _NO_LITERAL = ("globals", "locals", "vars")
 
 

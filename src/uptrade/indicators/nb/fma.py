@@ -15,24 +15,25 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from llvmlite import ir
-from numba import types
+from numba import types as nbtypes
 from numba.extending import intrinsic
 
 
-def _fma_typer(typingctx: Any, a: Any, b: Any, c: Any) -> Any:
-    """Typing and code generation of :data:`fma_nb` (float operands, float64 result)."""
-    if not all(isinstance(t, types.Float) for t in (a, b, c)):
+def _float3_intrinsic(typer: Any) -> Callable[[float, float, float], float]:
+    """numba's ``intrinsic``, typed as the kernels call the result: three floats in, one out."""
+    return cast(Callable[[float, float, float], float], intrinsic(typer))
+
+
+@_float3_intrinsic
+def fma_nb(typingctx: Any, a: Any, b: Any, c: Any) -> Any:
+    """``a*b + c`` rounded once (float operands, float64 result); only inside ``@njit`` code."""
+    if not all(isinstance(t, nbtypes.Float) for t in (a, b, c)):
         return None
-    sig = types.float64(types.float64, types.float64, types.float64)
+    sig = nbtypes.float64(nbtypes.float64, nbtypes.float64, nbtypes.float64)
 
     def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        vals = [context.cast(builder, v, t, types.float64) for v, t in zip(args, signature.args, strict=True)]
         f64 = ir.DoubleType()
         fn = builder.module.declare_intrinsic("llvm.fma", [f64], ir.FunctionType(f64, [f64, f64, f64]))
-        return builder.call(fn, vals)
+        return builder.call(fn, args)
 
     return sig, codegen
-
-
-#: ``fma_nb(a, b, c)``: ``a*b + c`` rounded once; only inside ``@njit`` code.
-fma_nb = cast(Callable[[float, float, float], float], intrinsic(_fma_typer))  # typed as numba calls it

@@ -51,7 +51,7 @@ def bandpass_nb(x: np.ndarray, period: float, bandwidth: float, out: np.ndarray)
     last = np.nan
     for t in range(x.shape[0]):
         v = x[t]
-        if np.isnan(v):
+        if not np.isfinite(v):
             out[t] = last
             continue
         bp = 0.0 if seen < 2 else c0 * (v - x2) + c1 * b1 - alpha * b2
@@ -368,7 +368,7 @@ def goertzel_nb(
     last_nan = -1
     ready = False
     for t in range(n):
-        if np.isnan(x[t]):
+        if not np.isfinite(x[t]):  # an inf bar is a missing bar too: it would poison the sums
             last_nan = t
         if t - last_nan < window:
             out[t, :] = nan
@@ -516,7 +516,7 @@ def dominant_goertzel_nb(
     last_nan = -1
     ready = False
     for t in range(n):
-        if np.isnan(x[t]):
+        if not np.isfinite(x[t]):  # an inf bar is a missing bar too: it would poison the sums
             last_nan = t
         if t - last_nan < window:
             ready = False
@@ -568,7 +568,7 @@ def dominant_bandpass_nb(
     seen = 0
     for t in range(n):
         v = x[t]
-        if np.isnan(v):
+        if not np.isfinite(v):
             if t > 0:
                 per[t] = per[t - 1]
                 share[t] = share[t - 1]

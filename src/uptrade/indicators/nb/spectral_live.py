@@ -26,7 +26,7 @@ def _push_nb(value: float, buf: np.ndarray, state: np.ndarray, window: int) -> i
         used = window + 1
     buf[used] = value
     state[0] = used + 1
-    if np.isnan(value):
+    if not np.isfinite(value):  # as the batch kernels: a missing bar
         state[2] = state[1]
     state[1] += 1
     if state[1] - 1 - state[2] < window:
