@@ -155,7 +155,7 @@ def _kama_run_nb(
         tv = trailing
         roc = v - trailing
         er = 1.0 if (s <= roc or (-1e-8 < s < 1e-8)) else abs(roc / s)
-        sc = er * (2.0 / 3.0 - 2.0 / 31.0) + 2.0 / 31.0
+        sc = fma_nb(er, 2.0 / 3.0 - 2.0 / 31.0, 2.0 / 31.0)
         sc *= sc
         prev = fma_nb(prev, 1.0 - sc, sc * v)
         dst[k] = prev
@@ -218,7 +218,7 @@ def kama_nb(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
             tv = trailing
             roc = v - trailing
             er = 1.0 if (s <= roc or (-1e-8 < s < 1e-8)) else abs(roc / s)
-            sc = er * (2.0 / 3.0 - 2.0 / 31.0) + 2.0 / 31.0
+            sc = fma_nb(er, 2.0 / 3.0 - 2.0 / 31.0, 2.0 / 31.0)
             sc *= sc
             prev = fma_nb(prev, 1.0 - sc, sc * v)
             last = prev

@@ -274,7 +274,7 @@ def _kama(st: np.ndarray, o: Offset, n: int, x: float) -> float:
     roc = x - trailing
     s = st[h]
     er = 1.0 if (s <= roc or (-1e-8 < s < 1e-8)) else abs(roc / s)
-    sc = er * (2.0 / 3.0 - 2.0 / 31.0) + 2.0 / 31.0
+    sc = fma_nb(er, 2.0 / 3.0 - 2.0 / 31.0, 2.0 / 31.0)
     sc *= sc
     k = fma_nb(st[h + 1], 1.0 - sc, sc * x)  # the EMA's update, as kama_nb
     st[h + 1] = k
