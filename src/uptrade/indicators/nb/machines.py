@@ -12,7 +12,8 @@ property types are recomputed exactly from the ring every ``n`` values, which bo
 drift on long series (the TA-Lib-referenced kernels in ``rolling.py`` keep TA-Lib's own order
 instead, to agree with it to ~1e-12).
 
-Only plain numba features (numba 0.61 / numpy 2.2 compatible).
+Only plain numba features and its public extension API (the FMA intrinsic, ``fma.py``): numba
+0.61 / numpy 2.2 compatible.
 """
 
 from __future__ import annotations

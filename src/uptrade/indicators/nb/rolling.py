@@ -10,7 +10,8 @@ NaN-aware loop only until the window is clean again; both loops do the same arit
 Updates are arranged for short dependency chains (the EMA's ``e*(1-a) + a*x`` as one fused
 multiply-add, :mod:`.fma`; one addition per bar for running sums); results agree with TA-Lib to
 ~1e-13 relative.
-Only plain numba is used, so the kernels also run under numba 0.61 / numpy 2.2.
+Only plain numba is used (and its public extension API for the FMA intrinsic), so the kernels also
+run under numba 0.61 / numpy 2.2.
 
 Every kernel writes into ``out``, an array the caller allocates with NumPy (``np.empty_like``):
 NumPy backs large arrays with transparent huge pages and numba's allocator does not, which made
