@@ -352,6 +352,39 @@ def dominant_cycle_rolling(
     return pd.DataFrame({"period": period, "power": share}, index=index)
 
 
+#: What the live sliding-Goertzel kernels take after the bar: buffer, counters, split tables,
+#: running sums (re, im), detrend sums, bin coefficients, detrend corrections (c0, c1).
+SlidingState: TypeAlias = tuple[
+    np.ndarray,
+    np.ndarray,
+    tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+]
+
+
+def _sliding_state(periods: np.ndarray, window: int, taper: bool) -> tuple[SlidingState, float]:
+    """A fresh :data:`SlidingState` for ``periods`` over ``window`` bars, and the taper's sum."""
+    tables = goertzel_tables_nb(periods, window, taper)
+    bins = tables[2].shape[0]
+    state: SlidingState = (
+        np.empty(2 * window + 1),
+        np.array([0, 0, -1, 0], dtype=np.int64),  # used, bars, last NaN bar, ready
+        split_tables_nb(tables[0], tables[1]),
+        np.zeros(bins),
+        np.zeros(bins),
+        np.zeros(4),
+        tables[2],
+        tables[3],
+        tables[4],
+    )
+    return state, float(tables[6])
+
+
 class GoertzelStream:
     """Live form of :func:`goertzel_spectrum`: ``update(value)`` returns ``X`` per period for that bar.
 
@@ -370,33 +403,12 @@ class GoertzelStream:
         self.periods = _periods(periods)
         self.window = _window(window)
         self.detrend = bool(detrend)
-        self._tables = goertzel_tables_nb(self.periods, self.window, bool(taper))
-        self._split = split_tables_nb(self._tables[0], self._tables[1])
-        self._coef, self._c0, self._c1 = self._tables[2:5]
-        self.taper_sum = float(self._tables[6])
-        self._br = np.zeros(self._tables[2].shape[0])
-        self._bi = np.zeros(self._tables[2].shape[0])
-        self._st = np.zeros(4)
-        self._buf = np.empty(2 * self.window + 1)
-        self._state = np.array([0, 0, -1, 0], dtype=np.int64)  # used, bars, last NaN bar, ready
+        self._sliding, self.taper_sum = _sliding_state(self.periods, self.window, bool(taper))
         self._out = np.empty(self.periods.shape[0], dtype=np.complex128)
 
     def update(self, value: float) -> np.ndarray:
         """Consume one bar; the complex spectrum of the window ending at it (NaN until defined)."""
-        if goertzel_live_nb(
-            float(value),
-            self._buf,
-            self._state,
-            self._split,
-            self._br,
-            self._bi,
-            self._st,
-            self._coef,
-            self._c0,
-            self._c1,
-            self.detrend,
-            self._out,
-        ):
+        if goertzel_live_nb(float(value), *self._sliding, self.detrend, self._out):
             return self._out.copy()
         return np.full(self.periods.shape[0], complex(np.nan, np.nan))
 
@@ -421,35 +433,13 @@ class DominantCycleStream:
         self.grid = period_grid(lo, hi, ppo, w)
         self.window = w
         self.whiten = bool(whiten)
-        tables = goertzel_tables_nb(self.grid, w, True)
-        self._split = split_tables_nb(tables[0], tables[1])
-        self._coef, self._c0, self._c1 = tables[2:5]
+        self._sliding = _sliding_state(self.grid, w, True)[0]
         self._sines = whiten_sines_nb(self.grid)
-        self._br = np.zeros(self._coef.shape[0])
-        self._bi = np.zeros(self._coef.shape[0])
-        self._st = np.zeros(4)
-        self._buf = np.empty(2 * w + 1)
-        self._state = np.array([0, 0, -1, 0], dtype=np.int64)  # used, bars, last NaN bar, ready
         self._work = np.empty(self.grid.shape[0])
 
     def update(self, value: float) -> tuple[float, float]:
         """Consume one bar; the dominant period (bars) and its power share (NaN until defined)."""
-        return dominant_live_nb(
-            float(value),
-            self._buf,
-            self._state,
-            self._split,
-            self._br,
-            self._bi,
-            self._st,
-            self._coef,
-            self._c0,
-            self._c1,
-            self.grid,
-            self._sines,
-            self.whiten,
-            self._work,
-        )
+        return dominant_live_nb(float(value), *self._sliding, self.grid, self._sines, self.whiten, self._work)
 
 
 class BandpassStream:

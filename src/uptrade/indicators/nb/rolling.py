@@ -107,24 +107,14 @@ def _pw_run_nb(
     lead = x[i0:]
     trail = x[i0 - n :]
     dst = out[i0:]
-    if lsma:
-        for k in range(lead.shape[0]):
-            v = lead[k]
-            if np.isnan(v):
-                return i0 + k, sy, sty
-            old = trail[k]
-            sty += (n - 1) * v - (sy - old)
-            sy += v - old
-            dst[k] = _pw_out_nb(n, sy, sty, True)
-    else:
-        for k in range(lead.shape[0]):
-            v = lead[k]
-            if np.isnan(v):
-                return i0 + k, sy, sty
-            old = trail[k]
-            sty += (n - 1) * v - (sy - old)
-            sy += v - old
-            dst[k] = _pw_out_nb(n, sy, sty, False)
+    for k in range(lead.shape[0]):
+        v = lead[k]
+        if np.isnan(v):
+            return i0 + k, sy, sty
+        old = trail[k]
+        sty += (n - 1) * v - (sy - old)
+        sy += v - old
+        dst[k] = _pw_out_nb(n, sy, sty, lsma)
     return x.shape[0], sy, sty
 
 
