@@ -25,12 +25,13 @@ import asyncio
 import logging
 import random
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any, Protocol, TypeAlias, TypeVar
 
@@ -291,7 +292,7 @@ class DataUpdaterService:
         #: Newest stored open time per feed, as far as this process wrote it; dropped after any
         #: error so that the next cycle re-reads the store (the truth after a crash or outage).
         self._newest: dict[str, int] = {}
-        self._pending: list[PendingPage] = []
+        self._pending: deque[PendingPage] = deque()
         self._wake: asyncio.Event | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -486,34 +487,49 @@ class DataUpdaterService:
         """Fetch closed bars in [lo, hi] page by page and write each page as it arrives.
 
         The next page is fetched while the previous one is written; writes stay in order, one at
-        a time, so the stored series is always a prefix of what the source sent.
+        a time, so the stored series is always a prefix of what the source sent. A page in
+        flight is a future of the writer's, not a task of its own: a live poll has one page, and
+        a task per page cost it a task's creation and two more turns of the event loop.
         """
         if hi < lo:
             return 0
         st.expected = (hi - lo) // feed.tf.seconds + 1
         written = 0
-        writing: asyncio.Task[int] | None = None
+        writing: asyncio.Future[int] | None = None
         try:
             async for page in source.pages(feed.symbol, feed.tf, lo, hi):
                 if writing is not None:
                     written += await writing
-                writing = asyncio.create_task(self._write(feed, st, page))
+                writing = self._hand_in(feed, st, page)
             if writing is not None:
-                written += await writing
-                writing = None
+                done, writing = writing, None
+                written += await done
         finally:
-            if writing is not None and not writing.done():
-                writing.cancel()  # the page may still be written; it is an idempotent upsert
-            elif writing is not None and not writing.cancelled():
-                writing.exception()  # seen: the error that ends this range is already on its way
+            if writing is not None:
+                if not writing.done():
+                    writing.cancel()  # the writer skips it, or its idempotent upsert is under way
+                elif not writing.cancelled():
+                    writing.exception()  # seen: the error that ends this range is already on its way
         return written
 
-    async def _write(self, feed: FeedConfig, st: FeedStatus, page: OHLCVBatch) -> int:
+    def _hand_in(self, feed: FeedConfig, st: FeedStatus, page: OHLCVBatch) -> asyncio.Future[int]:
+        """Queue a page for the writer; its future gets the rows written, or the store's error.
+
+        The status records the write as soon as it is done (a callback, not the feed's await),
+        so a feed stopped while fetching its next page still counts every row it stored.
+        """
         assert self._wake is not None
         done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        done.add_done_callback(partial(self._record, feed, st, page))
         self._pending.append((page, feed.symbol, feed.tf, done))
         self._wake.set()
-        n = await done
+        return done
+
+    def _record(self, feed: FeedConfig, st: FeedStatus, page: OHLCVBatch, done: asyncio.Future[int]) -> None:
+        """A page's completed write in the feed's status: rows, newest stored candle, ``on_write``."""
+        if done.cancelled() or done.exception() is not None:
+            return
+        n = done.result()
         st.rows_written += n
         newest = int(page.time[-1])
         if newest > self._newest.get(feed.key, newest - 1):
@@ -522,7 +538,6 @@ class DataUpdaterService:
         st.updated_at = pd.Timestamp.now(tz="UTC")
         if self.on_write is not None:
             self.on_write(st, n)
-        return n
 
     async def _update_lag(self, feed: FeedConfig, st: FeedStatus) -> None:
         if feed.key not in self._newest:
@@ -548,7 +563,7 @@ class DataUpdaterService:
                 group: list[PendingPage] = []
                 rows = 0
                 while self._pending and (not group or rows + len(self._pending[0][0]) <= WRITE_GROUP_ROWS):
-                    item = self._pending.pop(0)
+                    item = self._pending.popleft()
                     group.append(item)
                     rows += len(item[0])
                 try:
