@@ -128,7 +128,7 @@ def run_at(speed: float, seconds: float, symbols: list[str], market: Market, url
                 now = int(clock.now())
                 for st in service.status.values():
                     tf = tfs[st.feed]
-                    stored = st.last_candle.value // 1_000_000_000 if st.last_candle is not None else 0
+                    stored = st.candle_s if st.candle_s is not None else 0
                     lags.append(max(0, (now // tf * tf - tf - stored) // tf))
                 counted["own"] += time.thread_time() - own  # the observer's CPU is not the updater's
             counted.update(

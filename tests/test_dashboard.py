@@ -106,7 +106,7 @@ def test_home_lists_gaps_and_feeds(tmp_path: Path, env: pytest.MonkeyPatch) -> N
     holed = frame.drop(frame.index[[100, 101, 102, 900]])
     status = FeedStatus(
         feed="binance:BTC-USDT:1h", source="binance", symbol="BTC-USDT", timeframe="1h", state=FeedState.LIVE,
-        last_candle=frame.index[-1], lag_candles=0, errors=2, rows_written=1996, last_error="timeout",
+        candle_s=int(frame.index[-1].timestamp()), lag_candles=0, errors=2, rows_written=1996, last_error="timeout",
     )  # fmt: skip
     store = open_store(url, init=True)
     try:

@@ -85,7 +85,7 @@ class Observer:
         for st in self.service.status.values():
             tf = parse_timeframe(st.timeframe).seconds
             closed = int(now) // tf * tf - tf  # the newest bar the source has closed
-            stored = st.last_candle.value // 1_000_000_000 if st.last_candle is not None else START.timestamp() - tf
+            stored = st.candle_s if st.candle_s is not None else START.timestamp() - tf
             self.worst_lag = max(self.worst_lag, int(closed - stored) // tf)
 
 

@@ -223,8 +223,6 @@ def _run_feeds(ctx: typer.Context, run: Callable[[Store], list[str]]) -> None:
 
 def feeds_table(rows: Iterable[FeedStatus | dict[str, Any]], title: str = "Feeds") -> Table:
     """One line per feed: state, last candle, lag, rows written, errors, last error."""
-    from dataclasses import asdict
-
     from rich.table import Table
 
     from uptrade.data.updater import FeedStatus
@@ -242,7 +240,7 @@ def feeds_table(rows: Iterable[FeedStatus | dict[str, Any]], title: str = "Feeds
     ):
         table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for row in rows:
-        r = asdict(row) if isinstance(row, FeedStatus) else row
+        r = row.row() if isinstance(row, FeedStatus) else row
         style = _STATE_STYLE.get(r["state"], "")
         table.add_row(
             r["feed"],
