@@ -1,4 +1,4 @@
-"""The Polygon live path (one aiohttp request per small window) against the fake server: the same bars as
+"""The Polygon live path (one libcurl request per small window) against the fake server: the same bars as
 the official client, the same errors, and every reply that is not clean handed to the official client."""
 
 from __future__ import annotations

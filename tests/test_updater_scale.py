@@ -4,9 +4,10 @@ The clock is discrete-event (``tests/fakes/clock.py``): simulated time jumps to 
 only when every feed task (and the test's scenario) sleeps on it. The updater's work takes no
 simulated time however slow the host is, so what is asserted here depends on the updater alone
 and holds exactly, on a quiet machine or a saturated one. Requests still go over real HTTP to the
-fake Polygon server, through the official client; the 100 instruments are the real BTC 1m
-candles of one day, each scaled by its own factor. How fast the updater keeps up in real time is
-a benchmark figure (``benchmarks/bench_updater.py``), not something a test can assert.
+fake Polygon server, through ``PolygonSource`` (libcurl for live polls, the official client for
+backfills); the 100 instruments are the real BTC 1m candles of one day, each scaled by its own
+factor. How fast the updater keeps up in real time is a benchmark figure
+(``benchmarks/bench_updater.py``), not something a test can assert.
 
 Asserted, on SQLite and PostgreSQL:
 

@@ -12,7 +12,7 @@ it offers rather than re-implementing HTTP:
   page is retried and then reported; it also sees every ``next_url`` and stops a pagination loop.
 
 Live polls (windows of at most :data:`~uptrade.data.sources.polygon_live.LIVE_BARS` bars) first
-try one request on the event loop through aiohttp (:mod:`uptrade.data.sources.polygon_live`
+try one request on the event loop through libcurl (:mod:`uptrade.data.sources.polygon_live`
 says why and measures it); any reply that is not clean goes to the official client as above.
 
 The client reports non-retryable statuses as ``BadResponse`` carrying only the body; Polygon's
