@@ -178,3 +178,20 @@ def test_rows_to_batch_fast_path_equals_the_general_path() -> None:
 
 def shuffled_inner(page: dict[str, list[float]], order: list[int]) -> dict[str, list[float]]:
     return {k: [v[i] for i in order] for k, v in page.items()}
+
+
+def test_live_path_follows_the_event_loop(polygon: FakePolygon, clock: FakeClock) -> None:
+    """One source used from successive event loops (each ``asyncio.run`` of a CLI command) opens a
+    pool on each, and closing it from yet another loop, after the others are gone, raises nothing."""
+    source = _source(polygon, clock)
+
+    async def one() -> OHLCVBatch:
+        return await source.fetch_ohlcv("BTC-USDT", "1h", "2024-06-01 11:00", None)
+
+    first, second = asyncio.run(one()), asyncio.run(one())
+    asyncio.run(source.aclose())
+    _equal(first, second)
+    assert len(first) == 1
+    assert source.live is not None
+    assert (source.live.served, source.live.handed_over) == (2, 0)
+    assert polygon.requests["total"] == 2

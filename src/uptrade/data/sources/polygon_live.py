@@ -96,7 +96,12 @@ class CurlPool:
         curl.setopt(pycurl.WRITEFUNCTION, chunks.append)
         future: asyncio.Future[tuple[int, bytes] | None] = self._loop.create_future()
         self._running[curl] = (future, chunks)
-        self._multi.add_handle(curl)
+        try:
+            self._multi.add_handle(curl)
+        except pycurl.error:  # libcurl refused the transfer: the official client takes the window
+            del self._running[curl]
+            self._idle.append(curl)
+            future.set_result(None)
         return future
 
     def _new_handle(self) -> Any:
@@ -114,6 +119,8 @@ class CurlPool:
 
     # libcurl -> event loop
     def _watch(self, event: int, fd: int, multi: Any, data: Any) -> None:
+        if self._closed:  # closing: the loop may be closed too, and nothing is watched any more
+            return
         pycurl, loop = self._pycurl, self._loop
         had = self._watched.pop(fd, 0)
         want = 0 if event == pycurl.POLL_REMOVE else self._want[event]
@@ -129,6 +136,8 @@ class CurlPool:
             self._watched[fd] = want
 
     def _set_timer(self, ms: int) -> None:
+        if self._closed:
+            return
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
