@@ -6,11 +6,12 @@ per request over what the same keep-alive request costs through ``http.client``.
 asks for one or two bars, so this overhead *is* the cost of polling.
 
 Why libcurl and not aiohttp: counted with ``valgrind --tool=callgrind`` (instructions are
-repeatable on a noisy host), one keep-alive request of one bar against the fake server, with
-its JSON decoded, costs 447,000 instructions through an aiohttp session, 954,000 through
-tornado's libcurl client and 251,000 through libcurl's multi interface driven as below; a bare
-asyncio protocol writing a fixed request and cutting the reply by ``Content-Length`` costs
-100,000. The request is half of a live poll's CPU, so this is about a fifth of the poll.
+repeatable on a noisy host; ``benchmarks/bench_live_request.py``), one keep-alive request of one
+bar against the fake server, with its JSON decoded, costs about 436,000 instructions through an
+aiohttp session, 956,000 through tornado's libcurl client and 253,000-265,000 through libcurl's
+multi interface driven as below; a bare asyncio protocol writing a fixed request and cutting the
+reply by ``Content-Length`` costs 107,000. The request is half of a live poll's CPU, so this is
+about a fifth of the poll.
 
 :class:`CurlPool` is the glue between libcurl's multi-socket interface and asyncio, which no
 maintained library offers at that cost: libcurl says which sockets to watch and when to call it
@@ -72,8 +73,10 @@ class CurlPool:
         multi.setopt(pycurl.M_MAX_TOTAL_CONNECTIONS, max_in_flight)  # more transfers wait in libcurl
         multi.setopt(pycurl.M_MAXCONNECTS, max_in_flight)  # idle connections kept for the next polls
         self._watched: dict[int, int] = {}  # fd -> 1 read | 2 write
-        self._timer: asyncio.TimerHandle | None = None
-        self._idle: list[Any] = []  # easy handles to reuse (they keep their options)
+        self._timer: asyncio.Handle | None = None
+        self._soon = False  # the timer is a call at the loop's next turn
+        # easy handles to reuse (they keep their options): at most one per feed, as a feed has one poll in flight
+        self._idle: list[Any] = []
         self._running: dict[Any, tuple[asyncio.Future[tuple[int, bytes] | None], list[bytes]]] = {}
         self._closed = False
         #: libcurl's poll events as read (1) / write (2) bits
@@ -136,18 +139,24 @@ class CurlPool:
             self._watched[fd] = want
 
     def _set_timer(self, ms: int) -> None:
-        if self._closed:
-            return
+        """libcurl's one timer: call it back in ``ms`` (0: at the loop's next turn; -1: never)."""
+        if self._closed or (ms == 0 and self._soon):
+            return  # a call at the next turn is already due: libcurl asked for it once per new transfer
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        if ms >= 0:  # -1: no timer
+        self._soon = ms == 0
+        if ms == 0:
+            self._timer = self._loop.call_soon(self._act, self._pycurl.SOCKET_TIMEOUT, 0)
+        elif ms > 0:
             self._timer = self._loop.call_later(ms / 1000, self._act, self._pycurl.SOCKET_TIMEOUT, 0)
 
     # event loop -> libcurl
     def _act(self, fd: int, event: int) -> None:
         if self._closed:
             return
+        if fd == self._pycurl.SOCKET_TIMEOUT:
+            self._timer, self._soon = None, False  # it fired
         pycurl, multi = self._pycurl, self._multi
         while multi.socket_action(fd, event)[0] == pycurl.E_CALL_MULTI_PERFORM:
             pass
