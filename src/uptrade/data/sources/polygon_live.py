@@ -73,8 +73,7 @@ class CurlPool:
         multi.setopt(pycurl.M_MAX_TOTAL_CONNECTIONS, max_in_flight)  # more transfers wait in libcurl
         multi.setopt(pycurl.M_MAXCONNECTS, max_in_flight)  # idle connections kept for the next polls
         self._watched: dict[int, int] = {}  # fd -> 1 read | 2 write
-        self._timer: asyncio.Handle | None = None
-        self._soon = False  # the timer is a call at the loop's next turn
+        self._timer: asyncio.Handle | None = None  # a plain Handle: a call at the loop's next turn
         # easy handles to reuse (they keep their options): at most one per feed, as a feed has one poll in flight
         self._idle: list[Any] = []
         self._running: dict[Any, tuple[asyncio.Future[tuple[int, bytes] | None], list[bytes]]] = {}
@@ -140,12 +139,12 @@ class CurlPool:
 
     def _set_timer(self, ms: int) -> None:
         """libcurl's one timer: call it back in ``ms`` (0: at the loop's next turn; -1: never)."""
-        if self._closed or (ms == 0 and self._soon):
+        timer = self._timer
+        if self._closed or (ms == 0 and timer is not None and not isinstance(timer, asyncio.TimerHandle)):
             return  # a call at the next turn is already due: libcurl asked for it once per new transfer
-        if self._timer is not None:
-            self._timer.cancel()
+        if timer is not None:
+            timer.cancel()
             self._timer = None
-        self._soon = ms == 0
         if ms == 0:
             self._timer = self._loop.call_soon(self._act, self._pycurl.SOCKET_TIMEOUT, 0)
         elif ms > 0:
@@ -156,7 +155,7 @@ class CurlPool:
         if self._closed:
             return
         if fd == self._pycurl.SOCKET_TIMEOUT:
-            self._timer, self._soon = None, False  # it fired
+            self._timer = None  # it fired
         pycurl, multi = self._pycurl, self._multi
         while multi.socket_action(fd, event)[0] == pycurl.E_CALL_MULTI_PERFORM:
             pass

@@ -19,6 +19,7 @@ from uptrade.indicators.nb.ma_step import (
     HEAD,
     RECURSIVE,
     T3_VFACTOR,
+    kama_update_nb,
     ma_init_nb,
     ma_size_nb,
     ma_step_nb,
@@ -154,10 +155,7 @@ def _kama_run_nb(
         s += abs(v - back[k]) - abs(tv - trailing)
         tv = trailing
         roc = v - trailing
-        er = 1.0 if (s <= roc or (-1e-8 < s < 1e-8)) else abs(roc / s)
-        sc = fma_nb(er, 2.0 / 3.0 - 2.0 / 31.0, 2.0 / 31.0)
-        sc *= sc
-        prev = fma_nb(prev, 1.0 - sc, sc * v)
+        prev = kama_update_nb(prev, v, roc, s)
         dst[k] = prev
     return x.shape[0], s, prev, tv
 
@@ -217,10 +215,7 @@ def kama_nb(x: np.ndarray, n: int, out: np.ndarray) -> np.ndarray:
                 s += abs(v - prev_x) - abs(tv - trailing)
             tv = trailing
             roc = v - trailing
-            er = 1.0 if (s <= roc or (-1e-8 < s < 1e-8)) else abs(roc / s)
-            sc = fma_nb(er, 2.0 / 3.0 - 2.0 / 31.0, 2.0 / 31.0)
-            sc *= sc
-            prev = fma_nb(prev, 1.0 - sc, sc * v)
+            prev = kama_update_nb(prev, v, roc, s)
             last = prev
             out[i] = prev
         t += 1

@@ -253,6 +253,15 @@ def _jma(st: np.ndarray, o: Offset, n: int, phase: float, power: float, x: float
 
 
 @njit(cache=True, error_model="numpy")
+def kama_update_nb(prev: float, x: float, roc: float, s: float) -> float:
+    """KAMA after bar ``x``: TA-Lib's efficiency ratio of the window's change ``roc`` over its path ``s``, fused."""
+    er = 1.0 if (s <= roc or (-1e-8 < s < 1e-8)) else abs(roc / s)
+    sc = fma_nb(er, 2.0 / 3.0 - 2.0 / 31.0, 2.0 / 31.0)
+    sc *= sc
+    return fma_nb(prev, 1.0 - sc, sc * x)  # the EMA's update
+
+
+@njit(cache=True, error_model="numpy")
 def _kama(st: np.ndarray, o: Offset, n: int, x: float) -> float:
     """TA-Lib's KAMA: ER over ``n`` changes, fast 2, slow 30, seed = value at bar ``n-1``."""
     h = o + HEAD
@@ -273,10 +282,7 @@ def _kama(st: np.ndarray, o: Offset, n: int, x: float) -> float:
     st[h + 2] = trailing
     roc = x - trailing
     s = st[h]
-    er = 1.0 if (s <= roc or (-1e-8 < s < 1e-8)) else abs(roc / s)
-    sc = fma_nb(er, 2.0 / 3.0 - 2.0 / 31.0, 2.0 / 31.0)
-    sc *= sc
-    k = fma_nb(st[h + 1], 1.0 - sc, sc * x)  # the EMA's update, as kama_nb
+    k = kama_update_nb(st[h + 1], x, roc, s)
     st[h + 1] = k
     return k
 
