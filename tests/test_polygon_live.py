@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Iterator
 
 import numpy as np
+import orjson
 import pandas as pd
 import pytest
 
@@ -16,7 +17,7 @@ from uptrade.data.frames import OHLCVBatch
 from uptrade.data.sources import RetryPolicy
 from uptrade.data.sources.base import rows_to_batch
 from uptrade.data.sources.polygon import PolygonSource
-from uptrade.data.sources.polygon_live import LIVE_BARS, bars_to_columns
+from uptrade.data.sources.polygon_live import LIVE_BARS, CurlPool, bars_to_columns
 from uptrade.data.timeframes import parse_timeframe
 from uptrade.data.validate import OHLCVValidationError
 from uptrade.errors import SourceAuthError
@@ -195,3 +196,35 @@ def test_live_path_follows_the_event_loop(polygon: FakePolygon, clock: FakeClock
     assert source.live is not None
     assert (source.live.served, source.live.handed_over) == (2, 0)
     assert polygon.requests["total"] == 2
+
+
+def _hour_url(fake: FakePolygon, k: int) -> str:
+    t = int((NOW.floor("h") - pd.Timedelta(hours=1 + k)).timestamp()) * 1000
+    return f"{fake.base_url}/v2/aggs/ticker/X:BTCUSDT/range/1/hour/{t}/{t}?sort=asc&limit=50"
+
+
+def test_requests_beyond_the_pool_wait_their_turn(polygon: FakePolygon, market: Market) -> None:
+    """Twelve requests at once through a pool of two: two connections, every reply right; one
+    cancelled while it waited is never sent, and closing the pool cancels what still waits."""
+    truth = market.series["X:BTCUSDT"].truth(3600)
+
+    async def go() -> tuple[list[tuple[int, bytes] | None], list[bool]]:
+        pool = CurlPool(["Authorization: Bearer test-key"], timeout=5.0, max_in_flight=2)
+        futures = [pool.get(_hour_url(polygon, k)) for k in range(12)]
+        futures[7].cancel()
+        replies = await asyncio.gather(*(f for k, f in enumerate(futures) if k != 7))
+        left = [pool.get(_hour_url(polygon, k)) for k in range(5)]
+        pool.close()
+        return replies, [f.cancelled() for f in left]
+
+    replies, cancelled = asyncio.run(go())
+    opened = [k for k in range(12) if k != 7]
+    for k, reply in zip(opened, replies, strict=True):
+        assert reply is not None
+        assert reply[0] == 200
+        (bar,) = orjson.loads(reply[1])["results"]
+        assert pd.Timestamp(bar["t"], unit="ms", tz="UTC") == NOW.floor("h") - pd.Timedelta(hours=1 + k)
+        assert bar["c"] == truth.loc[NOW.floor("h") - pd.Timedelta(hours=1 + k), "close"]
+    assert polygon.requests["total"] == 11  # the cancelled one never left
+    assert len(polygon.peers) <= 2
+    assert cancelled == [True] * 5

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from tests.fakes.clock import SimClock
 from tests.fakes.market import FakeClock, Faults, Market, Series
 from tests.fakes.polygon import FakePolygon, serve_polygon
 from tests.helpers import assert_store_holds
@@ -228,3 +230,51 @@ def test_a_file_that_ends_before_the_window_says_so(tmp_path: Path, btc_1h: pd.D
     assert ok.exit_code == 0, ok.output
     with open_store(url) as store:
         assert len(store.read_ohlcv("BTC-USDT", "1h")) == 240
+
+
+def test_polls_stay_on_one_grid_and_a_feed_that_backed_off_rejoins_it(btc_1m: pd.DataFrame, tmp_path: Path) -> None:
+    """Every feed polls at the service's start plus whole multiples of 0.8 candle, in simulated time.
+
+    ETH's server fails from 610 s to 710 s; the feed backs off (up to 7 s, jittered, so off the
+    grid) until it recovers, between two poll instants. Its next polls are BTC's again: a fixed
+    pause after each cycle would have kept it out of step for good, waking the event loop and
+    the writer on its own.
+    """
+    day = pd.Timestamp("2024-05-01", tz="UTC")
+    candles = btc_1m.loc[day - pd.Timedelta(hours=2) : day + pd.Timedelta(hours=1)]
+    market = Market()
+    market.add("X:BTCUSDT", Series(candles, 60))
+    market.add("X:ETHUSDT", Series(candles, 60, scale=0.05))
+    clock = SimClock(day.timestamp())
+    wakes: dict[str, list[float]] = defaultdict(list)  # feed -> instants its sleeps end at
+    clock.on_sleep = lambda name, now, seconds: wakes[name].append(now + seconds - day.timestamp())
+    start = day - pd.Timedelta(hours=1)
+    feeds = [{"source": "polygon", "symbol": s, "timeframe": "1m", "start": start} for s in ("BTC-USDT", "ETH-USDT")]
+    config = UpdaterConfig.parse({"feeds": feeds, "backoff": 7.0, "max_backoff": 7.0})
+    with serve_polygon(market, clock) as fake, open_store(f"sqlite:///{tmp_path / 'grid.db'}") as store:
+        service = DataUpdaterService(store, config, settings=settings_for(fake), clock=clock)
+
+        async def scenario() -> dict[str, FeedStatus]:
+            clock.track(asyncio.current_task())  # type: ignore[arg-type]
+            runner = asyncio.create_task(service.run())
+            while clock.tracked < 3:  # both feeds started
+                await asyncio.sleep(0)
+            await clock.sleep(610)
+            fake.broken.add("X:ETHUSDT")
+            await clock.sleep(100)
+            fake.broken.discard("X:ETHUSDT")
+            await clock.sleep(600)  # stop at 1310 s
+            service.stop()
+            return await runner
+
+        status = asyncio.run(scenario())
+        eth_truth = market.series["X:ETHUSDT"].truth(60).loc[start : day + pd.Timedelta(minutes=20)]
+        assert_store_holds(store, "ETH-USDT", "1m", eth_truth)  # the newest closed bar at the last poll
+    grid = [48.0 * k for k in range(1, 29)]  # the last sleep, begun at 1296 s, was to end at 1344 s
+    btc, eth = wakes["polygon:BTC-USDT:1m"], wakes["polygon:ETH-USDT:1m"]
+    assert btc == grid
+    recovered = [t for t in eth if t not in grid][-1]  # the backoff whose retry succeeded
+    assert 710 < recovered < 717, eth
+    assert [t for t in eth if t > recovered] == [t for t in grid if t > recovered]
+    assert status["polygon:ETH-USDT:1m"].errors >= 1
+    assert {st.lag_candles for st in status.values()} == {0}

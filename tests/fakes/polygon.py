@@ -66,6 +66,8 @@ class FakePolygon:
         #: Seconds added to every aggregates reply (a distant server).
         self.latency = latency
         self.requests: Counter[str] = Counter()
+        #: Client connections seen (address, port): how many a pool opened.
+        self.peers: set[tuple[str, int]] = set()
         self.base_url = ""
         self.app = web.Application()
         self.app.router.add_get(r"/v2/aggs/ticker/{ticker}/range/{multiplier}/{timespan}/{frm}/{to}", self.aggs)
@@ -91,6 +93,8 @@ class FakePolygon:
 
     async def aggs(self, request: web.Request) -> web.StreamResponse:  # noqa: PLR0911
         self.requests["total"] += 1
+        if request.transport is not None:
+            self.peers.add(request.transport.get_extra_info("peername")[:2])
         denied = self._auth(request)
         if denied is not None:
             self.requests["denied"] += 1

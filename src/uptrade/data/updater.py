@@ -5,7 +5,10 @@ One asyncio task per feed (source, symbol, timeframe). Each task:
 1. backfills from the newest stored bar (or the feed's ``start``, or ``lookback_days`` ago) to now,
    and the head of the range when ``start`` is older than the first stored bar;
 2. repairs the gaps :meth:`Store.find_gaps` reports (once per run);
-3. polls every ``poll_fraction`` of the candle duration, storing closed candles only.
+3. polls every ``poll_fraction`` of the candle duration, storing closed candles only. Poll
+   instants lie on one grid from the service's start (a fixed rate, not a fixed pause after each
+   cycle), so the feeds of a timeframe wake together however long each cycle took: the event
+   loop serves them in one turn and the writer stores their pages in one transaction.
 
 Writes are idempotent upserts of whole pages, each in one transaction, always resuming from what
 the store holds: a crash, a SIGKILL or a database restart can cost a page of work but never a
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random
 import time
 from collections import deque
@@ -324,12 +328,15 @@ class DataUpdaterService:
         self._pending: deque[PendingPage] = deque()
         self._wake: asyncio.Event | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        #: The poll grid's origin: the instant the service started.
+        self._origin = 0.0
 
     # ------------------------------------------------------------------ lifecycle
     async def run(self) -> dict[str, FeedStatus]:
         """Run until :meth:`stop` (or, with ``once``, until every feed is caught up or failed)."""
         self._stopping = asyncio.Event()
         self._wake = asyncio.Event()
+        self._origin = self.clock.now()
         try:
             for feed in self.config.feeds:
                 self._source_for(feed)
@@ -422,7 +429,7 @@ class DataUpdaterService:
                 if self.once:
                     st.state = FeedState.DONE
                     return
-                await self.clock.sleep(self.config.poll_fraction * feed.tf.seconds)
+                await self.clock.sleep(self._to_next_poll(feed))
             except asyncio.CancelledError:
                 raise
             except FATAL_ERRORS as exc:
@@ -446,6 +453,19 @@ class DataUpdaterService:
                     extra={"feed": feed.key, "error": str(exc), "failures": failures, "delay_s": round(delay, 3)},
                 )
                 await self.clock.sleep(delay)
+
+    def _to_next_poll(self, feed: FeedConfig) -> float:
+        """Seconds to the feed's next poll instant: the first point of its grid after now.
+
+        The grid is every ``poll_fraction`` of a candle from the service's start. Sleeping a
+        fixed pause after each cycle would spread the feeds apart by their cycles' lengths, and
+        each would then wake the event loop, make its request and write its page alone; on one
+        grid they share the wake-up and the write. A cycle that overran skips the points it
+        missed rather than polling in a burst.
+        """
+        step = self.config.poll_fraction * feed.tf.seconds
+        now = self.clock.now()
+        return self._origin + (math.floor((now - self._origin) / step) + 1) * step - now
 
     def _target(self, feed: FeedConfig) -> int:
         """Open time of the newest bar this feed should hold now."""
