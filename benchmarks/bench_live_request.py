@@ -12,6 +12,10 @@ is one request, start-up excluded, JSON decoding included:
 * floor: a bare asyncio protocol writing a fixed request and cutting the reply by
   ``Content-Length``, which no real client can undercut.
 
+Then the updater's instant, when a hundred feeds poll at once through the live path's pool of
+8 connections: ``CurlPool`` queueing the transfers beyond 8 itself, against the anchor of
+libcurl queueing them (``CURLMOPT_MAX_TOTAL_CONNECTIONS``), as the pool did until then.
+
     python benchmarks/bench_live_request.py [--requests 500]
 """
 
@@ -23,6 +27,7 @@ import re
 import subprocess
 import sys
 import tempfile
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -32,6 +37,8 @@ sys.path.insert(0, str(ROOT))
 NOW = 1_714_532_400  # 2024-05-01 03:00 UTC: the fake market's clock
 HEADERS = {"Authorization": "Bearer bench", "Accept": "application/json"}
 BATCH = 20
+#: The updater's instant: this many polls at once over the live path's default pool.
+BURST, POOL = 100, 8
 
 
 def _path(k: int) -> str:
@@ -51,6 +58,26 @@ async def _curl(base: str, n: int) -> None:
         return reply[1]
 
     await _run(one, n)
+    pool.close()
+
+
+async def _burst(base: str, n: int, *, libcurl_queue: bool) -> None:
+    import pycurl
+
+    from uptrade.data.sources.polygon_live import CurlPool
+
+    headers = [f"{k}: {v}" for k, v in HEADERS.items()]
+    pool = CurlPool(headers, timeout=10.0, max_in_flight=BURST if libcurl_queue else POOL)
+    if libcurl_queue:  # every transfer handed to libcurl at once, which runs 8 and queues the rest
+        pool._multi.setopt(pycurl.M_MAX_TOTAL_CONNECTIONS, POOL)
+
+    async def one(k: int) -> bytes:
+        reply = await pool.get(base + _path(k))
+        assert reply is not None
+        assert reply[0] == 200
+        return reply[1]
+
+    await _run(one, n, BURST)
     pool.close()
 
 
@@ -125,17 +152,21 @@ async def _floor(base: str, n: int) -> None:
     await _run(one, n)
 
 
-async def _run(one, n: int) -> None:  # type: ignore[no-untyped-def]
+async def _run(one, n: int, batch: int = BATCH) -> None:  # type: ignore[no-untyped-def]
     import orjson
 
     async def decoded(k: int) -> None:
         assert len(orjson.loads(await one(k))["results"]) == 1
 
-    for start in range(0, n, BATCH):
-        await asyncio.gather(*(decoded(k) for k in range(start, start + BATCH)))
+    for start in range(0, n, batch):
+        await asyncio.gather(*(decoded(k) for k in range(start, start + batch)))
 
 
 CLIENTS = {"libcurl (CurlPool)": _curl, "aiohttp": _aiohttp, "tornado curl": _tornado, "asyncio floor": _floor}
+BURSTS = {
+    "CurlPool's queue": partial(_burst, libcurl_queue=False),
+    "libcurl's queue": partial(_burst, libcurl_queue=True),
+}
 
 
 def _instructions(client: str, base: str, n: int) -> int:
@@ -153,11 +184,13 @@ def _instructions(client: str, base: str, n: int) -> int:
 def main() -> None:
     if sys.argv[1:2] == ["--child"]:
         client, base, n = sys.argv[2], sys.argv[3], int(sys.argv[4])
-        asyncio.run(CLIENTS[client](base, n))
+        asyncio.run({**CLIENTS, **BURSTS}[client](base, n))
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=500, help="M: requests counted (after 200 of start-up).")
+    parser.add_argument("--requests", type=int, default=500, help="M: requests counted (after the start-up ones).")
     args = parser.parse_args()
+    if args.requests % BURST:
+        parser.error(f"--requests must be a multiple of {BURST} (the burst is counted in whole bursts)")
 
     from benchmarks.bench_updater import DAY, market_for
     from tests.fakes.market import FakeClock
@@ -172,9 +205,19 @@ def main() -> None:
             low = _instructions(name, fake.base_url, 200)
             high = _instructions(name, fake.base_url, 200 + args.requests)
             per[name] = (high - low) / args.requests
+        burst: dict[str, float] = {}
+        for name in BURSTS:
+            low = _instructions(name, fake.base_url, 2 * BURST)
+            high = _instructions(name, fake.base_url, 2 * BURST + args.requests)
+            burst[name] = (high - low) / args.requests
     anchor = per["aiohttp"]
+    print(f"one request, {BATCH} at a time:")
     for name, count in per.items():
-        print(f"{name:20s} {count:10,.0f} instructions per request = {count / anchor:.2f}x aiohttp")
+        print(f"  {name:20s} {count:10,.0f} instructions per request = {count / anchor:.2f}x aiohttp")
+    anchor = burst["libcurl's queue"]
+    print(f"{BURST} requests at once over {POOL} connections (a hundred feeds polling at one instant):")
+    for name, count in burst.items():
+        print(f"  {name:20s} {count:10,.0f} instructions per request = {count / anchor:.2f}x libcurl's queue")
 
 
 if __name__ == "__main__":

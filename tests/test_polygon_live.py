@@ -4,6 +4,11 @@ the official client, the same errors, and every reply that is not clean handed t
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import select
+import socket
+import struct
 from collections.abc import Iterator
 
 import numpy as np
@@ -228,3 +233,68 @@ def test_requests_beyond_the_pool_wait_their_turn(polygon: FakePolygon, market: 
     assert polygon.requests["total"] == 11  # the cancelled one never left
     assert len(polygon.peers) <= 2
     assert cancelled == [True] * 5
+
+
+def _socket_bound_to(address: tuple[str, int]) -> int:
+    """The file descriptor of this process's socket bound to ``address`` (libcurl's end of a connection)."""
+    for name in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):  # gone meanwhile (the listing's own descriptor)
+            if not os.readlink(f"/proc/self/fd/{name}").startswith("socket:"):
+                continue
+            with socket.socket(fileno=os.dup(int(name))) as probe:
+                if probe.getsockname()[:2] == address[:2]:
+                    return int(name)
+    raise AssertionError(f"no socket bound to {address}")
+
+
+@pytest.mark.parametrize("how", ["close", "reset"])
+def test_an_idle_connection_the_server_drops_leaves_the_pool_quiet_and_working(how: str) -> None:
+    """A kept-alive connection the server closes (FIN) or resets (RST) while idle: its socket
+    leaves the pool's epoll at once (nothing stays ready, so the loop does not spin on it), and
+    the next request goes out on a new connection."""
+    body = b'{"results": [], "status": "OK"}'
+    served: list[bytes] = []
+    peers: list[tuple[str, int]] = []
+
+    async def go() -> tuple[list[tuple[int, bytes] | None], list[tuple[int, int]]]:
+        dropped = asyncio.Event()
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+                while True:
+                    served.append(await reader.readuntil(b"\r\n\r\n"))
+                    peers.append(writer.get_extra_info("peername"))
+                    head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+                    writer.write(head.encode() + body)
+                    await writer.drain()
+                    if len(served) == 1:  # keep-alive promised, then dropped while the client idles
+                        if how == "reset":
+                            sock = writer.get_extra_info("socket")
+                            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                            writer.transport.abort()
+                        else:
+                            writer.close()
+                        dropped.set()
+                        return
+
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/v2/aggs"
+        pool = CurlPool([], timeout=5.0, max_in_flight=2)
+        first = await pool.get(url)
+        await dropped.wait()
+        fd = _socket_bound_to(peers[0])
+        while not select.select([fd], [], [], 0)[0]:  # the FIN or RST reached the client's socket
+            await asyncio.sleep(0.01)  # no time limit: pytest-timeout bounds a hang
+        for _ in range(3):  # the loop's next turns see the pool's epoll ready and drop the socket
+            await asyncio.sleep(0)
+        left = pool._epoll.poll(0)
+        second = await pool.get(url)
+        pool.close()
+        server.close()
+        await server.wait_closed()
+        return [first, second], left
+
+    replies, left = asyncio.run(go())
+    assert left == []
+    assert replies == [(200, body), (200, body)]
+    assert len(served) == 2

@@ -8,16 +8,16 @@ asks for one or two bars, so this overhead *is* the cost of polling.
 Why libcurl and not aiohttp: counted with ``valgrind --tool=callgrind`` (instructions are
 repeatable on a noisy host; ``benchmarks/bench_live_request.py``), one keep-alive request of one
 bar against the fake server, with its JSON decoded, costs about 436,000 instructions through an
-aiohttp session, 956,000 through tornado's libcurl client and 253,000-265,000 through libcurl's
+aiohttp session, 956,000 through tornado's libcurl client and about 250,000 through libcurl's
 multi interface driven as below; a bare asyncio protocol writing a fixed request and cutting the
-reply by ``Content-Length`` costs 107,000. The request is half of a live poll's CPU, so this is
-about a fifth of the poll.
+reply by ``Content-Length`` costs 107,000.
 
 :class:`CurlPool` is the glue between libcurl's multi-socket interface and asyncio, which no
 maintained library offers at that cost: libcurl says which sockets to watch and when to call it
-back (``M_SOCKETFUNCTION``, ``M_TIMERFUNCTION``), the event loop watches them, and finished
-transfers resolve futures. libcurl does all of HTTP (keep-alive pool, asynchronous DNS, TLS
-with certifi's CA bundle, connect and stall timeouts); nothing here parses or writes a byte of the protocol.
+back (``M_SOCKETFUNCTION``, ``M_TIMERFUNCTION``), an epoll of the pool's own watches them as
+one reader of the event loop, and finished transfers resolve futures. libcurl does all of HTTP
+(keep-alive pool, asynchronous DNS, TLS with certifi's CA bundle, connect and stall timeouts);
+nothing here parses or writes a byte of the protocol.
 
 This path handles only the clean case of a small window and hands everything else to the
 official client, which keeps doing all the protocol's hard parts:
@@ -37,8 +37,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import select
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import quote
 
@@ -48,6 +49,8 @@ from uptrade.errors import SourceError
 
 #: Windows of at most this many bars are polled through the live path (a live poll asks for 1 or 2).
 LIVE_BARS = 8
+#: The live path needs ``select.epoll`` (Linux); without it the official client fetches every window.
+HAVE_EPOLL = hasattr(select, "epoll")
 _NAN = math.nan
 
 
@@ -56,6 +59,17 @@ class CurlPool:
 
     A future gets ``(status, body)``, or ``None`` when the transfer failed (refused, dropped,
     timed out): libcurl's error is not needed, as the caller then asks the official client.
+
+    libcurl's sockets are watched by an epoll of the pool's own, which the event loop watches as
+    one reader. Registering each socket with the loop cost an epoll registration and asyncio's
+    bookkeeping twice per request (libcurl drops a socket after each transfer and asks for it
+    again with the next one); here a kept-alive connection's socket stays registered between
+    transfers and each request costs one epoll call. The kernel drops a closed socket from the
+    epoll by itself, and the pool's own set is invisible to the rest of the loop, so a socket
+    number libcurl closed and the system reused cannot confuse anyone: re-watching a number
+    re-registers it when the epoll no longer has it. An idle socket that turns readable (the
+    server closed it) is dropped from the epoll until libcurl uses it again. Linux only
+    (``select.epoll``): elsewhere :class:`LiveAggs` hands every window to the official client.
     """
 
     def __init__(self, headers: list[str], *, timeout: float, max_in_flight: int) -> None:
@@ -68,12 +82,13 @@ class CurlPool:
         self._timeout_ms = max(1, round(timeout * 1000))
         self._stall_s = max(1, math.ceil(timeout))
         self._cainfo = certifi.where()
+        self._epoll = select.epoll()
         self._multi = multi = pycurl.CurlMulti()
         multi.setopt(pycurl.M_SOCKETFUNCTION, self._watch)
         multi.setopt(pycurl.M_TIMERFUNCTION, self._set_timer)
         multi.setopt(pycurl.M_MAX_TOTAL_CONNECTIONS, max_in_flight)  # a bound: more transfers wait in get()
         multi.setopt(pycurl.M_MAXCONNECTS, max_in_flight)  # idle connections kept for the next polls
-        self._watched: dict[int, int] = {}  # fd -> 1 read | 2 write
+        self._wanted: dict[int, int] = {}  # fd -> the epoll events libcurl wants now
         self._timer: asyncio.Handle | None = None  # a plain Handle: a call at the loop's next turn
         # easy handles to reuse (they keep their options): at most one per feed, as a feed has one poll in flight
         self._idle: list[Any] = []
@@ -81,8 +96,13 @@ class CurlPool:
         self._max_in_flight = max_in_flight
         self._waiting: deque[tuple[str, asyncio.Future[tuple[int, bytes] | None]]] = deque()
         self._closed = False
-        #: libcurl's poll events as read (1) / write (2) bits
-        self._want = {pycurl.POLL_NONE: 0, pycurl.POLL_IN: 1, pycurl.POLL_OUT: 2, pycurl.POLL_INOUT: 3}
+        #: libcurl's poll events as epoll events
+        self._events = {
+            pycurl.POLL_IN: select.EPOLLIN,
+            pycurl.POLL_OUT: select.EPOLLOUT,
+            pycurl.POLL_INOUT: select.EPOLLIN | select.EPOLLOUT,
+        }
+        self._loop.add_reader(self._epoll.fileno(), self._ready)
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
@@ -133,23 +153,25 @@ class CurlPool:
         curl.setopt(pycurl.PROXY, "")  # as the official client: no proxy from the environment
         return curl
 
-    # libcurl -> event loop
+    # libcurl -> epoll
     def _watch(self, event: int, fd: int, multi: Any, data: Any) -> None:
-        if self._closed:  # closing: the loop may be closed too, and nothing is watched any more
+        if self._closed:
             return
-        pycurl, loop = self._pycurl, self._loop
-        had = self._watched.pop(fd, 0)
-        want = 0 if event == pycurl.POLL_REMOVE else self._want[event]
-        if had & 1 and not want & 1:
-            loop.remove_reader(fd)
-        if had & 2 and not want & 2:
-            loop.remove_writer(fd)
-        if want & 1 and not had & 1:
-            loop.add_reader(fd, self._act, fd, pycurl.CSELECT_IN)
-        if want & 2 and not had & 2:
-            loop.add_writer(fd, self._act, fd, pycurl.CSELECT_OUT)
-        if want:
-            self._watched[fd] = want
+        if event == self._pycurl.POLL_REMOVE:
+            # a socket watched for reading stays registered; for writing it would be ready at once
+            if self._wanted.pop(fd, 0) & select.EPOLLOUT:
+                self._forget(fd)
+            return
+        events = self._events.get(event, 0)
+        self._wanted[fd] = events
+        try:
+            self._epoll.modify(fd, events)
+        except FileNotFoundError:  # new to this epoll, or closed and its number reused since
+            self._epoll.register(fd, events)
+
+    def _forget(self, fd: int) -> None:
+        with contextlib.suppress(OSError):  # closed meanwhile: the kernel dropped it already
+            self._epoll.unregister(fd)
 
     def _set_timer(self, ms: int) -> None:
         """libcurl's one timer: call it back in ``ms`` (0: at the loop's next turn; -1: never)."""
@@ -160,19 +182,47 @@ class CurlPool:
             timer.cancel()
             self._timer = None
         if ms == 0:
-            self._timer = self._loop.call_soon(self._act, self._pycurl.SOCKET_TIMEOUT, 0)
+            self._timer = self._loop.call_soon(self._on_timer)
         elif ms > 0:
-            self._timer = self._loop.call_later(ms / 1000, self._act, self._pycurl.SOCKET_TIMEOUT, 0)
+            self._timer = self._loop.call_later(ms / 1000, self._on_timer)
 
     # event loop -> libcurl
-    def _act(self, fd: int, event: int) -> None:
+    def _on_timer(self) -> None:
+        self._timer = None
+        self._act(((self._pycurl.SOCKET_TIMEOUT, 0),))
+
+    def _ready(self) -> None:
+        """The epoll has events: hand each socket's to libcurl; an idle socket that woke is dropped.
+
+        An idle socket wakes when the server closed it (or reset it: an error is reported
+        even for a socket watched for nothing, so only dropping it keeps it quiet).
+        """
+        pycurl, wanted = self._pycurl, self._wanted
+        actions = []
+        for fd, events in self._epoll.poll(0):
+            want = wanted.get(fd, 0)
+            if not want:
+                self._forget(fd)
+                continue
+            mask = 0
+            if events & want & select.EPOLLIN:
+                mask |= pycurl.CSELECT_IN
+            if events & want & select.EPOLLOUT:
+                mask |= pycurl.CSELECT_OUT
+            if events & (select.EPOLLERR | select.EPOLLHUP):
+                mask |= pycurl.CSELECT_ERR
+            if mask:
+                actions.append((fd, mask))
+        if actions:
+            self._act(actions)
+
+    def _act(self, actions: Iterable[tuple[int, int]]) -> None:
         if self._closed:
             return
-        if fd == self._pycurl.SOCKET_TIMEOUT:
-            self._timer = None  # it fired
         pycurl, multi = self._pycurl, self._multi
-        while multi.socket_action(fd, event)[0] == pycurl.E_CALL_MULTI_PERFORM:
-            pass
+        for fd, mask in actions:
+            while multi.socket_action(fd, mask)[0] == pycurl.E_CALL_MULTI_PERFORM:
+                pass
         while True:
             queued, done, failed = multi.info_read()
             for curl in done:
@@ -210,12 +260,9 @@ class CurlPool:
             queued.cancel()
         self._waiting.clear()
         if not self._loop.is_closed():
-            for fd, want in self._watched.items():
-                if want & 1:
-                    self._loop.remove_reader(fd)
-                if want & 2:
-                    self._loop.remove_writer(fd)
-        self._watched.clear()
+            self._loop.remove_reader(self._epoll.fileno())
+        self._epoll.close()
+        self._wanted.clear()
         for curl in self._idle:
             curl.close()
         self._idle.clear()
@@ -260,6 +307,9 @@ class LiveAggs:
         """The bars of ``[lo, hi]`` (epoch s) as columns, or None when the official client should fetch them."""
         import orjson
 
+        if not HAVE_EPOLL:
+            self.handed_over += 1
+            return None
         path = f"/v2/aggs/ticker/{quote(ticker, safe=':')}/range/{mult}/{span}/{lo * 1000}/{hi * 1000}"
         reply = await self._pool_now().get(f"{self.base_url}{path}?sort=asc&limit={self.limit}")
         if reply is None:
