@@ -34,7 +34,7 @@ import numpy as np
 
 from uptrade.data.frames import OHLCVBatch
 from uptrade.data.sources.base import BaseSource, Clock, RetryPolicy, rows_to_batch, run_blocking, with_retries
-from uptrade.data.sources.polygon_live import LIVE_BARS, LiveAggs
+from uptrade.data.sources.polygon_live import HAVE_EPOLL, LIVE_BARS, LiveAggs
 from uptrade.data.symbols import to_polygon
 from uptrade.data.timeframes import TIMEFRAMES, Timeframe
 from uptrade.data.times import TimeLike
@@ -191,7 +191,7 @@ class PolygonSource(BaseSource):
                 rejected=_classify_bad_response,
                 retry_statuses=RETRY_STATUSES,
             )
-            if live
+            if live and HAVE_EPOLL
             else None
         )
 

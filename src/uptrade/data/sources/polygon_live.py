@@ -69,7 +69,8 @@ class CurlPool:
     number libcurl closed and the system reused cannot confuse anyone: re-watching a number
     re-registers it when the epoll no longer has it. An idle socket that turns readable (the
     server closed it) is dropped from the epoll until libcurl uses it again. Linux only
-    (``select.epoll``): elsewhere :class:`LiveAggs` hands every window to the official client.
+    (``select.epoll``): elsewhere :class:`PolygonSource` has no live path and the official client
+    fetches every window.
     """
 
     def __init__(self, headers: list[str], *, timeout: float, max_in_flight: int) -> None:
@@ -116,7 +117,7 @@ class CurlPool:
         """Start a GET of ``url`` (already encoded); the future resolves when it is done.
 
         At most ``max_in_flight`` transfers run at once; the rest wait here, in order. libcurl
-        could queue them itself, but its queue costs about a third more instructions per
+        could queue them itself, but its queue costs about a fifth more instructions per
         request when a hundred feeds poll at the same instant (``bench_live_request.py``).
         """
         future: asyncio.Future[tuple[int, bytes] | None] = self._loop.create_future()
@@ -307,9 +308,6 @@ class LiveAggs:
         """The bars of ``[lo, hi]`` (epoch s) as columns, or None when the official client should fetch them."""
         import orjson
 
-        if not HAVE_EPOLL:
-            self.handed_over += 1
-            return None
         path = f"/v2/aggs/ticker/{quote(ticker, safe=':')}/range/{mult}/{span}/{lo * 1000}/{hi * 1000}"
         reply = await self._pool_now().get(f"{self.base_url}{path}?sort=asc&limit={self.limit}")
         if reply is None:
