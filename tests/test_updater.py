@@ -278,3 +278,49 @@ def test_polls_stay_on_one_grid_and_a_feed_that_backed_off_rejoins_it(btc_1m: pd
     assert [t for t in eth if t > recovered] == [t for t in grid if t > recovered]
     assert status["polygon:ETH-USDT:1m"].errors >= 1
     assert {st.lag_candles for st in status.values()} == {0}
+
+
+class _SlowWallClock(SimClock):
+    """Simulated time in which each sleep ends a hair before the instant asked for.
+
+    As a wall clock that NTP slews slower than the event loop's monotonic timer: a feed woken for
+    a grid point reads the time just before it.
+    """
+
+    async def sleep(self, seconds: float) -> None:
+        await super().sleep(seconds * (1 - 1e-5))
+
+
+def test_a_feed_woken_a_hair_before_its_poll_instant_polls_once_per_instant(
+    btc_1m: pd.DataFrame, tmp_path: Path
+) -> None:
+    """A wake-up just short of the grid point is that point's poll, not a reason to sleep for the hair left."""
+    day = pd.Timestamp("2024-05-01", tz="UTC")
+    market = Market()
+    market.add("X:BTCUSDT", Series(btc_1m.loc[day - pd.Timedelta(hours=2) : day + pd.Timedelta(hours=1)], 60))
+    clock = _SlowWallClock(day.timestamp())
+    sleeps: list[float] = []
+    clock.on_sleep = lambda name, now, seconds: sleeps.append(seconds) if name.startswith("polygon:") else None
+    start = day - pd.Timedelta(hours=1)
+    config = UpdaterConfig.parse(
+        {"feeds": [{"source": "polygon", "symbol": "BTC-USDT", "timeframe": "1m", "start": start}]}
+    )
+    with serve_polygon(market, clock) as fake, open_store(f"sqlite:///{tmp_path / 'slow.db'}") as store:
+        service = DataUpdaterService(store, config, settings=settings_for(fake), clock=clock)
+
+        async def scenario() -> dict[str, FeedStatus]:
+            clock.track(asyncio.current_task())  # type: ignore[arg-type]
+            runner = asyncio.create_task(service.run())
+            while clock.tracked < 2:  # the feed started
+                await asyncio.sleep(0)
+            await clock.sleep(1210)  # grid points at 48 s, 96 s, ..., 1200 s
+            service.stop()
+            return await runner
+
+        status = asyncio.run(scenario())
+        # the last poll, a hair before 1200 s, saw 00:18 as the newest closed candle
+        truth = market.series["X:BTCUSDT"].truth(60).loc[start : day + pd.Timedelta(minutes=18)]
+        assert_store_holds(store, "BTC-USDT", "1m", truth)
+    assert len(sleeps) == 26, sleeps  # a cycle at the start and at each of the 25 grid points, one sleep after each
+    assert min(sleeps) > 47.9, sleeps
+    assert status["polygon:BTC-USDT:1m"].lag_candles == 0

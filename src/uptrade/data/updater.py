@@ -412,6 +412,7 @@ class DataUpdaterService:
         source = self._source_for(feed)
         repaired = False
         failures = 0
+        point: int | None = None  # the grid point the feed last slept to
         while True:
             try:
                 await self._catch_up(feed, st, source)
@@ -429,7 +430,8 @@ class DataUpdaterService:
                 if self.once:
                     st.state = FeedState.DONE
                     return
-                await self.clock.sleep(self._to_next_poll(feed))
+                point, delay = self._next_poll(feed, point)
+                await self.clock.sleep(delay)
             except asyncio.CancelledError:
                 raise
             except FATAL_ERRORS as exc:
@@ -454,18 +456,24 @@ class DataUpdaterService:
                 )
                 await self.clock.sleep(delay)
 
-    def _to_next_poll(self, feed: FeedConfig) -> float:
-        """Seconds to the feed's next poll instant: the first point of its grid after now.
+    def _next_poll(self, feed: FeedConfig, last: int | None) -> tuple[int, float]:
+        """The feed's next poll instant, as (grid point, seconds from now): the first point after now.
 
         The grid is every ``poll_fraction`` of a candle from the service's start. Sleeping a
         fixed pause after each cycle would spread the feeds apart by their cycles' lengths, and
         each would then wake the event loop, make its request and write its page alone; on one
         grid they share the wake-up and the write. A cycle that overran skips the points it
-        missed rather than polling in a burst.
+        missed rather than polling in a burst. The point is never ``last`` (the one the feed
+        slept to) again: the wall clock may read a hair before it when the loop's timer wakes
+        the feed (the two drift apart while NTP slews the wall clock), and going back to sleep
+        for that hair would poll twice per point.
         """
         step = self.config.poll_fraction * feed.tf.seconds
         now = self.clock.now()
-        return self._origin + (math.floor((now - self._origin) / step) + 1) * step - now
+        point = math.floor((now - self._origin) / step) + 1
+        if last is not None and point <= last:
+            point = last + 1
+        return point, self._origin + point * step - now
 
     def _target(self, feed: FeedConfig) -> int:
         """Open time of the newest bar this feed should hold now."""
