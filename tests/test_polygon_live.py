@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import select
 import socket
 import struct
 from collections.abc import Iterator
@@ -283,8 +282,11 @@ def test_an_idle_connection_the_server_drops_leaves_the_pool_quiet_and_working(h
         first = await pool.get(url)
         await dropped.wait()
         fd = _socket_bound_to(peers[0])
-        while not select.select([fd], [], [], 0)[0]:  # the FIN or RST reached the client's socket
-            await asyncio.sleep(0.01)  # no time limit: pytest-timeout bounds a hang
+        loop = asyncio.get_running_loop()
+        arrived = loop.create_future()  # the FIN or RST reached the client's socket: it turns readable
+        loop.add_reader(fd, lambda: arrived.done() or arrived.set_result(None))
+        await arrived
+        loop.remove_reader(fd)
         for _ in range(3):  # the loop's next turns see the pool's epoll ready and drop the socket
             await asyncio.sleep(0)
         left = pool._epoll.poll(0)
